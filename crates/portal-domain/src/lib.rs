@@ -1,0 +1,36 @@
+//! portal-domain: the account, user, contact and permission core of a customer portal.
+//!
+//! Pure: no I/O, no clock, no randomness. Values parse once ([`values`]); aggregates
+//! ([`account::Account`], [`user::User`]) change only by folding the events their `decide`
+//! functions return; every rule of the design lives in those functions, and each refusal names
+//! its rule ([`error::DomainError::rule`]). The [`service`] runs use cases over the [`ports`];
+//! [`memory`] is a complete in-memory store for tests and embedders.
+//!
+//! Features: `serde` (every type, validated values through their parsers), `proptest`
+//! (strategies for every value, aggregate and command, in [`strategies`]), `testing` (the store
+//! conformance suite, in [`conformance`]).
+#![deny(missing_docs)]
+
+pub mod account;
+pub mod actor;
+pub mod error;
+pub mod ids;
+pub mod memory;
+pub mod notification;
+pub mod permission;
+pub mod ports;
+pub mod review;
+pub mod routing;
+pub mod service;
+pub mod user;
+pub mod values;
+
+#[cfg(feature = "testing")]
+pub mod conformance;
+#[cfg(feature = "proptest")]
+pub mod strategies;
+
+pub use account::{Account, AccountCommand, AccountEvent};
+pub use actor::Actor;
+pub use error::{DomainError, Rule};
+pub use user::{User, UserCommand, UserEvent};

@@ -1,0 +1,192 @@
+//! Email addresses: the identity of users and the address of every notice.
+
+use std::hash::{Hash, Hasher};
+
+use super::string_value;
+
+/// Why an email address was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EmailAddressError {
+    /// Nothing but white space was given.
+    #[error("must not be empty")]
+    Empty,
+    /// The address is longer than an SMTP path allows.
+    #[error("must be at most {max} characters")]
+    TooLong {
+        /// The longest allowed, in characters.
+        max: usize,
+    },
+    /// There is no `@` between a local part and a domain.
+    #[error("must contain an @ between the name and the domain")]
+    MissingAt,
+    /// Nothing stands before the `@`.
+    #[error("must have a name before the @")]
+    EmptyLocalPart,
+    /// The part before the `@` is longer than SMTP allows.
+    #[error("the part before the @ must be at most {max} characters")]
+    LocalPartTooLong {
+        /// The longest allowed, in characters.
+        max: usize,
+    },
+    /// The part after the `@` is not a domain name with at least one dot.
+    #[error("the part after the @ must be a domain such as example.com")]
+    InvalidDomain,
+    /// A character that cannot appear in an address (white space, a control, a second `@`, ...).
+    #[error("must not contain {0:?}")]
+    InvalidCharacter(char),
+}
+
+/// An email address: trimmed, at most 254 characters, compared case-insensitively.
+///
+/// The address keeps the spelling it was given (for display and delivery) and a lower-case key
+/// (for comparison, hashing and uniqueness).
+#[derive(Debug, Clone)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "String", into = "String")
+)]
+pub struct EmailAddress {
+    raw: String,
+    key: String,
+}
+
+impl EmailAddress {
+    /// The longest accepted address (RFC 5321 path limit less the angle brackets).
+    pub const MAX_CHARS: usize = 254;
+    /// The longest accepted local part (RFC 5321).
+    pub const MAX_LOCAL_CHARS: usize = 64;
+
+    /// Parses an address as a person would type it.
+    pub fn parse(raw: &str) -> Result<Self, EmailAddressError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(EmailAddressError::Empty);
+        }
+        if raw.chars().count() > Self::MAX_CHARS {
+            return Err(EmailAddressError::TooLong { max: Self::MAX_CHARS });
+        }
+        let Some((local, domain)) = raw.rsplit_once('@') else {
+            return Err(EmailAddressError::MissingAt);
+        };
+        if local.is_empty() {
+            return Err(EmailAddressError::EmptyLocalPart);
+        }
+        if local.chars().count() > Self::MAX_LOCAL_CHARS {
+            return Err(EmailAddressError::LocalPartTooLong { max: Self::MAX_LOCAL_CHARS });
+        }
+        if let Some(bad) = local.chars().find(|c| !is_local_char(*c)) {
+            return Err(EmailAddressError::InvalidCharacter(bad));
+        }
+        if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+            return Err(EmailAddressError::InvalidCharacter('.'));
+        }
+        if let Some(bad) = domain.chars().find(|c| c.is_whitespace() || c.is_control() || *c == '@') {
+            return Err(EmailAddressError::InvalidCharacter(bad));
+        }
+        if !is_domain(domain) {
+            return Err(EmailAddressError::InvalidDomain);
+        }
+        Ok(Self { raw: raw.to_owned(), key: raw.to_lowercase() })
+    }
+
+    /// The address as given (trimmed).
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+
+    /// The lower-case form used for comparison and uniqueness.
+    pub fn normalized(&self) -> &str {
+        &self.key
+    }
+
+    /// The part before the `@`, lower-cased.
+    pub fn local_part(&self) -> &str {
+        self.key.rsplit_once('@').map_or(self.key.as_str(), |(local, _)| local)
+    }
+}
+
+fn is_local_char(c: char) -> bool {
+    !(c.is_whitespace()
+        || c.is_control()
+        || matches!(c, '@' | '<' | '>' | '(' | ')' | '[' | ']' | '\\' | ',' | ';' | ':' | '"'))
+}
+
+fn is_domain(domain: &str) -> bool {
+    let labels: Vec<&str> = domain.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|label| {
+            !label.is_empty()
+                && label.chars().count() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+        && labels.last().is_some_and(|tld| tld.chars().all(char::is_alphabetic) || tld.starts_with("xn--"))
+}
+
+impl PartialEq for EmailAddress {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for EmailAddress {}
+
+impl Hash for EmailAddress {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.key.hash(state);
+    }
+}
+
+impl PartialOrd for EmailAddress {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for EmailAddress {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
+string_value!(EmailAddress, EmailAddressError);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_is_trimmed_and_compared_case_insensitively() {
+        let a = EmailAddress::parse("  Finance@Example.COM ").unwrap();
+        let b = EmailAddress::parse("finance@example.com").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.as_str(), "Finance@Example.COM");
+        assert_eq!(a.normalized(), "finance@example.com");
+        assert_eq!(a.local_part(), "finance");
+    }
+
+    #[test]
+    fn each_malformed_address_gets_its_reason() {
+        use EmailAddressError::*;
+        assert_eq!(EmailAddress::parse(""), Err(Empty));
+        assert_eq!(EmailAddress::parse("finance.example.com"), Err(MissingAt));
+        assert_eq!(EmailAddress::parse("@example.com"), Err(EmptyLocalPart));
+        assert_eq!(EmailAddress::parse("a b@example.com"), Err(InvalidCharacter(' ')));
+        assert_eq!(EmailAddress::parse("a@b@example.com"), Err(InvalidCharacter('@')));
+        assert_eq!(EmailAddress::parse("ann@localhost"), Err(InvalidDomain));
+        assert_eq!(EmailAddress::parse("ann@-x.com"), Err(InvalidDomain));
+        assert_eq!(EmailAddress::parse("ann@example..com"), Err(InvalidDomain));
+        assert_eq!(EmailAddress::parse("ann.@example.com"), Err(InvalidCharacter('.')));
+        assert_eq!(EmailAddress::parse(&format!("{}@example.com", "a".repeat(65))), Err(LocalPartTooLong { max: 64 }));
+        assert_eq!(EmailAddress::parse(&format!("a@{}.com", "b".repeat(250))), Err(TooLong { max: 254 }));
+    }
+
+    #[test]
+    fn plus_addressing_and_international_domains_are_accepted() {
+        assert!(EmailAddress::parse("ann+billing@example.co.uk").is_ok());
+        assert!(EmailAddress::parse("jörg@bücher.de").is_ok());
+        assert!(EmailAddress::parse("ann@xn--bcher-kva.de").is_ok());
+    }
+}

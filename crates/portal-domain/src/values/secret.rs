@@ -1,0 +1,51 @@
+//! Opaque secrets the core stores but never computes: password hashes and token digests.
+
+use std::fmt;
+
+/// A password hash made by the [`PasswordHasher`](crate::ports::PasswordHasher) port (an Argon2id
+/// PHC string in the server). Opaque to the core; never printed.
+#[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(transparent))]
+pub struct PasswordHash(String);
+
+impl PasswordHash {
+    /// Wraps a hash string produced by a hasher.
+    pub fn new(phc: impl Into<String>) -> Self {
+        Self(phc.into())
+    }
+
+    /// The hash string, for the store and the hasher only.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordHash(<redacted>)")
+    }
+}
+
+/// The digest of a one-time token (invite link, session, reset): what is stored instead of the
+/// token, so a leaked database holds no usable token.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(transparent))]
+pub struct TokenDigest(String);
+
+impl TokenDigest {
+    /// Wraps a digest made by the [`TokenDigester`](crate::ports::TokenDigester) port.
+    pub fn new(hex: impl Into<String>) -> Self {
+        Self(hex.into())
+    }
+
+    /// The digest text, for the store only.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for TokenDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenDigest(<redacted>)")
+    }
+}

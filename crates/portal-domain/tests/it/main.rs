@@ -1,0 +1,4 @@
+//! portal-domain's integration tests: one binary, one module per concern.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod dependencies;
