@@ -1,1 +1,392 @@
-//! Conformance.
+//! The store conformance suite: every sentence of the [`Store`] contract, as a check any
+//! storage adapter's test runs against its own store.
+//!
+//! ```ignore
+//! assert_eq!(portal_domain::conformance::check_store(async || MyStore::fresh().await).await, Ok(()));
+//! ```
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+use crate::account::{Account, AccountCommand, AccountEvent, EditMember, InviteMember, Profile, open_account};
+use crate::actor::Actor;
+use crate::ids::{AccountId, InviteId, UserId};
+use crate::permission::{Permission, PermissionSet, Role};
+use crate::ports::{Changes, CommitError, Message, OutgoingEmail, PageRequest, Saved, Store};
+use crate::user::{Registration, User, register_user};
+use crate::values::{CompanyName, EmailAddress, PasswordHash, PersonName, TokenDigest};
+
+/// A check failed: which one, and what it saw.
+pub type Failure = String;
+
+macro_rules! ensure {
+    ($cond:expr, $($msg:tt)+) => {
+        if !$cond {
+            return Err(format!($($msg)+));
+        }
+    };
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).single().unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+fn uid(n: u128) -> UserId {
+    UserId::from_uuid(uuid::Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 | n))
+}
+
+fn aid(n: u128) -> AccountId {
+    AccountId::from_uuid(uuid::Uuid::from_u128(0x0190_0000_0000_7000_9000_0000_0000_0000 | n))
+}
+
+fn email(s: &str) -> Result<EmailAddress, Failure> {
+    EmailAddress::parse(s).map_err(|e| format!("fixture email {s}: {e}"))
+}
+
+fn new_user(n: u128, address: &str) -> Result<Saved<User, crate::user::UserEvent>, Failure> {
+    let event = register_user(
+        Registration {
+            id: uid(n),
+            email: email(address)?,
+            name: PersonName::parse("Fixture User").map_err(|e| e.to_string())?,
+            password: PasswordHash::new("fixture-hash"),
+            email_verified: true,
+        },
+        t0(),
+    );
+    let state = User::from_registered(&event).ok_or("registration")?;
+    Ok(Saved { state, expected_version: 0, events: vec![event] })
+}
+
+fn new_account(n: u128, owner: UserId) -> Result<Saved<Account, AccountEvent>, Failure> {
+    let profile = Profile {
+        display_name: CompanyName::parse(&format!("Account {n}")).map_err(|e| e.to_string())?,
+        company: None,
+        primary_email: email("owner@example.com")?,
+        phone: None,
+        address: None,
+        tax_id: None,
+    };
+    let event = open_account(aid(n), owner, profile, t0());
+    let state = Account::from_opened(&event).ok_or("opening")?;
+    Ok(Saved { state, expected_version: 0, events: vec![event] })
+}
+
+/// Decides `command` on `account` as `actor` and returns the save for it.
+fn decided(
+    account: &Account,
+    actor: UserId,
+    command: AccountCommand,
+    at: DateTime<Utc>,
+) -> Result<Saved<Account, AccountEvent>, Failure> {
+    let events =
+        account.decide(&Actor::User(actor), command, at).map_err(|e| format!("fixture command refused: {e}"))?;
+    let mut state = account.clone();
+    for e in &events {
+        state.apply(e);
+    }
+    Ok(Saved { state, expected_version: account.version(), events })
+}
+
+fn invite(id: u128, to: &str, token: &str, existing_user: Option<UserId>) -> Result<AccountCommand, Failure> {
+    Ok(AccountCommand::Invite(InviteMember {
+        id: InviteId::from_uuid(uuid::Uuid::from_u128(id)),
+        email: email(to)?,
+        name: None,
+        permissions: Role::Billing.permissions(),
+        role: None,
+        access_ends_at: None,
+        token: TokenDigest::new(token),
+        existing_user,
+    }))
+}
+
+fn err<E: std::fmt::Display>(context: &str) -> impl FnOnce(E) -> Failure + '_ {
+    move |e| format!("{context}: {e}")
+}
+
+/// Runs every check, each on a fresh store from `fresh`. `Ok` when the store keeps the contract.
+pub async fn check_store<S: Store>(fresh: impl AsyncFn() -> S) -> Result<(), Failure> {
+    committed_state_reads_back(&fresh().await).await.map_err(|e| format!("committed_state_reads_back: {e}"))?;
+    stale_version_conflicts_and_writes_nothing(&fresh().await)
+        .await
+        .map_err(|e| format!("stale_version_conflicts_and_writes_nothing: {e}"))?;
+    creating_an_existing_aggregate_conflicts(&fresh().await)
+        .await
+        .map_err(|e| format!("creating_an_existing_aggregate_conflicts: {e}"))?;
+    taken_email_is_refused_case_insensitively(&fresh().await)
+        .await
+        .map_err(|e| format!("taken_email_is_refused_case_insensitively: {e}"))?;
+    resent_invite_token_replaces_the_old_one(&fresh().await)
+        .await
+        .map_err(|e| format!("resent_invite_token_replaces_the_old_one: {e}"))?;
+    accounts_of_a_user_page_in_order(&fresh().await)
+        .await
+        .map_err(|e| format!("accounts_of_a_user_page_in_order: {e}"))?;
+    events_page_newest_first(&fresh().await).await.map_err(|e| format!("events_page_newest_first: {e}"))?;
+    activity_does_not_change_versions(&fresh().await)
+        .await
+        .map_err(|e| format!("activity_does_not_change_versions: {e}"))?;
+    Ok(())
+}
+
+/// Committed states, events and users read back as written; unknown ids read as `None`.
+pub async fn committed_state_reads_back<S: Store>(store: &S) -> Result<(), Failure> {
+    let user = new_user(1, "Ann@Example.com")?;
+    let account = new_account(1, uid(1))?;
+    let expected_account = account.state.clone();
+    let expected_user = user.state.clone();
+    store
+        .commit(Changes { accounts: vec![account], users: vec![user], outbox: vec![] })
+        .await
+        .map_err(err("commit"))?;
+    ensure!(store.account(aid(1)).await.map_err(err("account"))? == Some(expected_account), "account differs");
+    ensure!(store.user(uid(1)).await.map_err(err("user"))? == Some(expected_user.clone()), "user differs");
+    let by_email = store.user_by_email(&email("ann@EXAMPLE.com")?).await.map_err(err("user_by_email"))?;
+    ensure!(by_email == Some(expected_user), "user_by_email is not case-insensitive");
+    ensure!(store.account(aid(99)).await.map_err(err("account"))?.is_none(), "unknown account found");
+    ensure!(store.user(uid(99)).await.map_err(err("user"))?.is_none(), "unknown user found");
+    let users = store.users(&[uid(1), uid(99)]).await.map_err(err("users"))?;
+    ensure!(users.len() == 1 && users[0].id() == uid(1), "users() returned {} users", users.len());
+    let history = store.account_history(aid(1)).await.map_err(err("history"))?;
+    ensure!(history.len() == 1, "history has {} events", history.len());
+    let user_events = store.user_events(uid(1)).await.map_err(err("user_events"))?;
+    ensure!(user_events.len() == 1, "user history has {} events", user_events.len());
+    Ok(())
+}
+
+/// A save stating a stale version gets `Conflict` and writes nothing: no state, event or email.
+pub async fn stale_version_conflicts_and_writes_nothing<S: Store>(store: &S) -> Result<(), Failure> {
+    let owner = new_user(1, "owner@example.com")?;
+    let account = new_account(1, uid(1))?;
+    let opened = account.state.clone();
+    store
+        .commit(Changes { accounts: vec![account], users: vec![owner], outbox: vec![] })
+        .await
+        .map_err(err("setup"))?;
+
+    let first = decided(&opened, uid(1), invite(1, "a@example.com", "t1", None)?, t0())?;
+    store.commit(Changes { accounts: vec![first], ..Changes::default() }).await.map_err(err("first edit"))?;
+    let after_first = store.account(aid(1)).await.map_err(err("read"))?.ok_or("account vanished")?;
+
+    // Decided on the version before the first edit: stale.
+    let stale = decided(&opened, uid(1), invite(2, "b@example.com", "t2", None)?, t0())?;
+    let newcomer = new_user(2, "newcomer@example.com")?;
+    let mail = OutgoingEmail {
+        to: email("b@example.com")?,
+        message: Message::Invite {
+            account: aid(1),
+            account_name: opened.profile().display_name.clone(),
+            inviter: PersonName::parse("Owner").map_err(|e| e.to_string())?,
+            invite: InviteId::from_uuid(uuid::Uuid::from_u128(2)),
+            token: "t2".into(),
+            expires_at: t0(),
+        },
+    };
+    let outcome = store.commit(Changes { accounts: vec![stale], users: vec![newcomer], outbox: vec![mail] }).await;
+    ensure!(matches!(outcome, Err(CommitError::Conflict)), "expected Conflict, got {outcome:?}");
+    ensure!(
+        store.account(aid(1)).await.map_err(err("read"))? == Some(after_first),
+        "a refused commit changed the account"
+    );
+    ensure!(store.user(uid(2)).await.map_err(err("read"))?.is_none(), "a refused commit created a user");
+    ensure!(store.account_history(aid(1)).await.map_err(err("history"))?.len() == 2, "a refused commit wrote events");
+    let token = store.account_by_invite_token(&TokenDigest::new("t2")).await.map_err(err("token"))?;
+    ensure!(token.is_none(), "a refused commit indexed an invite token");
+    Ok(())
+}
+
+/// Saving a new aggregate (expected version 0) over an existing one conflicts.
+pub async fn creating_an_existing_aggregate_conflicts<S: Store>(store: &S) -> Result<(), Failure> {
+    store
+        .commit(Changes {
+            accounts: vec![new_account(1, uid(1))?],
+            users: vec![new_user(1, "a@example.com")?],
+            outbox: vec![],
+        })
+        .await
+        .map_err(err("setup"))?;
+    let again = store.commit(Changes { accounts: vec![new_account(1, uid(1))?], ..Changes::default() }).await;
+    ensure!(matches!(again, Err(CommitError::Conflict)), "account created twice: {again:?}");
+    let again = store.commit(Changes { users: vec![new_user(1, "other@example.com")?], ..Changes::default() }).await;
+    ensure!(matches!(again, Err(CommitError::Conflict)), "user created twice: {again:?}");
+    Ok(())
+}
+
+/// A new user whose email another user has, in any case, gets `EmailTaken`; nothing is written.
+pub async fn taken_email_is_refused_case_insensitively<S: Store>(store: &S) -> Result<(), Failure> {
+    store
+        .commit(Changes { users: vec![new_user(1, "Finance@Example.com")?], ..Changes::default() })
+        .await
+        .map_err(err("setup"))?;
+    let twin = new_user(2, "finance@example.COM")?;
+    let account = new_account(2, uid(2))?;
+    let outcome = store.commit(Changes { accounts: vec![account], users: vec![twin], outbox: vec![] }).await;
+    ensure!(matches!(outcome, Err(CommitError::EmailTaken)), "expected EmailTaken, got {outcome:?}");
+    ensure!(store.user(uid(2)).await.map_err(err("read"))?.is_none(), "the twin was stored");
+    ensure!(store.account(aid(2)).await.map_err(err("read"))?.is_none(), "the twin's account was stored");
+    // Two new users with one email in one batch.
+    let pair =
+        Changes { users: vec![new_user(3, "x@example.com")?, new_user(4, "X@example.com")?], ..Changes::default() };
+    ensure!(matches!(store.commit(pair).await, Err(CommitError::EmailTaken)), "a batch stored one email twice");
+    Ok(())
+}
+
+/// After a re-send, the old token digest finds nothing and the new one finds the account.
+pub async fn resent_invite_token_replaces_the_old_one<S: Store>(store: &S) -> Result<(), Failure> {
+    let account = new_account(1, uid(1))?;
+    store
+        .commit(Changes { accounts: vec![account.clone()], users: vec![new_user(1, "o@example.com")?], outbox: vec![] })
+        .await
+        .map_err(err("setup"))?;
+    let invited = decided(&account.state, uid(1), invite(7, "guest@example.com", "old", None)?, t0())?;
+    let state = invited.state.clone();
+    store.commit(Changes { accounts: vec![invited], ..Changes::default() }).await.map_err(err("invite"))?;
+    ensure!(
+        store.account_by_invite_token(&TokenDigest::new("old")).await.map_err(err("lookup"))? == Some(aid(1)),
+        "new token not found"
+    );
+    let command = AccountCommand::ResendInvite {
+        invite: InviteId::from_uuid(uuid::Uuid::from_u128(7)),
+        token: TokenDigest::new("new"),
+    };
+    let resent = decided(&state, uid(1), command, t0() + Duration::hours(1))?;
+    store.commit(Changes { accounts: vec![resent], ..Changes::default() }).await.map_err(err("resend"))?;
+    ensure!(
+        store.account_by_invite_token(&TokenDigest::new("old")).await.map_err(err("lookup"))?.is_none(),
+        "the old token still works"
+    );
+    ensure!(
+        store.account_by_invite_token(&TokenDigest::new("new")).await.map_err(err("lookup"))? == Some(aid(1)),
+        "the new token is not found"
+    );
+    Ok(())
+}
+
+/// A user's accounts come by account id, a page at a time; a removed member's account is gone from the list.
+pub async fn accounts_of_a_user_page_in_order<S: Store>(store: &S) -> Result<(), Failure> {
+    store
+        .commit(Changes {
+            users: vec![new_user(1, "owner@example.com")?, new_user(2, "member@example.com")?],
+            ..Changes::default()
+        })
+        .await
+        .map_err(err("setup"))?;
+    for n in [3, 1, 2] {
+        store
+            .commit(Changes { accounts: vec![new_account(n, uid(1))?], ..Changes::default() })
+            .await
+            .map_err(err("open"))?;
+    }
+    let first = store.accounts_of(uid(1), PageRequest { after: None, limit: 2 }).await.map_err(err("page 1"))?;
+    ensure!(first.items == vec![aid(1), aid(2)], "first page {:?}", first.items);
+    ensure!(first.next == Some(aid(2)), "first page next {:?}", first.next);
+    let second = store.accounts_of(uid(1), PageRequest { after: first.next, limit: 2 }).await.map_err(err("page 2"))?;
+    ensure!(
+        second.items == vec![aid(3)] && second.next.is_none(),
+        "second page {:?} next {:?}",
+        second.items,
+        second.next
+    );
+
+    // User 2 joins account 2 by invite, then is removed.
+    let account = store.account(aid(2)).await.map_err(err("read"))?.ok_or("account 2")?;
+    let invited = decided(&account, uid(1), invite(9, "member@example.com", "tok", Some(uid(2)))?, t0())?;
+    let state = invited.state.clone();
+    store.commit(Changes { accounts: vec![invited], ..Changes::default() }).await.map_err(err("invite"))?;
+    let accept = AccountCommand::AcceptInvite {
+        token: TokenDigest::new("tok"),
+        email: email("member@example.com")?,
+        email_verified: true,
+    };
+    let events = state.decide(&Actor::User(uid(2)), accept, t0()).map_err(err("accept"))?;
+    let mut joined = state.clone();
+    for e in &events {
+        joined.apply(e);
+    }
+    store
+        .commit(Changes {
+            accounts: vec![Saved { state: joined.clone(), expected_version: state.version(), events }],
+            ..Changes::default()
+        })
+        .await
+        .map_err(err("accept"))?;
+    let member_of =
+        store.accounts_of(uid(2), PageRequest { after: None, limit: 10 }).await.map_err(err("member page"))?;
+    ensure!(member_of.items == vec![aid(2)], "member's accounts {:?}", member_of.items);
+    let edit = AccountCommand::EditMember(EditMember {
+        user: uid(2),
+        permissions: Some(PermissionSet::of(&[Permission::BillingView])),
+        role: None,
+        ends_at: None,
+    });
+    let edited = decided(&joined, uid(1), edit, t0())?;
+    let edited_state = edited.state.clone();
+    store.commit(Changes { accounts: vec![edited], ..Changes::default() }).await.map_err(err("edit"))?;
+    let removed = decided(&edited_state, uid(1), AccountCommand::RemoveMember { user: uid(2) }, t0())?;
+    store.commit(Changes { accounts: vec![removed], ..Changes::default() }).await.map_err(err("remove"))?;
+    let member_of =
+        store.accounts_of(uid(2), PageRequest { after: None, limit: 10 }).await.map_err(err("member page"))?;
+    ensure!(member_of.items.is_empty(), "a removed member still lists {:?}", member_of.items);
+    Ok(())
+}
+
+/// Events come newest first with their sequence numbers, a page at a time below a cursor.
+pub async fn events_page_newest_first<S: Store>(store: &S) -> Result<(), Failure> {
+    let account = new_account(1, uid(1))?;
+    let mut state = account.state.clone();
+    store
+        .commit(Changes { accounts: vec![account], users: vec![new_user(1, "o@example.com")?], outbox: vec![] })
+        .await
+        .map_err(err("setup"))?;
+    for n in 0..4u128 {
+        let saved = decided(
+            &state,
+            uid(1),
+            invite(100 + n, &format!("p{n}@example.com"), &format!("tok{n}"), None)?,
+            t0() + Duration::minutes(n as i64),
+        )?;
+        state = saved.state.clone();
+        store.commit(Changes { accounts: vec![saved], ..Changes::default() }).await.map_err(err("invite"))?;
+    }
+    let first = store.account_events(aid(1), PageRequest { after: None, limit: 2 }).await.map_err(err("page 1"))?;
+    let seqs: Vec<u64> = first.items.iter().map(|e| e.seq).collect();
+    ensure!(seqs == vec![5, 4], "first page seqs {seqs:?}");
+    ensure!(first.next == Some(4), "first page next {:?}", first.next);
+    let second =
+        store.account_events(aid(1), PageRequest { after: first.next, limit: 10 }).await.map_err(err("page 2"))?;
+    let seqs: Vec<u64> = second.items.iter().map(|e| e.seq).collect();
+    ensure!(seqs == vec![3, 2, 1], "second page seqs {seqs:?}");
+    ensure!(second.next.is_none(), "second page next {:?}", second.next);
+    ensure!(
+        second.items.last().map(|e| e.event.change.kind()) == Some("account.opened"),
+        "the oldest event is not the opening"
+    );
+    let history = store.account_history(aid(1)).await.map_err(err("history"))?;
+    ensure!(
+        history.len() == 5 && Account::replay(&history) == Some(state),
+        "replaying the history does not give the state"
+    );
+    Ok(())
+}
+
+/// Recording activity or a login changes no version.
+pub async fn activity_does_not_change_versions<S: Store>(store: &S) -> Result<(), Failure> {
+    store
+        .commit(Changes {
+            accounts: vec![new_account(1, uid(1))?],
+            users: vec![new_user(1, "o@example.com")?],
+            outbox: vec![],
+        })
+        .await
+        .map_err(err("setup"))?;
+    let later = t0() + Duration::days(3);
+    store.record_activity(aid(1), uid(1), later).await.map_err(err("activity"))?;
+    store.record_login(uid(1), later).await.map_err(err("login"))?;
+    let account = store.account(aid(1)).await.map_err(err("read"))?.ok_or("account")?;
+    ensure!(account.version() == 1, "activity bumped the account to version {}", account.version());
+    ensure!(account.member(uid(1)).and_then(|m| m.last_active_at()) == Some(later), "activity not recorded");
+    let user = store.user(uid(1)).await.map_err(err("read"))?.ok_or("user")?;
+    ensure!(user.version() == 1, "a login bumped the user to version {}", user.version());
+    ensure!(user.last_login_at() == Some(later), "login not recorded");
+    Ok(())
+}

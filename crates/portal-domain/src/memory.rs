@@ -1,1 +1,346 @@
-//! The in-memory store.
+//! In-memory adapters for every port: a complete store and deterministic doubles for the clock,
+//! ids, tokens and hashing. Pure std; for tests and for embedders' tests. The hasher and digester
+//! here are NOT secure and say so in their names.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, Duration, Utc};
+use uuid::Uuid;
+
+use crate::account::{Account, AccountEvent};
+use crate::ids::{AccountId, UserId};
+use crate::ports::{
+    Changes, Clock, CommitError, IdSource, OutgoingEmail, Page, PageRequest, PasswordHasher, Store, StoreError,
+    StoredEvent, TokenDigester, TokenGenerator,
+};
+use crate::user::{User, UserEvent};
+use crate::values::{EmailAddress, Password, PasswordHash, TokenDigest};
+
+#[derive(Default)]
+struct Inner {
+    accounts: HashMap<AccountId, Account>,
+    users: HashMap<UserId, User>,
+    emails: HashMap<String, UserId>,
+    account_events: HashMap<AccountId, Vec<AccountEvent>>,
+    user_events: HashMap<UserId, Vec<UserEvent>>,
+    invite_tokens: HashMap<TokenDigest, AccountId>,
+    memberships: BTreeSet<(UserId, AccountId)>,
+    outbox: Vec<OutgoingEmail>,
+}
+
+/// A [`Store`] in memory, behind one mutex: every commit is atomic and checks versions.
+#[derive(Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStore").finish_non_exhaustive()
+    }
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Inner>, StoreError> {
+        self.inner.lock().map_err(|_| StoreError::new("memory store lock poisoned"))
+    }
+
+    /// Every email queued so far, oldest first (a test's mailbox).
+    pub fn outbox(&self) -> Vec<OutgoingEmail> {
+        self.lock().map(|i| i.outbox.clone()).unwrap_or_default()
+    }
+
+    /// Takes the queued emails out of the outbox, as a delivery would.
+    pub fn drain_outbox(&self) -> Vec<OutgoingEmail> {
+        self.lock().map(|mut i| std::mem::take(&mut i.outbox)).unwrap_or_default()
+    }
+}
+
+impl Inner {
+    fn check(&self, changes: &Changes) -> Result<(), CommitError> {
+        for saved in &changes.accounts {
+            let stored = self.accounts.get(&saved.state.id()).map_or(0, Account::version);
+            if stored != saved.expected_version {
+                return Err(CommitError::Conflict);
+            }
+        }
+        let mut batch_emails = HashMap::new();
+        for saved in &changes.users {
+            let stored = self.users.get(&saved.state.id()).map_or(0, User::version);
+            if stored != saved.expected_version {
+                return Err(CommitError::Conflict);
+            }
+            let key = saved.state.email().normalized();
+            let other = self.emails.get(key).copied().or_else(|| batch_emails.get(key).copied());
+            if other.is_some_and(|id| id != saved.state.id()) {
+                return Err(CommitError::EmailTaken);
+            }
+            batch_emails.insert(key, saved.state.id());
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, changes: Changes) {
+        for saved in changes.accounts {
+            let id = saved.state.id();
+            let mut state = saved.state;
+            if let Some(old) = self.accounts.get(&id) {
+                self.invite_tokens.retain(|_, a| *a != id);
+                for m in old.members() {
+                    self.memberships.remove(&(m.user(), id));
+                }
+                // Activity is not versioned; keep what was recorded since the state was read.
+                for m in old.members() {
+                    if let Some(at) = m.last_active_at() {
+                        state.touch(m.user(), at);
+                    }
+                }
+            }
+            for invite in state.invites() {
+                self.invite_tokens.insert(invite.token().clone(), id);
+            }
+            for m in state.members() {
+                self.memberships.insert((m.user(), id));
+            }
+            self.account_events.entry(id).or_default().extend(saved.events);
+            self.accounts.insert(id, state);
+        }
+        for saved in changes.users {
+            let id = saved.state.id();
+            if let Some(old) = self.users.get(&id) {
+                self.emails.remove(old.email().normalized());
+            }
+            self.emails.insert(saved.state.email().normalized().to_owned(), id);
+            self.user_events.entry(id).or_default().extend(saved.events);
+            self.users.insert(id, saved.state);
+        }
+        self.outbox.extend(changes.outbox);
+    }
+}
+
+impl Store for MemoryStore {
+    async fn commit(&self, changes: Changes) -> Result<(), CommitError> {
+        let mut inner = self.lock()?;
+        inner.check(&changes)?;
+        inner.write(changes);
+        Ok(())
+    }
+
+    async fn account(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
+        Ok(self.lock()?.accounts.get(&id).cloned())
+    }
+
+    async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        Ok(self.lock()?.users.get(&id).cloned())
+    }
+
+    async fn user_by_email(&self, email: &EmailAddress) -> Result<Option<User>, StoreError> {
+        let inner = self.lock()?;
+        Ok(inner.emails.get(email.normalized()).and_then(|id| inner.users.get(id)).cloned())
+    }
+
+    async fn users(&self, ids: &[UserId]) -> Result<Vec<User>, StoreError> {
+        let inner = self.lock()?;
+        Ok(ids.iter().filter_map(|id| inner.users.get(id)).cloned().collect())
+    }
+
+    async fn account_by_invite_token(&self, token: &TokenDigest) -> Result<Option<AccountId>, StoreError> {
+        Ok(self.lock()?.invite_tokens.get(token).copied())
+    }
+
+    async fn accounts_of(
+        &self,
+        user: UserId,
+        page: PageRequest<AccountId>,
+    ) -> Result<Page<AccountId, AccountId>, StoreError> {
+        let inner = self.lock()?;
+        let start = page.after.map_or(std::ops::Bound::Unbounded, |a| std::ops::Bound::Excluded((user, a)));
+        let mut items: Vec<AccountId> = inner
+            .memberships
+            .range((start, std::ops::Bound::Unbounded))
+            .take_while(|(u, _)| *u == user)
+            .take(page.limit.saturating_add(1))
+            .map(|(_, a)| *a)
+            .collect();
+        let next = if items.len() > page.limit {
+            items.truncate(page.limit);
+            items.last().copied()
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    async fn account_events(
+        &self,
+        account: AccountId,
+        page: PageRequest<u64>,
+    ) -> Result<Page<StoredEvent, u64>, StoreError> {
+        let inner = self.lock()?;
+        let events = inner.account_events.get(&account).map(Vec::as_slice).unwrap_or_default();
+        // seq n is events[n - 1]; newest first, strictly below `after`.
+        let top = page.after.map_or(events.len() as u64, |after| after.saturating_sub(1).min(events.len() as u64));
+        let mut items: Vec<StoredEvent> = (1..=top)
+            .rev()
+            .take(page.limit.saturating_add(1))
+            .filter_map(|seq| events.get(seq as usize - 1).map(|e| StoredEvent { seq, event: e.clone() }))
+            .collect();
+        let next = if items.len() > page.limit {
+            items.truncate(page.limit);
+            items.last().map(|e| e.seq)
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    async fn account_history(&self, account: AccountId) -> Result<Vec<AccountEvent>, StoreError> {
+        Ok(self.lock()?.account_events.get(&account).cloned().unwrap_or_default())
+    }
+
+    async fn user_events(&self, user: UserId) -> Result<Vec<UserEvent>, StoreError> {
+        Ok(self.lock()?.user_events.get(&user).cloned().unwrap_or_default())
+    }
+
+    async fn record_activity(&self, account: AccountId, user: UserId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        if let Some(a) = self.lock()?.accounts.get_mut(&account) {
+            a.touch(user, at);
+        }
+        Ok(())
+    }
+
+    async fn record_login(&self, user: UserId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        if let Some(u) = self.lock()?.users.get_mut(&user) {
+            u.touch_login(at);
+        }
+        Ok(())
+    }
+}
+
+/// A clock that stands still until told to move.
+#[derive(Debug)]
+pub struct ManualClock(Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    /// A clock showing `now`.
+    pub fn new(now: DateTime<Utc>) -> Self {
+        Self(Mutex::new(now))
+    }
+
+    /// Moves the clock forward (or back, with a negative duration).
+    pub fn advance(&self, by: Duration) {
+        if let Ok(mut t) = self.0.lock() {
+            *t += by;
+        }
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0.lock().map(|t| *t).unwrap_or(DateTime::<Utc>::MIN_UTC)
+    }
+}
+
+impl<C: Clock> Clock for std::sync::Arc<C> {
+    fn now(&self) -> DateTime<Utc> {
+        (**self).now()
+    }
+}
+
+/// Deterministic UUID v7s: a fixed millisecond base plus a counter, so runs repeat exactly.
+#[derive(Debug, Default)]
+pub struct SequentialIds(AtomicU64);
+
+impl IdSource for SequentialIds {
+    fn new_uuid(&self) -> Uuid {
+        let n = self.0.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut tail = [0u8; 10];
+        tail[2..].copy_from_slice(&n.to_be_bytes());
+        // 2026-01-01T00:00:00Z in ms, plus n, keeps ids ordered like real v7 ids.
+        uuid::Builder::from_unix_timestamp_millis(1_767_225_600_000 + n, &tail).into_uuid()
+    }
+}
+
+/// Deterministic tokens `token-1`, `token-2`, ... Guessable: tests only.
+#[derive(Debug, Default)]
+pub struct SequentialTokens(AtomicU64);
+
+impl TokenGenerator for SequentialTokens {
+    fn generate(&self) -> String {
+        format!("token-{}", self.0.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+}
+
+/// A "digest" that only prefixes the token. Reversible: tests only.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct InsecureDigester;
+
+impl TokenDigester for InsecureDigester {
+    fn digest(&self, token: &str) -> TokenDigest {
+        TokenDigest::new(format!("digest:{token}"))
+    }
+}
+
+/// A "hasher" that stores the password behind a prefix. Reversible: tests only.
+#[derive(Debug)]
+pub struct InsecureHasher {
+    decoy: PasswordHash,
+}
+
+impl Default for InsecureHasher {
+    fn default() -> Self {
+        Self { decoy: PasswordHash::new("insecure:\u{0}no one's password") }
+    }
+}
+
+impl PasswordHasher for InsecureHasher {
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, StoreError> {
+        Ok(PasswordHash::new(format!("insecure:{}", password.expose())))
+    }
+
+    async fn verify(&self, password: &str, hash: &PasswordHash) -> bool {
+        hash.as_str().strip_prefix("insecure:") == Some(password)
+    }
+
+    fn decoy(&self) -> &PasswordHash {
+        &self.decoy
+    }
+}
+
+/// The in-memory [`Portal`](crate::service::Portal) with deterministic doubles, for tests and examples.
+pub type MemoryPortal = crate::service::Portal<MemoryStore, InsecureHasher>;
+
+/// A [`MemoryPortal`] whose clock starts at `now`; the returned clock moves it.
+pub fn memory_portal(now: DateTime<Utc>) -> (MemoryPortal, std::sync::Arc<ManualClock>) {
+    let clock = std::sync::Arc::new(ManualClock::new(now));
+    let portal = crate::service::Portal::new(
+        MemoryStore::new(),
+        InsecureHasher::default(),
+        InsecureDigester,
+        SequentialTokens::default(),
+        clock.clone(),
+        SequentialIds::default(),
+    );
+    (portal, clock)
+}
+
+/// Drives a future to completion on the calling thread, with no runtime: enough for the
+/// in-memory store, whose futures never wait. A future that does wait is polled again after a
+/// yield, so it still completes once it is woken by its own progress.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+        std::thread::yield_now();
+    }
+}

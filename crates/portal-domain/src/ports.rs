@@ -1,1 +1,286 @@
-//! Ports.
+//! The ports: what the core needs from the outside, as plain traits. Each method documents its
+//! contract; the conformance suite ([`crate::conformance`], feature `testing`) checks exactly those.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::account::{Account, AccountEvent};
+use crate::ids::{AccountId, InviteId, NoticeId, UserId};
+use crate::notification::NotificationCategory;
+use crate::routing::Reason;
+use crate::user::{User, UserEvent};
+use crate::values::{CompanyName, EmailAddress, Password, PasswordHash, PersonName, TokenDigest};
+
+/// An infrastructure failure behind a port (database down, corrupt row, hasher failure).
+/// Opaque to the core: it is logged with its cause chain and answered with a generic 500.
+#[derive(Debug)]
+pub struct StoreError {
+    message: String,
+    source: Option<Box<dyn StdError + Send + Sync>>,
+}
+
+impl StoreError {
+    /// A failure described in words.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into(), source: None }
+    }
+
+    /// A failure with its cause.
+    pub fn with_source(message: impl Into<String>, source: impl StdError + Send + Sync + 'static) -> Self {
+        Self { message: message.into(), source: Some(Box::new(source)) }
+    }
+
+    /// A stored row that does not parse back into a domain value.
+    pub fn corrupt(table: &str, id: impl fmt::Display, reason: impl fmt::Display) -> Self {
+        Self::new(format!("corrupt row in {table} (id {id}): {reason}"))
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl StdError for StoreError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
+/// Why a [`Store::commit`] wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    /// An aggregate's stored version differs from the one the change was decided on.
+    #[error("the data changed since it was read")]
+    Conflict,
+    /// A new user's email (compared case-insensitively) belongs to another user.
+    #[error("a user with this email address exists already")]
+    EmailTaken,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An aggregate's new state and the events that led to it from `expected_version`.
+#[derive(Debug, Clone)]
+pub struct Saved<T, E> {
+    /// The state after the events.
+    pub state: T,
+    /// The version the change was decided on (0 for a new aggregate).
+    pub expected_version: u64,
+    /// The events, in order; `state.version() == expected_version + events.len()`.
+    pub events: Vec<E>,
+}
+
+/// One email to send, written to the outbox with the change that caused it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingEmail {
+    /// The recipient.
+    pub to: EmailAddress,
+    /// What to tell them.
+    pub message: Message,
+}
+
+/// The emails the core asks for; the binary renders them.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Message {
+    /// An invite (or a re-sent one) with its link.
+    Invite {
+        /// The account.
+        account: AccountId,
+        /// Its display name.
+        account_name: CompanyName,
+        /// Who invited.
+        inviter: PersonName,
+        /// The invite.
+        invite: InviteId,
+        /// The link's token. The only place a raw token is kept; the outbox drops it once sent.
+        token: String,
+        /// When the link expires.
+        expires_at: DateTime<Utc>,
+    },
+    /// A notice of a category, with why this recipient gets it.
+    Notice {
+        /// The account.
+        account: AccountId,
+        /// The notice.
+        notice: NoticeId,
+        /// Its category.
+        category: NotificationCategory,
+        /// Its subject.
+        subject: CompanyName,
+        /// Why this recipient receives it.
+        reason: Reason,
+    },
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Invite { account, invite, expires_at, .. } => f
+                .debug_struct("Invite")
+                .field("account", account)
+                .field("invite", invite)
+                .field("token", &"<redacted>")
+                .field("expires_at", expires_at)
+                .finish_non_exhaustive(),
+            Self::Notice { account, notice, category, subject, reason } => f
+                .debug_struct("Notice")
+                .field("account", account)
+                .field("notice", notice)
+                .field("category", category)
+                .field("subject", subject)
+                .field("reason", reason)
+                .finish(),
+        }
+    }
+}
+
+/// Everything one use case writes: stored atomically or not at all.
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    /// Accounts created or changed.
+    pub accounts: Vec<Saved<Account, AccountEvent>>,
+    /// Users created or changed.
+    pub users: Vec<Saved<User, UserEvent>>,
+    /// Emails to send.
+    pub outbox: Vec<OutgoingEmail>,
+}
+
+impl Changes {
+    /// Whether there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.accounts.iter().all(|a| a.events.is_empty())
+            && self.users.iter().all(|u| u.events.is_empty())
+            && self.outbox.is_empty()
+    }
+}
+
+/// A page request for a keyset-paginated list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest<K> {
+    /// Start after this key (`None`: from the start).
+    pub after: Option<K>,
+    /// At most this many items.
+    pub limit: usize,
+}
+
+/// One page of a list and the key to continue from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T, K> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Pass as `after` for the next page; `None` on the last page.
+    pub next: Option<K>,
+}
+
+/// An account event with its position in the account's history (1 for `Opened`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// The account's version once this event was applied.
+    pub seq: u64,
+    /// The event.
+    pub event: AccountEvent,
+}
+
+/// Storage of aggregates, their events and the outbox.
+pub trait Store: Send + Sync {
+    /// Writes every state, event and email of `changes` in one transaction.
+    /// MUST return [`CommitError::Conflict`] and write nothing when any aggregate's stored version
+    /// differs from its `expected_version` (0 meaning "must not exist yet").
+    /// MUST return [`CommitError::EmailTaken`] and write nothing when a new or changed user's email
+    /// belongs, case-insensitively, to another user.
+    fn commit(&self, changes: Changes) -> impl Future<Output = Result<(), CommitError>> + Send;
+
+    /// The account as last committed, or `None`.
+    fn account(&self, id: AccountId) -> impl Future<Output = Result<Option<Account>, StoreError>> + Send;
+
+    /// The user as last committed, or `None`.
+    fn user(&self, id: UserId) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+
+    /// The user whose email equals `email`, compared case-insensitively.
+    fn user_by_email(&self, email: &EmailAddress) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+
+    /// The users among `ids` that exist, in any order.
+    fn users(&self, ids: &[UserId]) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
+
+    /// The account holding an invite whose current token digest is `token`. After a re-send the
+    /// old digest MUST find nothing.
+    fn account_by_invite_token(
+        &self,
+        token: &TokenDigest,
+    ) -> impl Future<Output = Result<Option<AccountId>, StoreError>> + Send;
+
+    /// The accounts in which `user` has a membership (ended or not), by account id ascending.
+    fn accounts_of(
+        &self,
+        user: UserId,
+        page: PageRequest<AccountId>,
+    ) -> impl Future<Output = Result<Page<AccountId, AccountId>, StoreError>> + Send;
+
+    /// The account's events, newest first, starting below `page.after` (a `seq`).
+    fn account_events(
+        &self,
+        account: AccountId,
+        page: PageRequest<u64>,
+    ) -> impl Future<Output = Result<Page<StoredEvent, u64>, StoreError>> + Send;
+
+    /// The account's whole history, oldest first (for "who held what on a given day").
+    fn account_history(&self, account: AccountId)
+    -> impl Future<Output = Result<Vec<AccountEvent>, StoreError>> + Send;
+
+    /// The user's events, oldest first.
+    fn user_events(&self, user: UserId) -> impl Future<Output = Result<Vec<UserEvent>, StoreError>> + Send;
+
+    /// Records a member's activity without changing the account's version.
+    fn record_activity(
+        &self,
+        account: AccountId,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Records a sign-in without changing the user's version.
+    fn record_login(&self, user: UserId, at: DateTime<Utc>) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Hashes and checks passwords (Argon2id in the server). Slow on purpose, so async: the adapter
+/// runs it off the request workers.
+pub trait PasswordHasher: Send + Sync {
+    /// A new salted hash of `password`.
+    fn hash(&self, password: &Password) -> impl Future<Output = Result<PasswordHash, StoreError>> + Send;
+    /// Whether `password` matches `hash`. MUST take as long for a wrong password as a right one.
+    fn verify(&self, password: &str, hash: &PasswordHash) -> impl Future<Output = bool> + Send;
+    /// A valid hash of no one's password, checked when an email is unknown so that login does the
+    /// same work whether or not the user exists.
+    fn decoy(&self) -> &PasswordHash;
+}
+
+/// Digests one-time tokens (SHA-256 in the server); only digests are stored.
+pub trait TokenDigester: Send + Sync {
+    /// The digest of `token`. MUST be deterministic and MUST NOT reveal the token.
+    fn digest(&self, token: &str) -> TokenDigest;
+}
+
+/// Makes new secret tokens (256 random bits in the server).
+pub trait TokenGenerator: Send + Sync {
+    /// A fresh unguessable token, URL-safe.
+    fn generate(&self) -> String;
+}
+
+/// Tells the time; the core never reads a clock itself.
+pub trait Clock: Send + Sync {
+    /// Now.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// Makes ids (UUID v7 in the server).
+pub trait IdSource: Send + Sync {
+    /// A new unique UUID.
+    fn new_uuid(&self) -> Uuid;
+}

@@ -163,3 +163,18 @@ pub fn access_review(account: &Account, now: DateTime<Utc>) -> AccessReview {
         last_review: account.last_review().cloned(),
     }
 }
+
+/// Who held which permissions at `instant`, replayed from an account's history (oldest first):
+/// the events answer "who had which permission on a given day". Ended memberships count as
+/// holding nothing. Members are in user-id order.
+pub fn access_at(history: &[crate::account::AccountEvent], instant: DateTime<Utc>) -> Vec<(UserId, PermissionSet)> {
+    let Some(account) = Account::replay(history.iter().take_while(|e| e.at <= instant)) else {
+        return Vec::new();
+    };
+    account
+        .members()
+        .into_iter()
+        .map(|m| (m.user(), m.effective_permissions(instant)))
+        .filter(|(_, p)| !p.is_empty())
+        .collect()
+}

@@ -6,6 +6,7 @@
 mod command;
 mod decide;
 mod event;
+mod view;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -15,6 +16,7 @@ use chrono::{DateTime, Duration, Utc};
 pub use command::{AccountCommand, ContactPatch, EditMember, InviteMember, NewContact, ProfilePatch};
 pub use decide::open_account;
 pub use event::{AccountChange, AccountEvent, Target};
+pub use view::View;
 
 use crate::ids::{AccountId, ContactId, IdHashBuilder, InviteId, UserId};
 use crate::notification::CategorySet;
