@@ -77,6 +77,10 @@ pub enum DomainError {
     /// Rule 3: only the owner grants `account.profile.manage`.
     #[error("only the account owner can grant account.profile.manage")]
     OnlyOwnerGrantsProfile,
+    /// Rule 3: the member who sent the invite no longer holds what it grants (or has left), so
+    /// accepting it would grant permissions nobody backs.
+    #[error("the person who invited you no longer holds these permissions; ask for a new invite")]
+    InviteNoLongerBacked,
     /// Rule 3: nobody edits or removes themselves through member management.
     #[error("you cannot change your own access; ask another administrator, or leave the account")]
     SelfEdit,
@@ -142,7 +146,7 @@ impl DomainError {
             AccountNotFound | MemberNotFound | InviteNotFound | ContactNotFound | UserNotFound => None,
             MissingPermission(_) | OwnerOnly | OperatorOnly => Some(Rule::DenyByDefault),
             AccountClosed | UserDisabled => Some(Rule::ImmediateEffect),
-            Escalation { .. } | OnlyOwnerGrantsProfile | SelfEdit => Some(Rule::NoEscalation),
+            Escalation { .. } | OnlyOwnerGrantsProfile | InviteNoLongerBacked | SelfEdit => Some(Rule::NoEscalation),
             TargetIsOwner | TargetOutranksActor { .. } => Some(Rule::ProtectedMembers),
             OwnerCannotLeave | InvalidNewOwner => Some(Rule::OwnerStays),
             InviteNotPending(_) | InviteExpired | InviteEmailMismatch | EmailNotVerified | AlreadyMember

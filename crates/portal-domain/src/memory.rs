@@ -161,7 +161,10 @@ impl Store for MemoryStore {
         page: PageRequest<AccountId>,
     ) -> Result<Page<AccountId, AccountId>, StoreError> {
         let inner = self.lock()?;
-        let start = page.after.map_or(std::ops::Bound::Unbounded, |a| std::ops::Bound::Excluded((user, a)));
+        let start = match page.after {
+            Some(after) => std::ops::Bound::Excluded((user, after)),
+            None => std::ops::Bound::Included((user, AccountId::from_uuid(Uuid::nil()))),
+        };
         let mut items: Vec<AccountId> = inner
             .memberships
             .range((start, std::ops::Bound::Unbounded))

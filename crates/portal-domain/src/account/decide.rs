@@ -289,6 +289,15 @@ impl Account {
         if self.members.get(&user).is_some_and(|m| m.is_active(now)) {
             return Err(DomainError::AlreadyMember);
         }
+        // The grant takes effect now, so rule 3 is checked against the inviter as they are now.
+        let inviter = self.members.get(&invite.invited_by).filter(|m| m.is_active(now));
+        let backed = inviter.is_some_and(|m| {
+            m.permissions.is_superset(invite.permissions)
+                && (!invite.permissions.contains(Permission::AccountProfileManage) || m.user == self.owner)
+        });
+        if !backed {
+            return Err(DomainError::InviteNoLongerBacked);
+        }
         // An end date that passed while the invite waited would make a membership that grants nothing.
         let ends_at = invite.access_ends_at.filter(|end| *end > now);
         if invite.access_ends_at.is_some() && ends_at.is_none() {

@@ -302,3 +302,23 @@ fn a_no_op_edit_records_nothing() {
     let events = run(&mut a, as_user(OWNER), AccountCommand::UpdateProfile(ProfilePatch::default()), t0()).unwrap();
     assert!(events.is_empty());
 }
+
+#[test]
+fn rule_3_an_invite_from_a_removed_member_no_longer_lets_anyone_in() {
+    let mut a = team();
+    run(&mut a, as_user(ADMIN), invite_cmd(9, &email_of(9), Role::ReadOnly.permissions(), "tok"), t0()).unwrap();
+    run(&mut a, as_user(OWNER), AccountCommand::RemoveMember { user: user(ADMIN) }, t0()).unwrap();
+    let e = refuse(&mut a, as_user(9), accept_cmd("tok", &email_of(9)));
+    assert_eq!(e, DomainError::InviteNoLongerBacked);
+    assert_eq!(e.rule(), Some(Rule::NoEscalation));
+}
+
+#[test]
+fn rule_3_an_invite_is_backed_by_what_the_inviter_holds_when_it_is_accepted() {
+    let mut a = team();
+    run(&mut a, as_user(ADMIN), invite_cmd(9, &email_of(9), PermissionSet::of(&[Permission::BillingPay]), "tok"), t0())
+        .unwrap();
+    let reduced = Role::Admin.permissions().without(Permission::BillingPay);
+    run(&mut a, as_user(OWNER), edit(ADMIN, reduced), t0()).unwrap();
+    assert_eq!(refuse(&mut a, as_user(9), accept_cmd("tok", &email_of(9))), DomainError::InviteNoLongerBacked);
+}

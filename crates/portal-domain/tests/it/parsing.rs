@@ -1,0 +1,76 @@
+//! Values never panic on any input, and what parses round-trips through its text form.
+
+use portal_domain::values::*;
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn no_input_panics_a_parser(raw in any::<String>()) {
+        let _ = EmailAddress::parse(&raw);
+        let _ = PersonName::parse(&raw);
+        let _ = CompanyName::parse(&raw);
+        let _ = RoleLabel::parse(&raw);
+        let _ = PhoneNumber::parse(&raw);
+        let _ = TaxId::parse(&raw);
+        let _ = CountryCode::parse(&raw);
+        let _ = portal_domain::permission::Permission::from_key(&raw);
+        let _ = portal_domain::notification::NotificationCategory::from_key(&raw);
+        let _ = raw.parse::<portal_domain::ids::UserId>();
+        if let Ok(e) = EmailAddress::parse("someone@example.com") {
+            let _ = Password::parse(&raw, &e);
+        }
+        let _ = PostalAddress::parse(&PostalAddressInput {
+            lines: vec![raw.clone()], city: raw.clone(), region: Some(raw.clone()), postal_code: Some(raw.clone()), country: raw.clone(),
+        });
+    }
+
+    #[test]
+    fn email_like_input_never_panics(raw in "[ a-zA-Z0-9.@+_\\-\u{e9}\u{0}\t]{0,300}") {
+        if let Ok(e) = EmailAddress::parse(&raw) {
+            prop_assert!(e.as_str().chars().count() <= EmailAddress::MAX_CHARS);
+            prop_assert_eq!(EmailAddress::parse(e.as_str()), Ok(e.clone()));
+        }
+    }
+
+    #[test]
+    fn parsed_values_round_trip(
+        email in portal_domain::strategies::email(),
+        name in portal_domain::strategies::person_name(),
+        phone in portal_domain::strategies::phone(),
+        tax in portal_domain::strategies::tax_id(),
+        address in portal_domain::strategies::postal_address(),
+    ) {
+        prop_assert_eq!(EmailAddress::parse(email.as_str()), Ok(email.clone()));
+        prop_assert_eq!(PersonName::parse(name.as_str()), Ok(name));
+        prop_assert_eq!(PhoneNumber::parse(phone.as_str()), Ok(phone.clone()));
+        prop_assert_eq!(TaxId::parse(tax.as_str()), Ok(tax.clone()));
+        prop_assert_eq!(PostalAddress::parse(&address.to_input()), Ok(address.clone()));
+    }
+
+    #[test]
+    fn a_phone_number_is_e164(raw in "\\+?[0-9 ()-]{0,25}") {
+        if let Ok(p) = PhoneNumber::parse(&raw) {
+            let digits = &p.as_str()[1..];
+            prop_assert!(p.as_str().starts_with('+'));
+            prop_assert!((7..=15).contains(&digits.len()));
+            prop_assert!(digits.chars().all(|c| c.is_ascii_digit()) && !digits.starts_with('0'));
+        }
+    }
+
+    #[test]
+    fn generated_passphrases_meet_the_policy(p in portal_domain::strategies::passphrase(), e in portal_domain::strategies::email()) {
+        // A passphrase may contain a short local part by chance; only that refusal is allowed.
+        match Password::parse(&p, &e) {
+            Ok(_) | Err(PasswordError::ContainsEmail) => {}
+            Err(other) => prop_assert!(false, "{p:?} refused: {other}"),
+        }
+    }
+
+    #[test]
+    fn permission_sets_round_trip_through_keys_and_bits(set in portal_domain::strategies::permission_set()) {
+        prop_assert_eq!(portal_domain::permission::PermissionSet::from_keys(set.keys()), Ok(set));
+        prop_assert_eq!(portal_domain::permission::PermissionSet::from_bits(set.bits()), Some(set));
+    }
+}
