@@ -40,7 +40,7 @@ pub enum EmailAddressError {
 ///
 /// The address keeps the spelling it was given (for display and delivery) and a lower-case key
 /// (for comparison, hashing and uniqueness).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[cfg_attr(
     feature = "serde",
     derive(serde::Serialize, serde::Deserialize),
@@ -123,6 +123,12 @@ fn is_domain(domain: &str) -> bool {
                 && label.chars().all(|c| c.is_alphanumeric() || c == '-')
         })
         && labels.last().is_some_and(|tld| tld.chars().all(char::is_alphabetic) || tld.starts_with("xn--"))
+}
+
+impl std::fmt::Debug for EmailAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("EmailAddress").field(&self.raw).finish()
+    }
 }
 
 impl PartialEq for EmailAddress {

@@ -8,3 +8,5 @@ mod parsing;
 mod properties;
 mod routing;
 mod rules;
+mod service;
+mod stories;

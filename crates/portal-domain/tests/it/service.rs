@@ -1,0 +1,198 @@
+//! The use cases' own duties: equal work at login, rule 7 for disabled users, `If-Match`,
+//! password policy at the edge, and history queries.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::Duration;
+use portal_domain::account::{ProfilePatch, View};
+use portal_domain::memory::{
+    InsecureDigester, InsecureHasher, ManualClock, MemoryStore, SequentialIds, SequentialTokens, block_on,
+    memory_portal,
+};
+use portal_domain::notification::{CategorySet, NotificationCategory, NotificationPreferences};
+use portal_domain::permission::{PermissionSet, Role};
+use portal_domain::ports::{PasswordHasher, StoreError};
+use portal_domain::service::{Portal, ServiceError, Signup};
+use portal_domain::values::{CompanyName, Password, PasswordError, PasswordHash, PersonName};
+use portal_domain::{Actor, DomainError};
+
+use crate::fixtures::{email, t0};
+use crate::stories::{PASSWORD, invite, invite_token, signup};
+
+/// Counts how many hashes are checked, to see that login works as hard for unknown emails.
+#[derive(Default, Clone)]
+struct CountingHasher {
+    inner: std::sync::Arc<InsecureHasher>,
+    verified: std::sync::Arc<AtomicUsize>,
+}
+
+impl PasswordHasher for CountingHasher {
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, StoreError> {
+        self.inner.hash(password).await
+    }
+    async fn verify(&self, password: &str, hash: &PasswordHash) -> bool {
+        self.verified.fetch_add(1, Ordering::SeqCst);
+        self.inner.verify(password, hash).await
+    }
+    fn decoy(&self) -> &PasswordHash {
+        self.inner.decoy()
+    }
+}
+
+#[test]
+fn login_checks_one_hash_whether_or_not_the_email_exists() {
+    let hasher = CountingHasher::default();
+    let portal = Portal::new(
+        MemoryStore::new(),
+        hasher.clone(),
+        InsecureDigester,
+        SequentialTokens::default(),
+        ManualClock::new(t0()),
+        SequentialIds::default(),
+    );
+    block_on(portal.signup(Signup {
+        email: email("ann@acme.example"),
+        name: PersonName::parse("Ann").unwrap(),
+        password: PASSWORD.into(),
+        account_name: CompanyName::parse("Acme").unwrap(),
+        company: None,
+    }))
+    .unwrap();
+    let cases = [
+        ("ann@acme.example", "wrong password!!", false),
+        ("nobody@acme.example", PASSWORD, false),
+        ("not an email", PASSWORD, false),
+        ("ANN@acme.example", PASSWORD, true),
+    ];
+    for (address, password, succeeds) in cases {
+        let before = hasher.verified.load(Ordering::SeqCst);
+        let outcome = block_on(portal.login(address, password));
+        assert_eq!(hasher.verified.load(Ordering::SeqCst), before + 1, "{address}: not exactly one hash check");
+        match outcome {
+            Ok(login) => {
+                assert!(succeeds, "{address} logged in");
+                assert_eq!(login.accounts.len(), 1);
+            }
+            Err(e) => {
+                assert!(!succeeds, "{address}: {e}");
+                assert!(matches!(e, ServiceError::InvalidCredentials), "{address}: {e}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_disabled_user_can_do_nothing_from_the_next_request() {
+    let (portal, _) = memory_portal(t0());
+    let (ann, acme) = signup(&portal, "ann@acme.example", "Ann", "Acme");
+    block_on(portal.disable_user(ann.id())).unwrap();
+    let err = block_on(portal.account(&Actor::User(ann.id()), acme, View::Summary)).unwrap_err();
+    assert!(matches!(err, ServiceError::Domain(DomainError::UserDisabled)));
+    let err = block_on(portal.login("ann@acme.example", PASSWORD)).unwrap_err();
+    assert!(matches!(err, ServiceError::Domain(DomainError::UserDisabled)));
+    // Only the operator disables.
+    let (bob, _) = signup(&portal, "bob@acme.example", "Bob", "Bob Co");
+    let err = block_on(portal.run_disable_as(bob.id())).unwrap_err();
+    assert!(matches!(err, DomainError::OperatorOnly));
+}
+
+trait DisableAs {
+    async fn run_disable_as(&self, user: portal_domain::ids::UserId) -> Result<(), DomainError>;
+}
+
+impl DisableAs for portal_domain::memory::MemoryPortal {
+    async fn run_disable_as(&self, user: portal_domain::ids::UserId) -> Result<(), DomainError> {
+        use portal_domain::ports::Store;
+        let state = self.store().user(user).await.unwrap().unwrap();
+        state.decide(&Actor::User(user), portal_domain::UserCommand::Disable, self.now()).map(|_| ())
+    }
+}
+
+#[test]
+fn a_stale_if_match_is_refused_and_a_fresh_one_accepted() {
+    let (portal, _) = memory_portal(t0());
+    let (ann, acme) = signup(&portal, "ann@acme.example", "Ann", "Acme");
+    let owner = Actor::User(ann.id());
+    let patch = ProfilePatch { display_name: Some(CompanyName::parse("Acme Two").unwrap()), ..ProfilePatch::default() };
+    let err = block_on(portal.update_profile(&owner, acme, patch.clone(), Some(7))).unwrap_err();
+    assert!(matches!(err, ServiceError::PreconditionFailed { current: 1 }));
+    let updated = block_on(portal.update_profile(&owner, acme, patch, Some(1))).unwrap();
+    assert_eq!(updated.version(), 2);
+    assert_eq!(updated.profile().display_name.as_str(), "Acme Two");
+    let prefs = NotificationPreferences::opting_out_of(CategorySet::of(&[NotificationCategory::Promotions])).unwrap();
+    assert!(matches!(
+        block_on(portal.set_preferences(ann.id(), prefs, Some(9))),
+        Err(ServiceError::PreconditionFailed { current: 1 })
+    ));
+    let me = block_on(portal.set_preferences(ann.id(), prefs, Some(1))).unwrap();
+    assert!(!me.preferences().receives(NotificationCategory::Promotions));
+}
+
+#[test]
+fn signup_enforces_the_password_policy_and_unique_emails() {
+    let (portal, _) = memory_portal(t0());
+    let attempt = |address: &str, password: &str| {
+        block_on(portal.signup(Signup {
+            email: email(address),
+            name: PersonName::parse("Ann").unwrap(),
+            password: password.into(),
+            account_name: CompanyName::parse("Acme").unwrap(),
+            company: None,
+        }))
+    };
+    assert!(matches!(
+        attempt("ann@acme.example", "short"),
+        Err(ServiceError::Password(PasswordError::TooShort { min: 12 }))
+    ));
+    assert!(matches!(
+        attempt("ann@acme.example", "my ann password"),
+        Err(ServiceError::Password(PasswordError::ContainsEmail))
+    ));
+    attempt("ann@acme.example", PASSWORD).unwrap();
+    assert!(matches!(attempt("ANN@acme.example", PASSWORD), Err(ServiceError::Domain(DomainError::EmailTaken))));
+}
+
+#[test]
+fn accepting_an_invite_mailed_to_your_address_verifies_it() {
+    let (portal, _) = memory_portal(t0());
+    let (ann, acme) = signup(&portal, "ann@acme.example", "Ann", "Acme");
+    let (bob, _) = signup(&portal, "bob@acme.example", "Bob", "Bob Co");
+    assert!(!bob.email_verified());
+    invite(&portal, ann.id(), acme, "bob@acme.example", Role::ReadOnly.permissions(), None);
+    block_on(portal.accept_invite(bob.id(), &invite_token(&portal, "bob@acme.example"))).unwrap();
+    let bob = block_on(portal.active_user(bob.id())).unwrap();
+    assert!(bob.email_verified());
+    // Someone else holding the link cannot use it.
+    let (eve, _) = signup(&portal, "eve@evil.example", "Eve", "Eve Co");
+    invite(&portal, ann.id(), acme, "carol@acme.example", Role::ReadOnly.permissions(), None);
+    let err = block_on(portal.accept_invite(eve.id(), &invite_token(&portal, "carol@acme.example"))).unwrap_err();
+    assert!(matches!(err, ServiceError::Domain(DomainError::InviteEmailMismatch)));
+}
+
+#[test]
+fn the_history_answers_who_held_which_permission_on_a_given_day() {
+    let (portal, clock) = memory_portal(t0());
+    let (ann, acme) = signup(&portal, "ann@acme.example", "Ann", "Acme");
+    invite(&portal, ann.id(), acme, "bob@acme.example", Role::Billing.permissions(), None);
+    clock.advance(Duration::days(1));
+    let (bob, _) = block_on(portal.accept_invite_as_new_user(
+        &invite_token(&portal, "bob@acme.example"),
+        PersonName::parse("Bob").unwrap(),
+        PASSWORD,
+    ))
+    .unwrap();
+    let day_two = portal.now() + Duration::hours(1);
+    clock.advance(Duration::days(1));
+    block_on(portal.remove_member(&Actor::User(ann.id()), acme, bob.id())).unwrap();
+    let owner = Actor::User(ann.id());
+    let then = block_on(portal.access_at(&owner, acme, day_two)).unwrap();
+    assert!(then.contains(&(bob.id(), Role::Billing.permissions())));
+    assert!(then.contains(&(ann.id(), PermissionSet::ALL)));
+    let now = block_on(portal.access_at(&owner, acme, portal.now())).unwrap();
+    assert_eq!(now, vec![(ann.id(), PermissionSet::ALL)]);
+    let before = block_on(portal.access_at(&owner, acme, t0() - Duration::days(1))).unwrap();
+    assert!(before.is_empty());
+    // Only those with audit.view may ask.
+    let err = block_on(portal.access_at(&Actor::User(bob.id()), acme, day_two)).unwrap_err();
+    assert!(matches!(err, ServiceError::Domain(DomainError::AccountNotFound)));
+}
