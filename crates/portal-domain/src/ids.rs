@@ -14,9 +14,16 @@ pub struct IdError;
 macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
         #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(transparent))]
         pub struct $name(Uuid);
+
+        impl std::hash::Hash for $name {
+            // One integer write: the id maps hash it on every permission check.
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                state.write_u128(self.0.as_u128());
+            }
+        }
 
         impl $name {
             /// Wraps a UUID made by the caller (v7 from an [`IdSource`](crate::ports::IdSource)).
@@ -79,7 +86,14 @@ pub struct IdHasher(u64);
 
 impl Hasher for IdHasher {
     fn finish(&self) -> u64 {
-        self.0
+        // Fold the well-mixed high bits down: the table indexes by the low ones.
+        self.0 ^ (self.0 >> 32)
+    }
+
+    fn write_u128(&mut self, value: u128) {
+        const K: u64 = 0x9E37_79B9_7F4A_7C15;
+        let folded = (value as u64) ^ ((value >> 64) as u64).rotate_left(23);
+        self.0 = (self.0 ^ folded).wrapping_mul(K);
     }
 
     fn write(&mut self, bytes: &[u8]) {

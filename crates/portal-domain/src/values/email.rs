@@ -1,6 +1,7 @@
 //! Email addresses: the identity of users and the address of every notice.
 
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use super::string_value;
 
@@ -47,8 +48,9 @@ pub enum EmailAddressError {
     serde(try_from = "String", into = "String")
 )]
 pub struct EmailAddress {
-    raw: String,
-    key: String,
+    // Shared text: addresses are cloned into every routed recipient and event.
+    raw: Arc<str>,
+    key: Arc<str>,
 }
 
 impl EmailAddress {
@@ -87,7 +89,10 @@ impl EmailAddress {
         if !is_domain(domain) {
             return Err(EmailAddressError::InvalidDomain);
         }
-        Ok(Self { raw: raw.to_owned(), key: raw.to_lowercase() })
+        let lower = raw.to_lowercase();
+        let raw: Arc<str> = Arc::from(raw);
+        let key = if *lower == *raw { raw.clone() } else { Arc::from(lower) };
+        Ok(Self { raw, key })
     }
 
     /// The address as given (trimmed).
@@ -102,7 +107,7 @@ impl EmailAddress {
 
     /// The part before the `@`, lower-cased.
     pub fn local_part(&self) -> &str {
-        self.key.rsplit_once('@').map_or(self.key.as_str(), |(local, _)| local)
+        self.key.rsplit_once('@').map_or(&*self.key, |(local, _)| local)
     }
 }
 
@@ -127,7 +132,7 @@ fn is_domain(domain: &str) -> bool {
 
 impl std::fmt::Debug for EmailAddress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("EmailAddress").field(&self.raw).finish()
+        f.debug_tuple("EmailAddress").field(&&*self.raw).finish()
     }
 }
 

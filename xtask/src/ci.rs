@@ -1,0 +1,18 @@
+//! `cargo xtask ci`: the same steps as `.ci/run`.
+
+use anyhow::Result;
+
+use crate::run;
+
+/// Format check, lints, the whole test suite, and the embedding example.
+pub(crate) struct Ci;
+
+impl Ci {
+    pub(crate) fn run(self) -> Result<()> {
+        run("cargo", &["fmt", "--all", "--check"])?;
+        run("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+        run("cargo", &["test", "--workspace"])?;
+        run("cargo", &["run", "--quiet", "-p", "portal-domain", "--example", "invite_flow"])?;
+        Ok(())
+    }
+}
