@@ -200,7 +200,7 @@ pub enum PreferencesError {
 
 /// Which categories a user has turned off. Every category is on until turned off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(try_from = "PreferencesRepr"))]
 pub struct NotificationPreferences {
     opted_out: CategorySet,
 }
@@ -247,5 +247,23 @@ mod tests {
             assert_eq!(NotificationCategory::from_key(c.key()), Ok(c));
         }
         assert_eq!(CategorySet::from_keys(["billing", "nope"]), Err(UnknownCategory("nope".into())));
+    }
+}
+
+#[cfg(feature = "serde")]
+crate::permission::serde_by_key!(NotificationCategory);
+
+/// The wire form of [`NotificationPreferences`], checked on the way in.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct PreferencesRepr {
+    opted_out: CategorySet,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<PreferencesRepr> for NotificationPreferences {
+    type Error = PreferencesError;
+    fn try_from(repr: PreferencesRepr) -> Result<Self, PreferencesError> {
+        Self::opting_out_of(repr.opted_out)
     }
 }

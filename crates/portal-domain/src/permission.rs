@@ -374,3 +374,29 @@ mod tests {
         }
     }
 }
+
+/// Serializes a closed enum by its stable key and deserializes through `from_key`.
+#[cfg(feature = "serde")]
+macro_rules! serde_by_key {
+    ($ty:ty) => {
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.key())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let key = String::deserialize(d)?;
+                <$ty>::from_key(&key).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+#[cfg(feature = "serde")]
+pub(crate) use serde_by_key;
+
+#[cfg(feature = "serde")]
+serde_by_key!(Permission);
+#[cfg(feature = "serde")]
+serde_by_key!(Role);

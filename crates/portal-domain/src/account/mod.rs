@@ -335,9 +335,10 @@ pub struct ReviewRecord {
     pub at: DateTime<Utc>,
 }
 
-/// A customer account. Built only by folding [`AccountEvent`]s.
+/// A customer account. Built only by folding [`AccountEvent`]s (or deserialized, then checked
+/// by [`Account::check_invariants`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(try_from = "AccountRepr"))]
 pub struct Account {
     pub(crate) id: AccountId,
     pub(crate) profile: Profile,
@@ -467,5 +468,42 @@ impl Account {
             }
         }
         Ok(())
+    }
+}
+
+/// The wire form of [`Account`]: a snapshot that must pass [`Account::check_invariants`] to load.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct AccountRepr {
+    id: AccountId,
+    profile: Profile,
+    status: AccountStatus,
+    owner: UserId,
+    members: HashMap<UserId, Membership, IdHashBuilder>,
+    invites: BTreeMap<InviteId, Invite>,
+    contacts: BTreeMap<ContactId, Contact>,
+    created_at: DateTime<Utc>,
+    last_review: Option<ReviewRecord>,
+    version: u64,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<AccountRepr> for Account {
+    type Error = String;
+    fn try_from(r: AccountRepr) -> Result<Self, String> {
+        let account = Self {
+            id: r.id,
+            profile: r.profile,
+            status: r.status,
+            owner: r.owner,
+            members: r.members,
+            invites: r.invites,
+            contacts: r.contacts,
+            created_at: r.created_at,
+            last_review: r.last_review,
+            version: r.version,
+        };
+        account.check_invariants()?;
+        Ok(account)
     }
 }

@@ -8,5 +8,6 @@ mod parsing;
 mod properties;
 mod routing;
 mod rules;
+mod serde;
 mod service;
 mod stories;
