@@ -307,3 +307,72 @@ pub fn directory_for(users: Vec<UserId>) -> impl Strategy<Value = MemberDirector
         }))
     })
 }
+
+/// An account with up to `max_members` members who joined through real invites (each with a
+/// random permission set, never the master profile), some open invites and some contacts.
+/// Built with `decide`, so it satisfies every invariant.
+pub fn populated_account(max_members: usize) -> impl Strategy<Value = Account> {
+    (
+        account(),
+        proptest::collection::vec((user_id(), email(), permission_set()), 0..=max_members),
+        proptest::collection::vec((email(), permission_set()), 0..3),
+        proptest::collection::vec((person_name(), email(), category_set()), 0..4),
+    )
+        .prop_map(|(mut account, members, invites, contacts)| {
+            let owner = crate::actor::Actor::User(account.owner());
+            let at = account.created_at();
+            let mut next_id = 1u128;
+            let run = |account: &mut Account, actor: &crate::actor::Actor, command: AccountCommand| {
+                if let Ok(events) = account.decide(actor, command, at) {
+                    for e in &events {
+                        account.apply(e);
+                    }
+                }
+            };
+            for (user, email, permissions) in members {
+                next_id += 1;
+                let token = TokenDigest::new(format!("member-{next_id}"));
+                let permissions = permissions.without(Permission::AccountProfileManage);
+                let invite = InviteMember {
+                    id: InviteId::from_uuid(uuid::Uuid::from_u128(next_id)),
+                    email: email.clone(),
+                    name: None,
+                    permissions,
+                    role: None,
+                    access_ends_at: None,
+                    token: token.clone(),
+                    existing_user: Some(user),
+                };
+                run(&mut account, &owner, AccountCommand::Invite(invite));
+                let accept = AccountCommand::AcceptInvite { token, email, email_verified: true };
+                run(&mut account, &crate::actor::Actor::User(user), accept);
+            }
+            for (email, permissions) in invites {
+                next_id += 1;
+                let invite = InviteMember {
+                    id: InviteId::from_uuid(uuid::Uuid::from_u128(next_id)),
+                    email,
+                    name: None,
+                    permissions,
+                    role: None,
+                    access_ends_at: None,
+                    token: TokenDigest::new(format!("open-{next_id}")),
+                    existing_user: None,
+                };
+                run(&mut account, &owner, AccountCommand::Invite(invite));
+            }
+            for (name, email, categories) in contacts {
+                next_id += 1;
+                let contact = NewContact {
+                    id: ContactId::from_uuid(uuid::Uuid::from_u128(next_id)),
+                    name,
+                    email,
+                    phone: None,
+                    company: None,
+                    categories,
+                };
+                run(&mut account, &owner, AccountCommand::AddContact(contact));
+            }
+            account
+        })
+}

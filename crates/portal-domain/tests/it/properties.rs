@@ -445,3 +445,28 @@ fn the_sequences_exercise_the_interesting_paths() {
         assert!(kinds.get(kind).copied().unwrap_or(0) >= 5, "{kind} happened {:?} times: {kinds:?}", kinds.get(kind));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The populated-account strategy (for other teams' suites) yields valid accounts, and every
+    /// command from the command strategy leaves them valid or is refused without a change.
+    #[test]
+    fn any_command_on_a_populated_account_keeps_it_valid(
+        account in portal_domain::strategies::populated_account(8),
+        command in portal_domain::strategies::account_command(),
+        actor_pick in any::<prop::sample::Index>(),
+    ) {
+        prop_assert_eq!(account.check_invariants(), Ok(()));
+        let members = account.members();
+        let actor = Actor::User(members[actor_pick.index(members.len())].user());
+        let now = account.created_at() + Duration::hours(1);
+        if let Ok(events) = account.decide(&actor, command, now) {
+            let mut next = account.clone();
+            for e in &events {
+                next.apply(e);
+            }
+            prop_assert_eq!(next.check_invariants(), Ok(()));
+        }
+    }
+}
