@@ -21,6 +21,8 @@ pub mod permission;
 pub mod ports;
 pub mod review;
 pub mod routing;
+#[cfg(feature = "serde")]
+mod serde_util;
 pub mod service;
 pub mod user;
 pub mod values;

@@ -79,6 +79,7 @@ pub struct Saved<T, E> {
 
 /// One email to send, written to the outbox with the change that caused it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct OutgoingEmail {
     /// The recipient.
     pub to: EmailAddress,
@@ -88,6 +89,7 @@ pub struct OutgoingEmail {
 
 /// The emails the core asks for; the binary renders them.
 #[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Message {
     /// An invite (or a re-sent one) with its link.
     Invite {

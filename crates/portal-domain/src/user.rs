@@ -189,6 +189,10 @@ pub enum UserChange {
         /// New name.
         name: Option<PersonName>,
         /// New phone, or cleared.
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::double_option")
+        )]
         phone: Option<Option<PhoneNumber>>,
     },
     /// Preferences replaced.
@@ -347,6 +351,64 @@ impl User {
             UserChange::EmailVerified => self.email_verified_at = Some(event.at),
             UserChange::PasswordChanged { password } => self.password = password.clone(),
             UserChange::Disabled => self.status = UserStatus::Disabled,
+        }
+    }
+}
+
+/// A stored user's fields.
+#[derive(Debug, Clone)]
+pub struct UserParts {
+    /// Id.
+    pub id: UserId,
+    /// Login email.
+    pub email: EmailAddress,
+    /// Name.
+    pub name: PersonName,
+    /// Phone.
+    pub phone: Option<PhoneNumber>,
+    /// Password hash.
+    pub password: PasswordHash,
+    /// When the email was verified.
+    pub email_verified_at: Option<DateTime<Utc>>,
+    /// Email change waiting for verification.
+    pub pending_email: Option<EmailAddress>,
+    /// TOTP state.
+    pub mfa: MfaState,
+    /// Recovery code digests.
+    pub recovery_codes: Vec<TokenDigest>,
+    /// Preferences.
+    pub preferences: NotificationPreferences,
+    /// Preferences version.
+    pub preferences_version: u64,
+    /// Status.
+    pub status: UserStatus,
+    /// Registered.
+    pub created_at: DateTime<Utc>,
+    /// Last sign-in.
+    pub last_login_at: Option<DateTime<Utc>>,
+    /// Aggregate version.
+    pub version: u64,
+}
+
+impl User {
+    /// A user from stored fields.
+    pub fn restore(p: UserParts) -> Self {
+        Self {
+            id: p.id,
+            email: p.email,
+            name: p.name,
+            phone: p.phone,
+            password: p.password,
+            email_verified_at: p.email_verified_at,
+            pending_email: p.pending_email,
+            mfa: p.mfa,
+            recovery_codes: p.recovery_codes,
+            preferences: p.preferences,
+            preferences_version: p.preferences_version,
+            status: p.status,
+            created_at: p.created_at,
+            last_login_at: p.last_login_at,
+            version: p.version,
         }
     }
 }

@@ -15,14 +15,30 @@ pub struct ProfilePatch {
     /// New display name.
     pub display_name: Option<CompanyName>,
     /// New company name, or cleared.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::double_option")
+    )]
     pub company: Option<Option<CompanyName>>,
     /// New primary email.
     pub primary_email: Option<EmailAddress>,
     /// New phone, or cleared.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::double_option")
+    )]
     pub phone: Option<Option<PhoneNumber>>,
     /// New address, or cleared.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::double_option")
+    )]
     pub address: Option<Option<PostalAddress>>,
     /// New tax id, or cleared.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::double_option")
+    )]
     pub tax_id: Option<Option<TaxId>>,
 }
 
@@ -94,8 +110,16 @@ pub struct ContactPatch {
     /// New email.
     pub email: Option<EmailAddress>,
     /// New phone, or cleared.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::double_option")
+    )]
     pub phone: Option<Option<PhoneNumber>>,
     /// New company, or cleared.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::double_option")
+    )]
     pub company: Option<Option<CompanyName>>,
     /// New categories.
     pub categories: Option<CategorySet>,

@@ -120,8 +120,16 @@ pub enum AccountChange {
         /// New permissions.
         permissions: Option<PermissionSet>,
         /// New role label, or cleared.
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::double_option")
+        )]
         role: Option<Option<RoleLabel>>,
         /// New end date, or cleared.
+        #[cfg_attr(
+            feature = "serde",
+            serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::double_option")
+        )]
         ends_at: Option<Option<DateTime<Utc>>>,
     },
     /// A member was removed by another.

@@ -6,6 +6,7 @@
 mod command;
 mod decide;
 mod event;
+mod restore;
 mod view;
 
 use std::collections::{BTreeMap, HashMap};
@@ -16,6 +17,7 @@ use chrono::{DateTime, Duration, Utc};
 pub use command::{AccountCommand, ContactPatch, EditMember, InviteMember, NewContact, ProfilePatch};
 pub use decide::open_account;
 pub use event::{AccountChange, AccountEvent, Target};
+pub use restore::{AccountParts, ContactParts, InviteParts, MembershipParts};
 pub use view::View;
 
 use crate::ids::{AccountId, ContactId, IdHashBuilder, InviteId, UserId};

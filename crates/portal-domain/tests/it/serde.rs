@@ -44,3 +44,17 @@ fn an_account_snapshot_round_trips_and_an_ownerless_one_is_refused() {
     let err = serde_json::from_value::<Account>(broken).unwrap_err().to_string();
     assert!(err.contains("not every permission"), "{err}");
 }
+
+#[test]
+fn clearing_a_field_and_leaving_it_stay_different_on_the_wire() {
+    use portal_domain::account::{AccountChange, ProfilePatch};
+    let cleared = AccountChange::MemberEdited { user: user(2), permissions: None, role: Some(None), ends_at: None };
+    let json = serde_json::to_string(&cleared).unwrap();
+    assert_eq!(serde_json::from_str::<AccountChange>(&json).unwrap(), cleared, "{json}");
+    let left = AccountChange::MemberEdited { user: user(2), permissions: None, role: None, ends_at: None };
+    let json = serde_json::to_string(&left).unwrap();
+    assert_eq!(serde_json::from_str::<AccountChange>(&json).unwrap(), left, "{json}");
+    let patch = ProfilePatch { phone: Some(None), ..ProfilePatch::default() };
+    let json = serde_json::to_string(&patch).unwrap();
+    assert_eq!(serde_json::from_str::<ProfilePatch>(&json).unwrap(), patch, "{json}");
+}

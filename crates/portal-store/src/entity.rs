@@ -1,0 +1,243 @@
+//! The tables, as SeaORM entities. Private to the store: no SeaORM type leaves this crate.
+
+#![allow(missing_docs)]
+
+pub(crate) mod users {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "users")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub email: String,
+        pub email_key: String,
+        pub name: String,
+        pub phone: Option<String>,
+        pub password_hash: String,
+        pub email_verified_at: Option<DateTimeUtc>,
+        pub pending_email: Option<String>,
+        pub mfa: String,
+        pub mfa_since: Option<DateTimeUtc>,
+        pub recovery_codes: String,
+        pub opted_out: i16,
+        pub preferences_version: i64,
+        pub status: String,
+        pub created_at: DateTimeUtc,
+        pub last_login_at: Option<DateTimeUtc>,
+        pub version: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod accounts {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "accounts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub display_name: String,
+        pub company: Option<String>,
+        pub primary_email: String,
+        pub phone: Option<String>,
+        pub address_lines: Option<String>,
+        pub address_city: Option<String>,
+        pub address_region: Option<String>,
+        pub address_postal_code: Option<String>,
+        pub address_country: Option<String>,
+        pub tax_id: Option<String>,
+        pub status: String,
+        pub owner_id: Uuid,
+        pub created_at: DateTimeUtc,
+        pub last_review_by: Option<Uuid>,
+        pub last_review_at: Option<DateTimeUtc>,
+        pub version: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod memberships {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "memberships")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub account_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: Uuid,
+        pub is_owner: bool,
+        pub permissions: i32,
+        pub role: Option<String>,
+        pub invited_by: Option<Uuid>,
+        pub invite_id: Option<Uuid>,
+        pub granted_by: Option<Uuid>,
+        pub joined_at: DateTimeUtc,
+        pub ends_at: Option<DateTimeUtc>,
+        pub last_active_at: Option<DateTimeUtc>,
+        pub version: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod invites {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "invites")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub account_id: Uuid,
+        pub email: String,
+        pub email_key: String,
+        pub name: Option<String>,
+        pub permissions: i32,
+        pub role: Option<String>,
+        pub access_ends_at: Option<DateTimeUtc>,
+        pub invited_by: Uuid,
+        pub created_at: DateTimeUtc,
+        pub expires_at: DateTimeUtc,
+        pub sent_count: i32,
+        pub last_sent_at: DateTimeUtc,
+        pub state: String,
+        pub state_by: Option<Uuid>,
+        pub state_at: Option<DateTimeUtc>,
+        pub token_digest: String,
+        pub version: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod contacts {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "contacts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub account_id: Uuid,
+        pub name: String,
+        pub email: String,
+        pub email_key: String,
+        pub phone: Option<String>,
+        pub company: Option<String>,
+        pub categories: i16,
+        pub created_at: DateTimeUtc,
+        pub version: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod account_events {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "account_events")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub account_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub seq: i64,
+        pub at: DateTimeUtc,
+        pub actor: String,
+        pub kind: String,
+        pub target: String,
+        pub payload: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod user_events {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "user_events")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub seq: i64,
+        pub at: DateTimeUtc,
+        pub actor: String,
+        pub kind: String,
+        pub payload: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod notices {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "notices")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub account_id: Uuid,
+        pub category: String,
+        pub subject: String,
+        pub at: DateTimeUtc,
+        pub recipients: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod outbox {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "outbox")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub created_at: DateTimeUtc,
+        pub recipient: String,
+        pub payload: String,
+        pub attempts: i32,
+        pub next_attempt_at: DateTimeUtc,
+        pub claimed_until: Option<DateTimeUtc>,
+        pub sent_at: Option<DateTimeUtc>,
+        pub last_error: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

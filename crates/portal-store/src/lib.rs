@@ -1,0 +1,127 @@
+//! portal-store: the domain's [`Store`](portal_domain::ports::Store) port on SeaORM 2.
+//!
+//! One binary serves both databases; the URL chooses at run time: `sqlite://…` (the default,
+//! opened in WAL mode with foreign keys on and a busy timeout, so concurrent writers wait instead
+//! of failing) or `postgres://…` (for any number of server processes). SeaORM stays private:
+//! no SeaORM type appears in a public signature.
+
+mod convert;
+mod entity;
+mod error;
+mod migration;
+mod repo;
+
+use std::time::Duration;
+
+use portal_domain::ports::StoreError;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm_migration::MigratorTrait;
+
+use crate::error::db;
+use crate::migration::Migrator;
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file (one node).
+    Sqlite,
+    /// A PostgreSQL server (many nodes).
+    Postgres,
+}
+
+/// The storage adapter: aggregates, events, outbox, sessions and counters in one database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+    backend: Backend,
+}
+
+/// How long a SQLite writer waits for the lock before giving up.
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Store {
+    /// Connects to `url` (`sqlite://path?mode=rwc`, `sqlite::memory:`, `postgres://…`).
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::new("the database URL must start with sqlite: or postgres://"));
+        };
+        let mut options = ConnectOptions::new(url.to_owned());
+        options.sqlx_logging(false).connect_timeout(Duration::from_secs(10));
+        if backend == Backend::Sqlite {
+            options.max_connections(8).map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    // FULL: a commit the caller saw is on disk, even across a power loss.
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                    .create_if_missing(true)
+            });
+        } else {
+            options.max_connections(16);
+        }
+        let db = Database::connect(options).await.map_err(db("connect"))?;
+        Ok(Self { db, backend })
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies every pending migration. Re-running it is a no-op.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        Migrator::up(&self.db, None).await.map_err(db("migrate"))
+    }
+
+    /// How many migrations are not yet applied (0 when the schema is current).
+    pub async fn pending_migrations(&self) -> Result<usize, StoreError> {
+        Ok(Migrator::get_pending_migrations(&self.db).await.map_err(db("migration status"))?.len())
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.ping().await.map_err(db("ping"))
+    }
+
+    pub(crate) fn conn(&self) -> &DatabaseConnection {
+        &self.db
+    }
+}
+
+impl Store {
+    /// The schema as text lines (tables with their columns, then indexes), sorted: what the
+    /// migrations built, for status output and for snapshot tests.
+    pub async fn schema(&self) -> Result<Vec<String>, StoreError> {
+        use sea_orm::{ConnectionTrait, Statement};
+        let (backend, sql) = match self.backend {
+            Backend::Sqlite => (
+                sea_orm::DbBackend::Sqlite,
+                "SELECT 'table ' || m.name || ': ' || group_concat(p.name || ' ' || p.type || CASE WHEN p.\"notnull\" THEN '' ELSE '?' END, ', ') \
+                 FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' GROUP BY m.name \
+                 UNION ALL SELECT 'index ' || name || ' on ' || tbl_name || ': ' || coalesce(sql, '(automatic)') FROM sqlite_master \
+                 WHERE type = 'index' AND name NOT LIKE 'sqlite_%' \
+                 UNION ALL SELECT 'trigger ' || name || ' on ' || tbl_name FROM sqlite_master WHERE type = 'trigger'",
+            ),
+            Backend::Postgres => (
+                sea_orm::DbBackend::Postgres,
+                "SELECT 'table ' || c.table_name || ': ' || string_agg(c.column_name || ' ' || c.data_type || CASE WHEN c.is_nullable = 'YES' THEN '?' ELSE '' END, ', ' ORDER BY c.ordinal_position) \
+                 FROM information_schema.columns c WHERE c.table_schema = current_schema() GROUP BY c.table_name \
+                 UNION ALL SELECT 'index ' || indexname || ' on ' || tablename || ': ' || indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+                 UNION ALL SELECT DISTINCT 'trigger ' || trigger_name || ' on ' || event_object_table FROM information_schema.triggers WHERE trigger_schema = current_schema()",
+            ),
+        };
+        let rows =
+            self.db.query_all_raw(Statement::from_string(backend, sql)).await.map_err(db("describe the schema"))?;
+        let mut lines = rows
+            .iter()
+            .map(|r| r.try_get_by_index::<String>(0).map_err(db("describe the schema")))
+            .collect::<Result<Vec<_>, _>>()?;
+        lines.sort();
+        Ok(lines)
+    }
+}

@@ -1,0 +1,454 @@
+//! The [`Store`] port on SeaORM: one transaction per commit, version-guarded, writing only the
+//! rows the events touched; keyset-paginated reads served by indexes.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use portal_domain::account::{Account, AccountChange, AccountEvent, Target};
+use portal_domain::ids::{AccountId, ContactId, InviteId, UserId};
+use portal_domain::ports::{
+    Changes, CommitError, OutgoingEmail, Page, PageRequest, Saved, Store as StorePort, StoreError, StoredEvent,
+};
+use portal_domain::user::{User, UserEvent};
+use portal_domain::values::{EmailAddress, TokenDigest};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+use crate::convert::{self, version_i64};
+use crate::entity::{account_events, accounts, contacts, invites, memberships, notices, outbox, user_events, users};
+use crate::error::{commit as commit_err, db};
+use crate::{Backend, Store};
+
+impl Store {
+    async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
+        // SQLite: take the write lock at BEGIN, so a writer waits (busy timeout) rather than
+        // failing on a read-to-write upgrade.
+        let options = TransactionOptions {
+            sqlite_transaction_mode: (self.backend == Backend::Sqlite).then_some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        self.conn().begin_with_options(options).await.map_err(db("begin a transaction"))
+    }
+}
+
+/// What one account's events touched, so only those rows are written.
+#[derive(Default)]
+struct Touched {
+    members: BTreeSet<UserId>,
+    invites: BTreeSet<InviteId>,
+    contacts: BTreeSet<ContactId>,
+}
+
+fn touched(events: &[AccountEvent]) -> Touched {
+    let mut t = Touched::default();
+    for e in events {
+        match &e.change {
+            AccountChange::Opened { owner, .. } => {
+                t.members.insert(*owner);
+            }
+            AccountChange::OwnershipTransferred { from, to } => {
+                t.members.insert(*from);
+                t.members.insert(*to);
+            }
+            AccountChange::InviteAccepted { invite, user, .. } => {
+                t.invites.insert(*invite);
+                t.members.insert(*user);
+            }
+            change => match change.target() {
+                Target::Member(u) => {
+                    t.members.insert(u);
+                }
+                Target::Invite(i) => {
+                    t.invites.insert(i);
+                }
+                Target::Contact(c) => {
+                    t.contacts.insert(c);
+                }
+                Target::Account | Target::Notice(_) => {}
+            },
+        }
+    }
+    t
+}
+
+async fn write_user(txn: &DatabaseTransaction, saved: &Saved<User, UserEvent>) -> Result<(), CommitError> {
+    let row = convert::user_row(&saved.state);
+    if saved.expected_version == 0 {
+        users::Entity::insert(row).exec(txn).await.map_err(commit_err("insert a user"))?;
+    } else {
+        let mut update = row;
+        update.id = sea_orm::ActiveValue::NotSet;
+        // last_login_at is written by record_login only, never from a possibly stale state.
+        update.last_login_at = sea_orm::ActiveValue::NotSet;
+        let done = users::Entity::update_many()
+            .set(update)
+            .filter(users::Column::Id.eq(saved.state.id().as_uuid()))
+            .filter(users::Column::Version.eq(version_i64(saved.expected_version)))
+            .exec(txn)
+            .await
+            .map_err(commit_err("update a user"))?;
+        if done.rows_affected != 1 {
+            return Err(CommitError::Conflict);
+        }
+    }
+    if !saved.events.is_empty() {
+        let rows = saved
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| convert::user_event_row(saved.expected_version + i as u64 + 1, e))
+            .collect::<Result<Vec<_>, _>>()?;
+        user_events::Entity::insert_many(rows).exec(txn).await.map_err(commit_err("append user events"))?;
+    }
+    Ok(())
+}
+
+async fn write_account(txn: &DatabaseTransaction, saved: &Saved<Account, AccountEvent>) -> Result<(), CommitError> {
+    let account = &saved.state;
+    let id = account.id();
+    let row = convert::account_row(account);
+    if saved.expected_version == 0 {
+        accounts::Entity::insert(row).exec(txn).await.map_err(commit_err("insert an account"))?;
+    } else {
+        let mut update = row;
+        update.id = sea_orm::ActiveValue::NotSet;
+        let done = accounts::Entity::update_many()
+            .set(update)
+            .filter(accounts::Column::Id.eq(id.as_uuid()))
+            .filter(accounts::Column::Version.eq(version_i64(saved.expected_version)))
+            .exec(txn)
+            .await
+            .map_err(commit_err("update an account"))?;
+        if done.rows_affected != 1 {
+            return Err(CommitError::Conflict);
+        }
+    }
+    let t = touched(&saved.events);
+
+    for invite in &t.invites {
+        let Some(i) = account.invite(*invite) else { continue };
+        invites::Entity::insert(convert::invite_row(id, i))
+            .on_conflict(
+                OnConflict::column(invites::Column::Id)
+                    .update_columns([
+                        invites::Column::Permissions,
+                        invites::Column::Role,
+                        invites::Column::ExpiresAt,
+                        invites::Column::SentCount,
+                        invites::Column::LastSentAt,
+                        invites::Column::State,
+                        invites::Column::StateBy,
+                        invites::Column::StateAt,
+                        invites::Column::TokenDigest,
+                        invites::Column::Version,
+                    ])
+                    .to_owned(),
+            )
+            .exec(txn)
+            .await
+            .map_err(commit_err("write an invite"))?;
+    }
+
+    // Removals first, then members who are not the owner, then the owner: the one-owner index
+    // never sees two owners, even mid-transfer.
+    let (present, gone): (Vec<UserId>, Vec<UserId>) = t.members.iter().partition(|u| account.member(**u).is_some());
+    for user in gone {
+        memberships::Entity::delete_many()
+            .filter(memberships::Column::AccountId.eq(id.as_uuid()))
+            .filter(memberships::Column::UserId.eq(user.as_uuid()))
+            .exec(txn)
+            .await
+            .map_err(commit_err("delete a membership"))?;
+    }
+    let mut present = present;
+    present.sort_by_key(|u| *u == account.owner());
+    for user in present {
+        let Some(m) = account.member(user) else { continue };
+        memberships::Entity::insert(convert::membership_row(id, m, user == account.owner()))
+            .on_conflict(
+                OnConflict::columns([memberships::Column::AccountId, memberships::Column::UserId])
+                    .update_columns([
+                        memberships::Column::IsOwner,
+                        memberships::Column::Permissions,
+                        memberships::Column::Role,
+                        memberships::Column::InvitedBy,
+                        memberships::Column::InviteId,
+                        memberships::Column::GrantedBy,
+                        memberships::Column::JoinedAt,
+                        memberships::Column::EndsAt,
+                        memberships::Column::Version,
+                    ])
+                    .to_owned(),
+            )
+            .exec(txn)
+            .await
+            .map_err(commit_err("write a membership"))?;
+    }
+
+    for contact in &t.contacts {
+        match account.contact(*contact) {
+            Some(c) => {
+                contacts::Entity::insert(convert::contact_row(id, c))
+                    .on_conflict(
+                        OnConflict::column(contacts::Column::Id)
+                            .update_columns([
+                                contacts::Column::Name,
+                                contacts::Column::Email,
+                                contacts::Column::EmailKey,
+                                contacts::Column::Phone,
+                                contacts::Column::Company,
+                                contacts::Column::Categories,
+                                contacts::Column::Version,
+                            ])
+                            .to_owned(),
+                    )
+                    .exec(txn)
+                    .await
+                    .map_err(commit_err("write a contact"))?;
+            }
+            None => {
+                contacts::Entity::delete_by_id(contact.as_uuid())
+                    .exec(txn)
+                    .await
+                    .map_err(commit_err("delete a contact"))?;
+            }
+        }
+    }
+
+    for e in &saved.events {
+        if let Some(notice) = convert::notice_row(id, e.at, &e.change)? {
+            notices::Entity::insert(notice).exec(txn).await.map_err(commit_err("record a notice"))?;
+        }
+    }
+
+    if !saved.events.is_empty() {
+        let rows = saved
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| convert::account_event_row(saved.expected_version + i as u64 + 1, e))
+            .collect::<Result<Vec<_>, _>>()?;
+        account_events::Entity::insert_many(rows).exec(txn).await.map_err(commit_err("append account events"))?;
+    }
+    Ok(())
+}
+
+async fn write_outbox(
+    txn: &DatabaseTransaction,
+    mail: &[OutgoingEmail],
+    now: DateTime<Utc>,
+) -> Result<(), CommitError> {
+    if mail.is_empty() {
+        return Ok(());
+    }
+    let rows = mail
+        .iter()
+        .map(|m| {
+            let payload =
+                serde_json::to_string(&m.message).map_err(|e| StoreError::with_source("encode an email", e))?;
+            Ok(outbox::ActiveModel {
+                id: sea_orm::ActiveValue::NotSet,
+                created_at: Set(now),
+                recipient: Set(m.to.as_str().to_owned()),
+                payload: Set(payload),
+                attempts: Set(0),
+                next_attempt_at: Set(now),
+                claimed_until: Set(None),
+                sent_at: Set(None),
+                last_error: Set(None),
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    outbox::Entity::insert_many(rows).exec(txn).await.map_err(commit_err("queue email"))?;
+    Ok(())
+}
+
+fn page<T, K: Copy>(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> K) -> Page<T, K> {
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(key)
+    } else {
+        None
+    };
+    Page { items, next }
+}
+
+fn fetch_limit(limit: usize) -> u64 {
+    u64::try_from(limit.saturating_add(1)).unwrap_or(u64::MAX)
+}
+
+impl StorePort for Store {
+    async fn commit(&self, changes: Changes) -> Result<(), CommitError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let now = changes
+            .accounts
+            .iter()
+            .flat_map(|a| a.events.iter().map(|e| e.at))
+            .chain(changes.users.iter().flat_map(|u| u.events.iter().map(|e| e.at)))
+            .max()
+            .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+        let txn = self.begin_write().await?;
+        let written = async {
+            // Users first: accounts refer to them.
+            for saved in &changes.users {
+                write_user(&txn, saved).await?;
+            }
+            for saved in &changes.accounts {
+                write_account(&txn, saved).await?;
+            }
+            write_outbox(&txn, &changes.outbox, now).await
+        }
+        .await;
+        match written {
+            Ok(()) => txn.commit().await.map_err(commit_err("commit")),
+            Err(e) => {
+                txn.rollback().await.map_err(db("roll back"))?;
+                Err(e)
+            }
+        }
+    }
+
+    async fn account(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
+        let conn = self.conn();
+        let Some(row) = accounts::Entity::find_by_id(id.as_uuid()).one(conn).await.map_err(db("read an account"))?
+        else {
+            return Ok(None);
+        };
+        let key = id.as_uuid();
+        let members = memberships::Entity::find()
+            .filter(memberships::Column::AccountId.eq(key))
+            .all(conn)
+            .await
+            .map_err(db("read memberships"))?;
+        let invites = invites::Entity::find()
+            .filter(invites::Column::AccountId.eq(key))
+            .all(conn)
+            .await
+            .map_err(db("read invites"))?;
+        let contacts = contacts::Entity::find()
+            .filter(contacts::Column::AccountId.eq(key))
+            .all(conn)
+            .await
+            .map_err(db("read contacts"))?;
+        convert::account_from_rows(row, members, invites, contacts).map(Some)
+    }
+
+    async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        let row = users::Entity::find_by_id(id.as_uuid()).one(self.conn()).await.map_err(db("read a user"))?;
+        row.map(convert::user_from_row).transpose()
+    }
+
+    async fn user_by_email(&self, email: &EmailAddress) -> Result<Option<User>, StoreError> {
+        let row = users::Entity::find()
+            .filter(users::Column::EmailKey.eq(email.normalized()))
+            .one(self.conn())
+            .await
+            .map_err(db("read a user by email"))?;
+        row.map(convert::user_from_row).transpose()
+    }
+
+    async fn users(&self, ids: &[UserId]) -> Result<Vec<User>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        // Bounded IN lists: SQLite caps bound parameters.
+        for chunk in ids.chunks(500) {
+            let rows = users::Entity::find()
+                .filter(users::Column::Id.is_in(chunk.iter().map(|u| u.as_uuid())))
+                .all(self.conn())
+                .await
+                .map_err(db("read users"))?;
+            for row in rows {
+                out.push(convert::user_from_row(row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn account_by_invite_token(&self, token: &TokenDigest) -> Result<Option<AccountId>, StoreError> {
+        let row = invites::Entity::find()
+            .filter(invites::Column::TokenDigest.eq(token.as_str()))
+            .one(self.conn())
+            .await
+            .map_err(db("find an invite by token"))?;
+        Ok(row.map(|r| AccountId::from_uuid(r.account_id)))
+    }
+
+    async fn accounts_of(
+        &self,
+        user: UserId,
+        req: PageRequest<AccountId>,
+    ) -> Result<Page<AccountId, AccountId>, StoreError> {
+        let mut query = memberships::Entity::find()
+            .filter(memberships::Column::UserId.eq(user.as_uuid()))
+            .order_by_asc(memberships::Column::AccountId)
+            .limit(fetch_limit(req.limit));
+        if let Some(after) = req.after {
+            query = query.filter(memberships::Column::AccountId.gt(after.as_uuid()));
+        }
+        let rows = query.all(self.conn()).await.map_err(db("list a user's accounts"))?;
+        Ok(page(rows.into_iter().map(|r| AccountId::from_uuid(r.account_id)).collect(), req.limit, |a| *a))
+    }
+
+    async fn account_events(
+        &self,
+        account: AccountId,
+        req: PageRequest<u64>,
+    ) -> Result<Page<StoredEvent, u64>, StoreError> {
+        let mut query = account_events::Entity::find()
+            .filter(account_events::Column::AccountId.eq(account.as_uuid()))
+            .order_by_desc(account_events::Column::Seq)
+            .limit(fetch_limit(req.limit));
+        if let Some(after) = req.after {
+            query = query.filter(account_events::Column::Seq.lt(version_i64(after)));
+        }
+        let rows = query.all(self.conn()).await.map_err(db("list account events"))?;
+        let items = rows.into_iter().map(convert::account_event_from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(page(items, req.limit, |e| e.seq))
+    }
+
+    async fn account_history(&self, account: AccountId) -> Result<Vec<AccountEvent>, StoreError> {
+        let rows = account_events::Entity::find()
+            .filter(account_events::Column::AccountId.eq(account.as_uuid()))
+            .order_by_asc(account_events::Column::Seq)
+            .all(self.conn())
+            .await
+            .map_err(db("read account history"))?;
+        rows.into_iter().map(|r| convert::account_event_from_row(r).map(|s| s.event)).collect()
+    }
+
+    async fn user_events(&self, user: UserId) -> Result<Vec<UserEvent>, StoreError> {
+        let rows = user_events::Entity::find()
+            .filter(user_events::Column::UserId.eq(user.as_uuid()))
+            .order_by_asc(user_events::Column::Seq)
+            .all(self.conn())
+            .await
+            .map_err(db("read user history"))?;
+        rows.into_iter().map(convert::user_event_from_row).collect()
+    }
+
+    async fn record_activity(&self, account: AccountId, user: UserId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        memberships::Entity::update_many()
+            .col_expr(memberships::Column::LastActiveAt, Expr::value(at))
+            .filter(memberships::Column::AccountId.eq(account.as_uuid()))
+            .filter(memberships::Column::UserId.eq(user.as_uuid()))
+            .filter(memberships::Column::LastActiveAt.is_null().or(memberships::Column::LastActiveAt.lt(at)))
+            .exec(self.conn())
+            .await
+            .map_err(db("record activity"))?;
+        Ok(())
+    }
+
+    async fn record_login(&self, user: UserId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        users::Entity::update_many()
+            .col_expr(users::Column::LastLoginAt, Expr::value(at))
+            .filter(users::Column::Id.eq(user.as_uuid()))
+            .exec(self.conn())
+            .await
+            .map_err(db("record a login"))?;
+        Ok(())
+    }
+}

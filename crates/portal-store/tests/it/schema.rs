@@ -1,0 +1,102 @@
+//! Migrations, the schema they build, and the database-level guards.
+
+use portal_domain::ids::UserId;
+use portal_domain::memory::{InsecureDigester, InsecureHasher, ManualClock, SequentialIds, SequentialTokens};
+use portal_domain::ports::Store as _;
+use portal_domain::service::{Portal, Signup};
+use portal_domain::values::{CompanyName, EmailAddress, PersonName};
+use portal_store::Store;
+use sea_orm::ConnectionTrait;
+
+use crate::support;
+
+async fn signed_up(store: Store) -> (Portal<Store, InsecureHasher>, UserId) {
+    let start = chrono::DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z").unwrap().to_utc();
+    let portal = Portal::new(
+        store,
+        InsecureHasher::default(),
+        InsecureDigester,
+        SequentialTokens::default(),
+        ManualClock::new(start),
+        SequentialIds::default(),
+    );
+    let (user, _) = portal
+        .signup(Signup {
+            email: EmailAddress::parse("ann@acme.example").unwrap(),
+            name: PersonName::parse("Ann").unwrap(),
+            password: "correct horse battery staple".into(),
+            account_name: CompanyName::parse("Acme").unwrap(),
+            company: None,
+        })
+        .await
+        .unwrap();
+    (portal, user.id())
+}
+
+#[tokio::test]
+async fn re_running_migrations_is_a_no_op() {
+    let (store, _) = support::sqlite().await;
+    let before = store.schema().await.unwrap();
+    store.migrate().await.unwrap();
+    store.migrate().await.unwrap();
+    assert_eq!(store.pending_migrations().await.unwrap(), 0);
+    assert_eq!(store.schema().await.unwrap(), before);
+}
+
+#[tokio::test]
+async fn the_sqlite_schema_is_as_reviewed() {
+    let (store, _) = support::sqlite().await;
+    insta::assert_snapshot!("sqlite_schema", store.schema().await.unwrap().join("\n"));
+}
+
+#[tokio::test]
+async fn the_postgres_schema_is_as_reviewed() {
+    let Some(base) = support::postgres_url() else { return };
+    let (store, _) = support::postgres(&base).await;
+    insta::assert_snapshot!("postgres_schema", store.schema().await.unwrap().join("\n"));
+}
+
+async fn audit_rows_cannot_change(store: Store, url: &str) {
+    let (_portal, _) = signed_up(store).await;
+    let raw = support::raw(url).await;
+    let update = raw.execute_unprepared("UPDATE account_events SET kind = 'forged'").await;
+    assert!(update.is_err(), "an audit event was rewritten");
+    let delete = raw.execute_unprepared("DELETE FROM account_events").await;
+    assert!(delete.is_err(), "an audit event was deleted");
+    let delete = raw.execute_unprepared("DELETE FROM user_events").await;
+    assert!(delete.is_err(), "a user event was deleted");
+}
+
+#[tokio::test]
+async fn sqlite_audit_events_are_append_only() {
+    let (store, url) = support::sqlite().await;
+    audit_rows_cannot_change(store, &url).await;
+}
+
+#[tokio::test]
+async fn postgres_audit_events_are_append_only() {
+    let Some(base) = support::postgres_url() else { return };
+    let (store, url) = support::postgres(&base).await;
+    audit_rows_cannot_change(store, &url).await;
+}
+
+#[tokio::test]
+async fn a_corrupt_row_is_an_error_naming_its_table_and_id() {
+    let (store, url) = support::sqlite().await;
+    let (portal, ann) = signed_up(store).await;
+    let raw = support::raw(&url).await;
+    raw.execute_unprepared("UPDATE users SET email = 'not an email'").await.unwrap();
+    let err = portal.store().user(ann).await.unwrap_err().to_string();
+    assert!(err.contains("users") && err.contains(&ann.to_string()) && err.contains("email"), "{err}");
+    raw.execute_unprepared("UPDATE memberships SET permissions = 99999999").await.unwrap();
+    let accounts =
+        portal.store().accounts_of(ann, portal_domain::ports::PageRequest { after: None, limit: 5 }).await.unwrap();
+    let err = portal.store().account(accounts.items[0]).await.unwrap_err().to_string();
+    assert!(err.contains("memberships") && err.contains("permissions"), "{err}");
+}
+
+#[tokio::test]
+async fn a_url_of_another_kind_is_refused_with_a_clear_error() {
+    let err = Store::connect("mysql://localhost/portal").await.unwrap_err().to_string();
+    assert!(err.contains("sqlite: or postgres://"), "{err}");
+}

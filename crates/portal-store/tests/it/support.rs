@@ -1,0 +1,59 @@
+//! Fresh databases for tests.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use portal_store::Store;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
+fn unique(prefix: &str) -> String {
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("{prefix}_{}_{}_{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A migrated store on a new SQLite file under the target directory, and its URL.
+pub async fn sqlite() -> (Store, String) {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("portal-store-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.join(format!("{}.db", unique("t"))).display());
+    let store = Store::connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    (store, url)
+}
+
+/// The PostgreSQL server to test against, if any. Without `PORTAL_TEST_POSTGRES_URL` the
+/// PostgreSQL tests print that they were skipped, unless `PORTAL_REQUIRE_POSTGRES=1`, under
+/// which a missing server fails the run.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("PORTAL_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("PORTAL_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "PORTAL_REQUIRE_POSTGRES=1 but PORTAL_TEST_POSTGRES_URL is not set"
+            );
+            eprintln!("skipped: PostgreSQL tests need PORTAL_TEST_POSTGRES_URL");
+            None
+        }
+    }
+}
+
+/// A migrated store on a new PostgreSQL database, and its URL.
+pub async fn postgres(base: &str) -> (Store, String) {
+    let name = unique("portal_t");
+    let admin: DatabaseConnection = Database::connect(base).await.unwrap();
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+    let _ = admin.close().await;
+    let (prefix, _) = base.rsplit_once('/').unwrap();
+    let url = format!("{prefix}/{name}");
+    let store = Store::connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    (store, url)
+}
+
+/// A raw connection to the same database, for poking at rows the adapter never would.
+pub async fn raw(url: &str) -> DatabaseConnection {
+    Database::connect(url).await.unwrap()
+}
