@@ -7,9 +7,11 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use crate::account::{Account, AccountCommand, AccountEvent, EditMember, InviteMember, Profile, open_account};
+use crate::account::{
+    Account, AccountCommand, AccountEvent, EditMember, InviteMember, NewContact, Profile, Target, open_account,
+};
 use crate::actor::Actor;
-use crate::ids::{AccountId, InviteId, UserId};
+use crate::ids::{AccountId, ContactId, InviteId, NoticeId, UserId};
 use crate::permission::{Permission, PermissionSet, Role};
 use crate::ports::{Changes, CommitError, Message, OutgoingEmail, PageRequest, Saved, Store};
 use crate::user::{Registration, User, register_user};
@@ -126,6 +128,7 @@ pub async fn check_store<S: Store>(fresh: impl AsyncFn() -> S) -> Result<(), Fai
     activity_does_not_change_versions(&fresh().await)
         .await
         .map_err(|e| format!("activity_does_not_change_versions: {e}"))?;
+    lists_page_by_key(&fresh().await).await.map_err(|e| format!("lists_page_by_key: {e}"))?;
     Ok(())
 }
 
@@ -388,5 +391,131 @@ pub async fn activity_does_not_change_versions<S: Store>(store: &S) -> Result<()
     let user = store.user(uid(1)).await.map_err(err("read"))?.ok_or("user")?;
     ensure!(user.version() == 1, "a login bumped the user to version {}", user.version());
     ensure!(user.last_login_at() == Some(later), "login not recorded");
+    Ok(())
+}
+
+/// Members, invites and contacts page by id; notices and events newest first; the operator's
+/// account list by id; `access` reads one member's standing.
+pub async fn lists_page_by_key<S: Store>(store: &S) -> Result<(), Failure> {
+    let users: Vec<_> = (1..=5).map(|n| new_user(n, &format!("u{n}@example.com"))).collect::<Result<_, _>>()?;
+    store.commit(Changes { users, ..Changes::default() }).await.map_err(err("users"))?;
+    store
+        .commit(Changes { accounts: vec![new_account(1, uid(1))?, new_account(2, uid(2))?], ..Changes::default() })
+        .await
+        .map_err(err("accounts"))?;
+    let mut state = store.account(aid(1)).await.map_err(err("read"))?.ok_or("account 1")?;
+    let save = |saved: Saved<Account, AccountEvent>, state: &mut Account| {
+        *state = saved.state.clone();
+        saved
+    };
+    for n in 2..=5u128 {
+        let token = format!("join{n}");
+        let invited =
+            decided(&state, uid(1), invite(200 + n, &format!("u{n}@example.com"), &token, Some(uid(n)))?, t0())?;
+        let invited = save(invited, &mut state);
+        store.commit(Changes { accounts: vec![invited], ..Changes::default() }).await.map_err(err("invite"))?;
+        let accept = AccountCommand::AcceptInvite {
+            token: TokenDigest::new(token),
+            email: email(&format!("u{n}@example.com"))?,
+            email_verified: true,
+        };
+        let accepted = decided(&state, uid(n), accept, t0())?;
+        let accepted = save(accepted, &mut state);
+        store.commit(Changes { accounts: vec![accepted], ..Changes::default() }).await.map_err(err("accept"))?;
+    }
+    for n in 0..2u128 {
+        let open = decided(
+            &state,
+            uid(1),
+            invite(300 + n, &format!("open{n}@example.com"), &format!("open{n}"), None)?,
+            t0(),
+        )?;
+        let open = save(open, &mut state);
+        store.commit(Changes { accounts: vec![open], ..Changes::default() }).await.map_err(err("open invite"))?;
+    }
+    for n in 0..3u128 {
+        let contact = AccountCommand::AddContact(NewContact {
+            id: ContactId::from_uuid(uuid::Uuid::from_u128(400 + n)),
+            name: PersonName::parse("Contact").map_err(|e| e.to_string())?,
+            email: email(&format!("c{n}@example.com"))?,
+            phone: None,
+            company: None,
+            categories: crate::notification::CategorySet::ALL,
+        });
+        let added = decided(&state, uid(1), contact, t0())?;
+        let added = save(added, &mut state);
+        store.commit(Changes { accounts: vec![added], ..Changes::default() }).await.map_err(err("contact"))?;
+    }
+    for n in 0..2u128 {
+        let notice = AccountCommand::RecordNotice {
+            notice: NoticeId::from_uuid(uuid::Uuid::from_u128(500 + n)),
+            category: crate::notification::NotificationCategory::Billing,
+            subject: CompanyName::parse("Invoice").map_err(|e| e.to_string())?,
+            directory: crate::routing::MemberDirectory::default(),
+        };
+        let events = state.decide(&Actor::Operator, notice, t0()).map_err(err("notice"))?;
+        let mut next = state.clone();
+        for e in &events {
+            next.apply(e);
+        }
+        let saved = Saved { state: next.clone(), expected_version: state.version(), events };
+        state = next;
+        store.commit(Changes { accounts: vec![saved], ..Changes::default() }).await.map_err(err("notice"))?;
+    }
+
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.members_page(aid(1), PageRequest { after, limit: 2 }).await.map_err(err("members"))?;
+        ensure!(page.items.len() <= 2, "a members page of {} rows", page.items.len());
+        seen.extend(page.items.iter().map(|m| m.user()));
+        after = page.next;
+        if after.is_none() {
+            break;
+        }
+    }
+    ensure!(seen == (1..=5).map(uid).collect::<Vec<_>>(), "members paged as {seen:?}");
+    let invites = store.invites_page(aid(1), PageRequest { after: None, limit: 4 }).await.map_err(err("invites"))?;
+    let rest =
+        store.invites_page(aid(1), PageRequest { after: invites.next, limit: 4 }).await.map_err(err("invites"))?;
+    let ids: Vec<u128> = invites.items.iter().chain(&rest.items).map(|i| i.id().as_uuid().as_u128()).collect();
+    ensure!(ids == vec![202, 203, 204, 205, 300, 301], "invites paged as {ids:?}");
+    ensure!(rest.next.is_none(), "invites: a next page after the last");
+    let contacts =
+        store.contacts_page(aid(1), PageRequest { after: None, limit: 10 }).await.map_err(err("contacts"))?;
+    ensure!(contacts.items.len() == 3 && contacts.next.is_none(), "{} contacts", contacts.items.len());
+    let notices = store.notices_page(aid(1), PageRequest { after: None, limit: 1 }).await.map_err(err("notices"))?;
+    ensure!(notices.items.len() == 1 && notices.items[0].id.as_uuid().as_u128() == 501, "newest notice first");
+    ensure!(!notices.items[0].recipients.is_empty(), "a notice without its recipients");
+    let older =
+        store.notices_page(aid(1), PageRequest { after: notices.next, limit: 5 }).await.map_err(err("notices"))?;
+    ensure!(
+        older.items.len() == 1 && older.items[0].id.as_uuid().as_u128() == 500 && older.next.is_none(),
+        "older notices"
+    );
+    let listing = store.accounts_page(PageRequest { after: None, limit: 1 }).await.map_err(err("accounts"))?;
+    ensure!(
+        listing.items.len() == 1 && listing.items[0].id == aid(1) && listing.next == Some(aid(1)),
+        "first account page"
+    );
+    let listing = store.accounts_page(PageRequest { after: listing.next, limit: 5 }).await.map_err(err("accounts"))?;
+    ensure!(
+        listing.items.len() == 1 && listing.items[0].id == aid(2) && listing.items[0].owner == uid(2),
+        "second account page"
+    );
+
+    let owner = store.access(aid(1), uid(1)).await.map_err(err("access"))?.ok_or("no access for the owner")?;
+    ensure!(owner.is_owner && owner.membership.permissions() == PermissionSet::ALL, "the owner's access");
+    let member = store.access(aid(1), uid(3)).await.map_err(err("access"))?.ok_or("no access for a member")?;
+    ensure!(!member.is_owner && member.membership.permissions() == Role::Billing.permissions(), "a member's access");
+    ensure!(store.access(aid(1), uid(99)).await.map_err(err("access"))?.is_none(), "access for a stranger");
+    ensure!(store.access(aid(99), uid(1)).await.map_err(err("access"))?.is_none(), "access to a missing account");
+
+    let about = store
+        .target_events(aid(1), Target::Member(uid(3)), PageRequest { after: None, limit: 10 })
+        .await
+        .map_err(err("target"))?;
+    let kinds: Vec<&str> = about.items.iter().map(|e| e.event.change.kind()).collect();
+    ensure!(kinds == vec!["invite.accepted"], "events about member 3: {kinds:?}");
     Ok(())
 }

@@ -9,11 +9,11 @@ use std::sync::{Mutex, MutexGuard};
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
-use crate::account::{Account, AccountEvent};
-use crate::ids::{AccountId, UserId};
+use crate::account::{Access, Account, AccountChange, AccountEvent, Contact, Invite, Membership, Target};
+use crate::ids::{AccountId, ContactId, InviteId, NoticeId, UserId};
 use crate::ports::{
-    Changes, Clock, CommitError, IdSource, OutgoingEmail, Page, PageRequest, PasswordHasher, Store, StoreError,
-    StoredEvent, TokenDigester, TokenGenerator,
+    AccountListing, Changes, Clock, CommitError, IdSource, NoticeRecord, OutgoingEmail, Page, PageRequest,
+    PasswordHasher, Store, StoreError, StoredEvent, TokenDigester, TokenGenerator,
 };
 use crate::user::{User, UserEvent};
 use crate::values::{EmailAddress, Password, PasswordHash, TokenDigest};
@@ -212,6 +212,108 @@ impl Store for MemoryStore {
         Ok(self.lock()?.user_events.get(&user).cloned().unwrap_or_default())
     }
 
+    async fn access(&self, account: AccountId, user: UserId) -> Result<Option<Access>, StoreError> {
+        let inner = self.lock()?;
+        Ok(inner.accounts.get(&account).and_then(|a| {
+            a.member(user).map(|m| Access {
+                membership: m.clone(),
+                is_owner: a.owner() == user,
+                account_status: a.status(),
+            })
+        }))
+    }
+
+    async fn members_page(
+        &self,
+        account: AccountId,
+        page: PageRequest<UserId>,
+    ) -> Result<Page<Membership, UserId>, StoreError> {
+        let inner = self.lock()?;
+        let all = inner.accounts.get(&account).map(|a| a.members().into_iter().cloned().collect()).unwrap_or_default();
+        Ok(after_key(all, page, Membership::user))
+    }
+
+    async fn invites_page(
+        &self,
+        account: AccountId,
+        page: PageRequest<InviteId>,
+    ) -> Result<Page<Invite, InviteId>, StoreError> {
+        let inner = self.lock()?;
+        let all = inner.accounts.get(&account).map(|a| a.invites().cloned().collect()).unwrap_or_default();
+        Ok(after_key(all, page, Invite::id))
+    }
+
+    async fn contacts_page(
+        &self,
+        account: AccountId,
+        page: PageRequest<ContactId>,
+    ) -> Result<Page<Contact, ContactId>, StoreError> {
+        let inner = self.lock()?;
+        let all = inner.accounts.get(&account).map(|a| a.contacts().cloned().collect()).unwrap_or_default();
+        Ok(after_key(all, page, Contact::id))
+    }
+
+    async fn notices_page(
+        &self,
+        account: AccountId,
+        page: PageRequest<NoticeId>,
+    ) -> Result<Page<NoticeRecord, NoticeId>, StoreError> {
+        let inner = self.lock()?;
+        let mut all: Vec<NoticeRecord> = inner
+            .account_events
+            .get(&account)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| match &e.change {
+                AccountChange::NoticeRecorded { notice, category, subject, recipients } => Some(NoticeRecord {
+                    id: *notice,
+                    category: *category,
+                    subject: subject.clone(),
+                    at: e.at,
+                    recipients: recipients.clone(),
+                }),
+                _ => None,
+            })
+            .filter(|n| page.after.is_none_or(|after| n.id < after))
+            .collect();
+        all.sort_by_key(|n| std::cmp::Reverse(n.id));
+        Ok(first_page(all, page.limit, |n| n.id))
+    }
+
+    async fn accounts_page(&self, page: PageRequest<AccountId>) -> Result<Page<AccountListing, AccountId>, StoreError> {
+        let inner = self.lock()?;
+        let all = inner
+            .accounts
+            .values()
+            .map(|a| AccountListing {
+                id: a.id(),
+                display_name: a.profile().display_name.clone(),
+                owner: a.owner(),
+                status: a.status(),
+                created_at: a.created_at(),
+            })
+            .collect();
+        Ok(after_key(all, page, |l: &AccountListing| l.id))
+    }
+
+    async fn target_events(
+        &self,
+        account: AccountId,
+        target: Target,
+        page: PageRequest<u64>,
+    ) -> Result<Page<StoredEvent, u64>, StoreError> {
+        let inner = self.lock()?;
+        let events = inner.account_events.get(&account).map(Vec::as_slice).unwrap_or_default();
+        let matching: Vec<StoredEvent> = events
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, e)| StoredEvent { seq: i as u64 + 1, event: e.clone() })
+            .filter(|s| s.event.change.target() == target && page.after.is_none_or(|after| s.seq < after))
+            .collect();
+        Ok(first_page(matching, page.limit, |s| s.seq))
+    }
+
     async fn record_activity(&self, account: AccountId, user: UserId, at: DateTime<Utc>) -> Result<(), StoreError> {
         if let Some(a) = self.lock()?.accounts.get_mut(&account) {
             a.touch(user, at);
@@ -225,6 +327,24 @@ impl Store for MemoryStore {
         }
         Ok(())
     }
+}
+
+/// Sorts by key, keeps what comes after `page.after`, and cuts one page.
+fn after_key<T, K: Ord + Copy>(mut all: Vec<T>, page: PageRequest<K>, key: impl Fn(&T) -> K) -> Page<T, K> {
+    all.sort_by_key(|t| key(t));
+    all.retain(|t| page.after.is_none_or(|after| key(t) > after));
+    first_page(all, page.limit, key)
+}
+
+/// The first `limit` items, and the key of the last one if more follow.
+fn first_page<T, K: Copy>(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> K) -> Page<T, K> {
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(&key)
+    } else {
+        None
+    };
+    Page { items, next }
 }
 
 /// A clock that stands still until told to move.

@@ -8,10 +8,10 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::account::{Account, AccountEvent};
-use crate::ids::{AccountId, InviteId, NoticeId, UserId};
+use crate::account::{Access, Account, AccountEvent, AccountStatus, Contact, Invite, Membership, Target};
+use crate::ids::{AccountId, ContactId, InviteId, NoticeId, UserId};
 use crate::notification::NotificationCategory;
-use crate::routing::Reason;
+use crate::routing::{Reason, Recipient};
 use crate::user::{User, UserEvent};
 use crate::values::{CompanyName, EmailAddress, Password, PasswordHash, PersonName, TokenDigest};
 
@@ -190,6 +190,36 @@ pub struct StoredEvent {
     pub event: AccountEvent,
 }
 
+/// A notice as recorded: who received it, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeRecord {
+    /// The notice.
+    pub id: NoticeId,
+    /// Its category.
+    pub category: NotificationCategory,
+    /// Its subject.
+    pub subject: CompanyName,
+    /// When it was sent.
+    pub at: DateTime<Utc>,
+    /// Who received it, each with the reason.
+    pub recipients: Vec<Recipient>,
+}
+
+/// One account in the operator's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountListing {
+    /// The account.
+    pub id: AccountId,
+    /// Its display name.
+    pub display_name: CompanyName,
+    /// Its owner.
+    pub owner: UserId,
+    /// Active or closed.
+    pub status: AccountStatus,
+    /// When it was opened.
+    pub created_at: DateTime<Utc>,
+}
+
 /// Storage of aggregates, their events and the outbox.
 pub trait Store: Send + Sync {
     /// Writes every state, event and email of `changes` in one transaction.
@@ -238,6 +268,57 @@ pub trait Store: Send + Sync {
 
     /// The user's events, oldest first.
     fn user_events(&self, user: UserId) -> impl Future<Output = Result<Vec<UserEvent>, StoreError>> + Send;
+
+    /// One user's standing in one account, from one indexed read (the per-request check), or
+    /// `None` when the account does not exist or the user has no membership in it.
+    fn access(
+        &self,
+        account: AccountId,
+        user: UserId,
+    ) -> impl Future<Output = Result<Option<Access>, StoreError>> + Send;
+
+    /// The account's memberships by user id ascending, starting after `page.after`. MUST read no
+    /// more rows than the page needs.
+    fn members_page(
+        &self,
+        account: AccountId,
+        page: PageRequest<UserId>,
+    ) -> impl Future<Output = Result<Page<Membership, UserId>, StoreError>> + Send;
+
+    /// The account's invites (any state) by id ascending, starting after `page.after`.
+    fn invites_page(
+        &self,
+        account: AccountId,
+        page: PageRequest<InviteId>,
+    ) -> impl Future<Output = Result<Page<Invite, InviteId>, StoreError>> + Send;
+
+    /// The account's contacts by id ascending, starting after `page.after`.
+    fn contacts_page(
+        &self,
+        account: AccountId,
+        page: PageRequest<ContactId>,
+    ) -> impl Future<Output = Result<Page<Contact, ContactId>, StoreError>> + Send;
+
+    /// The account's notices, newest first (by id descending), starting below `page.after`.
+    fn notices_page(
+        &self,
+        account: AccountId,
+        page: PageRequest<NoticeId>,
+    ) -> impl Future<Output = Result<Page<NoticeRecord, NoticeId>, StoreError>> + Send;
+
+    /// Every account by id ascending, starting after `page.after` (the operator's list).
+    fn accounts_page(
+        &self,
+        page: PageRequest<AccountId>,
+    ) -> impl Future<Output = Result<Page<AccountListing, AccountId>, StoreError>> + Send;
+
+    /// The account's events about one target, newest first, starting below `page.after` (a `seq`).
+    fn target_events(
+        &self,
+        account: AccountId,
+        target: Target,
+        page: PageRequest<u64>,
+    ) -> impl Future<Output = Result<Page<StoredEvent, u64>, StoreError>> + Send;
 
     /// Records a member's activity without changing the account's version.
     fn record_activity(

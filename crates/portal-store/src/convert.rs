@@ -9,10 +9,10 @@ use portal_domain::account::{
     Account, AccountChange, AccountEvent, AccountParts, AccountStatus, Contact, ContactParts, Invite, InviteParts,
     InviteState, Membership, MembershipParts, Profile, ReviewRecord, Target,
 };
-use portal_domain::ids::{AccountId, ContactId, InviteId, UserId};
-use portal_domain::notification::{CategorySet, NotificationPreferences};
+use portal_domain::ids::{AccountId, ContactId, InviteId, NoticeId, UserId};
+use portal_domain::notification::{CategorySet, NotificationCategory, NotificationPreferences};
 use portal_domain::permission::PermissionSet;
-use portal_domain::ports::{StoreError, StoredEvent};
+use portal_domain::ports::{AccountListing, NoticeRecord, StoreError, StoredEvent};
 use portal_domain::user::{MfaState, User, UserChange, UserEvent, UserParts, UserStatus};
 use portal_domain::values::{
     CompanyName, EmailAddress, PasswordHash, PersonName, PhoneNumber, PostalAddress, PostalAddressInput, RoleLabel,
@@ -188,11 +188,7 @@ pub(crate) fn account_from_rows(
         address,
         tax_id: r.opt("tax_id", m.tax_id.as_deref(), TaxId::parse)?,
     };
-    let status = match m.status.as_str() {
-        "active" => AccountStatus::Active,
-        "closed" => AccountStatus::Closed,
-        other => return Err(StoreError::corrupt("accounts", m.id, format!("status: {other:?}"))),
-    };
+    let status = account_status(&m.id, &m.status)?;
     let last_review = match (m.last_review_by, m.last_review_at) {
         (Some(by), Some(at)) => Some(ReviewRecord { by: UserId::from_uuid(by), at }),
         _ => None,
@@ -435,4 +431,34 @@ pub(crate) fn notice_row(
         at: Set(at),
         recipients: Set(recipients),
     }))
+}
+
+pub(crate) fn account_status(id: &dyn Display, raw: &str) -> Result<AccountStatus, StoreError> {
+    match raw {
+        "active" => Ok(AccountStatus::Active),
+        "closed" => Ok(AccountStatus::Closed),
+        other => Err(StoreError::corrupt("accounts", id, format!("status: {other:?}"))),
+    }
+}
+
+pub(crate) fn listing_from_row(m: accounts::Model) -> Result<AccountListing, StoreError> {
+    let r = Row { table: "accounts", id: &m.id };
+    Ok(AccountListing {
+        id: AccountId::from_uuid(m.id),
+        display_name: r.field("display_name", CompanyName::parse(&m.display_name))?,
+        owner: UserId::from_uuid(m.owner_id),
+        status: account_status(&m.id, &m.status)?,
+        created_at: m.created_at,
+    })
+}
+
+pub(crate) fn notice_from_row(m: crate::entity::notices::Model) -> Result<NoticeRecord, StoreError> {
+    let r = Row { table: "notices", id: &m.id };
+    Ok(NoticeRecord {
+        id: NoticeId::from_uuid(m.id),
+        category: r.field("category", NotificationCategory::from_key(&m.category))?,
+        subject: r.field("subject", CompanyName::parse(&m.subject))?,
+        at: m.at,
+        recipients: r.field("recipients", serde_json::from_str(&m.recipients))?,
+    })
 }

@@ -4,10 +4,11 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use portal_domain::account::{Account, AccountChange, AccountEvent, Target};
-use portal_domain::ids::{AccountId, ContactId, InviteId, UserId};
+use portal_domain::account::{Access, Account, AccountChange, AccountEvent, Contact, Invite, Membership, Target};
+use portal_domain::ids::{AccountId, ContactId, InviteId, NoticeId, UserId};
 use portal_domain::ports::{
-    Changes, CommitError, OutgoingEmail, Page, PageRequest, Saved, Store as StorePort, StoreError, StoredEvent,
+    AccountListing, Changes, CommitError, NoticeRecord, OutgoingEmail, Page, PageRequest, Saved, Store as StorePort,
+    StoreError, StoredEvent,
 };
 use portal_domain::user::{User, UserEvent};
 use portal_domain::values::{EmailAddress, TokenDigest};
@@ -428,6 +429,125 @@ impl StorePort for Store {
             .await
             .map_err(db("read user history"))?;
         rows.into_iter().map(convert::user_event_from_row).collect()
+    }
+
+    async fn access(&self, account: AccountId, user: UserId) -> Result<Option<Access>, StoreError> {
+        let row = memberships::Entity::find_by_id((account.as_uuid(), user.as_uuid()))
+            .one(self.conn())
+            .await
+            .map_err(db("read a membership"))?;
+        let Some(row) = row else { return Ok(None) };
+        let status = accounts::Entity::find_by_id(account.as_uuid())
+            .select_only()
+            .column(accounts::Column::Status)
+            .into_tuple::<String>()
+            .one(self.conn())
+            .await
+            .map_err(db("read an account's status"))?
+            .ok_or_else(|| StoreError::corrupt("memberships", format!("{account}/{user}"), "no account"))?;
+        let is_owner = row.is_owner;
+        Ok(Some(Access {
+            membership: convert::membership_from_row(row)?,
+            is_owner,
+            account_status: convert::account_status(&account, &status)?,
+        }))
+    }
+
+    async fn members_page(
+        &self,
+        account: AccountId,
+        req: PageRequest<UserId>,
+    ) -> Result<Page<Membership, UserId>, StoreError> {
+        let mut query = memberships::Entity::find()
+            .filter(memberships::Column::AccountId.eq(account.as_uuid()))
+            .order_by_asc(memberships::Column::UserId)
+            .limit(fetch_limit(req.limit));
+        if let Some(after) = req.after {
+            query = query.filter(memberships::Column::UserId.gt(after.as_uuid()));
+        }
+        let rows = query.all(self.conn()).await.map_err(db("list members"))?;
+        let items = rows.into_iter().map(convert::membership_from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(page(items, req.limit, Membership::user))
+    }
+
+    async fn invites_page(
+        &self,
+        account: AccountId,
+        req: PageRequest<InviteId>,
+    ) -> Result<Page<Invite, InviteId>, StoreError> {
+        let mut query = invites::Entity::find()
+            .filter(invites::Column::AccountId.eq(account.as_uuid()))
+            .order_by_asc(invites::Column::Id)
+            .limit(fetch_limit(req.limit));
+        if let Some(after) = req.after {
+            query = query.filter(invites::Column::Id.gt(after.as_uuid()));
+        }
+        let rows = query.all(self.conn()).await.map_err(db("list invites"))?;
+        let items = rows.into_iter().map(convert::invite_from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(page(items, req.limit, Invite::id))
+    }
+
+    async fn contacts_page(
+        &self,
+        account: AccountId,
+        req: PageRequest<ContactId>,
+    ) -> Result<Page<Contact, ContactId>, StoreError> {
+        let mut query = contacts::Entity::find()
+            .filter(contacts::Column::AccountId.eq(account.as_uuid()))
+            .order_by_asc(contacts::Column::Id)
+            .limit(fetch_limit(req.limit));
+        if let Some(after) = req.after {
+            query = query.filter(contacts::Column::Id.gt(after.as_uuid()));
+        }
+        let rows = query.all(self.conn()).await.map_err(db("list contacts"))?;
+        let items = rows.into_iter().map(convert::contact_from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(page(items, req.limit, Contact::id))
+    }
+
+    async fn notices_page(
+        &self,
+        account: AccountId,
+        req: PageRequest<NoticeId>,
+    ) -> Result<Page<NoticeRecord, NoticeId>, StoreError> {
+        let mut query = notices::Entity::find()
+            .filter(notices::Column::AccountId.eq(account.as_uuid()))
+            .order_by_desc(notices::Column::Id)
+            .limit(fetch_limit(req.limit));
+        if let Some(after) = req.after {
+            query = query.filter(notices::Column::Id.lt(after.as_uuid()));
+        }
+        let rows = query.all(self.conn()).await.map_err(db("list notices"))?;
+        let items = rows.into_iter().map(convert::notice_from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(page(items, req.limit, |n| n.id))
+    }
+
+    async fn accounts_page(&self, req: PageRequest<AccountId>) -> Result<Page<AccountListing, AccountId>, StoreError> {
+        let mut query = accounts::Entity::find().order_by_asc(accounts::Column::Id).limit(fetch_limit(req.limit));
+        if let Some(after) = req.after {
+            query = query.filter(accounts::Column::Id.gt(after.as_uuid()));
+        }
+        let rows = query.all(self.conn()).await.map_err(db("list accounts"))?;
+        let items = rows.into_iter().map(convert::listing_from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(page(items, req.limit, |l| l.id))
+    }
+
+    async fn target_events(
+        &self,
+        account: AccountId,
+        target: Target,
+        req: PageRequest<u64>,
+    ) -> Result<Page<StoredEvent, u64>, StoreError> {
+        let mut query = account_events::Entity::find()
+            .filter(account_events::Column::AccountId.eq(account.as_uuid()))
+            .filter(account_events::Column::Target.eq(convert::target_text(target)))
+            .order_by_desc(account_events::Column::Seq)
+            .limit(fetch_limit(req.limit));
+        if let Some(after) = req.after {
+            query = query.filter(account_events::Column::Seq.lt(version_i64(after)));
+        }
+        let rows = query.all(self.conn()).await.map_err(db("list events about a target"))?;
+        let items = rows.into_iter().map(convert::account_event_from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(page(items, req.limit, |e| e.seq))
     }
 
     async fn record_activity(&self, account: AccountId, user: UserId, at: DateTime<Utc>) -> Result<(), StoreError> {

@@ -3,6 +3,7 @@
 //! Everything rule 1 and rule 4 talk about lives in one aggregate so one version check guards it:
 //! two admins racing cannot leave an account with no owner or two.
 
+mod access;
 mod command;
 mod decide;
 mod event;
@@ -14,6 +15,7 @@ use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};
 
+pub use access::Access;
 pub use command::{AccountCommand, ContactPatch, EditMember, InviteMember, NewContact, ProfilePatch};
 pub use decide::open_account;
 pub use event::{AccountChange, AccountEvent, Target};

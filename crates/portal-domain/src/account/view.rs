@@ -50,12 +50,12 @@ impl Account {
             Actor::InviteHolder => Err(DomainError::AccountNotFound),
             Actor::User(user) => {
                 // Reads go by the membership itself, so a closed account stays readable to its members.
-                let membership =
-                    self.members.get(user).filter(|m| m.is_active(now)).ok_or(DomainError::AccountNotFound)?;
-                match view.permission() {
-                    Some(p) if !membership.permissions.contains(p) => Err(DomainError::MissingPermission(p)),
-                    _ => Ok(()),
-                }
+                let access = self.members.get(user).map(|m| super::Access {
+                    membership: m.clone(),
+                    is_owner: *user == self.owner,
+                    account_status: self.status,
+                });
+                super::Access::authorize_view(access.as_ref(), view, now)
             }
         }
     }

@@ -3,7 +3,7 @@
 
 use portal_domain::account::Account;
 use portal_domain::conformance::check_store;
-use portal_domain::ids::{AccountId, UserId};
+use portal_domain::ids::{AccountId, ContactId, InviteId, NoticeId, UserId};
 use portal_domain::memory::{MemoryStore, block_on};
 use portal_domain::ports::{Changes, CommitError, Page, PageRequest, Store, StoreError, StoredEvent};
 use portal_domain::user::User;
@@ -62,6 +62,51 @@ impl Store for LastWriterWins {
     }
     async fn user_events(&self, user: UserId) -> Result<Vec<UserEvent>, StoreError> {
         self.0.user_events(user).await
+    }
+    async fn access(&self, a: AccountId, u: UserId) -> Result<Option<portal_domain::account::Access>, StoreError> {
+        self.0.access(a, u).await
+    }
+    async fn members_page(
+        &self,
+        a: AccountId,
+        p: PageRequest<UserId>,
+    ) -> Result<Page<portal_domain::account::Membership, UserId>, StoreError> {
+        self.0.members_page(a, p).await
+    }
+    async fn invites_page(
+        &self,
+        a: AccountId,
+        p: PageRequest<InviteId>,
+    ) -> Result<Page<portal_domain::account::Invite, InviteId>, StoreError> {
+        self.0.invites_page(a, p).await
+    }
+    async fn contacts_page(
+        &self,
+        a: AccountId,
+        p: PageRequest<ContactId>,
+    ) -> Result<Page<portal_domain::account::Contact, ContactId>, StoreError> {
+        self.0.contacts_page(a, p).await
+    }
+    async fn notices_page(
+        &self,
+        a: AccountId,
+        p: PageRequest<NoticeId>,
+    ) -> Result<Page<portal_domain::ports::NoticeRecord, NoticeId>, StoreError> {
+        self.0.notices_page(a, p).await
+    }
+    async fn accounts_page(
+        &self,
+        p: PageRequest<AccountId>,
+    ) -> Result<Page<portal_domain::ports::AccountListing, AccountId>, StoreError> {
+        self.0.accounts_page(p).await
+    }
+    async fn target_events(
+        &self,
+        a: AccountId,
+        t: portal_domain::account::Target,
+        p: PageRequest<u64>,
+    ) -> Result<Page<StoredEvent, u64>, StoreError> {
+        self.0.target_events(a, t, p).await
     }
     async fn record_activity(
         &self,
