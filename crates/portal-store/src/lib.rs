@@ -9,7 +9,9 @@ mod convert;
 mod entity;
 mod error;
 mod migration;
+mod outbox;
 mod repo;
+mod session;
 
 use std::time::Duration;
 
@@ -17,6 +19,9 @@ use portal_domain::ports::StoreError;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
+
+pub use crate::outbox::{QueuedEmail, retry_delay};
+pub use crate::session::SessionInfo;
 
 use crate::error::db;
 use crate::migration::Migrator;

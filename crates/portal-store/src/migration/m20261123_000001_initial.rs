@@ -291,6 +291,7 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table("sessions")
                 .col(text("token_digest").primary_key())
+                .col(uuid("id"))
                 .col(uuid("user_id"))
                 .col(time("created_at"))
                 .col(time("last_seen_at"))
@@ -300,7 +301,9 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(Index::create().name("sessions_by_user").table("sessions").col("user_id").take()).await?;
+        m.create_index(Index::create().name("sessions_by_user").table("sessions").col("user_id").col("id").take())
+            .await?;
+        m.create_index(Index::create().name("sessions_id").table("sessions").col("id").unique().take()).await?;
 
         m.create_table(
             Table::create()

@@ -4,5 +4,7 @@
 
 mod conformance;
 mod differential;
+mod outbox;
 mod schema;
+mod sessions;
 mod support;

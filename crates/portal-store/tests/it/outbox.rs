@@ -1,0 +1,148 @@
+//! The outbox on both backends: claims are exclusive and leased, failures back off, sent rows
+//! lose their token, nothing is lost.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use portal_domain::Actor;
+use portal_domain::memory::{InsecureDigester, InsecureHasher, ManualClock, SequentialIds, SequentialTokens};
+use portal_domain::permission::Role;
+use portal_domain::ports::Message;
+use portal_domain::service::{InviteRequest, Portal, Signup};
+use portal_domain::values::{CompanyName, EmailAddress, PersonName};
+use portal_store::{Store, retry_delay};
+use sea_orm::{ConnectionTrait, Statement};
+
+use crate::support;
+
+fn t0() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z").unwrap().to_utc()
+}
+
+/// Signs up and sends `n` invites: `n` outbox rows.
+async fn queue(store: Store, n: usize) -> Store {
+    let portal = Portal::new(
+        store,
+        InsecureHasher::default(),
+        InsecureDigester,
+        SequentialTokens::default(),
+        ManualClock::new(t0()),
+        SequentialIds::default(),
+    );
+    let (ann, acme) = portal
+        .signup(Signup {
+            email: EmailAddress::parse("ann@acme.example").unwrap(),
+            name: PersonName::parse("Ann").unwrap(),
+            password: "correct horse battery staple".into(),
+            account_name: CompanyName::parse("Acme").unwrap(),
+            company: None,
+        })
+        .await
+        .unwrap();
+    for i in 0..n {
+        let request = InviteRequest {
+            email: EmailAddress::parse(&format!("p{i}@acme.example")).unwrap(),
+            name: None,
+            permissions: Role::ReadOnly.permissions(),
+            role: None,
+            access_ends_at: None,
+        };
+        portal.invite(&Actor::User(ann.id()), acme.id(), request).await.unwrap();
+    }
+    portal.store().clone()
+}
+
+const LEASE: Duration = Duration::from_secs(60);
+
+fn secs(n: i64) -> chrono::Duration {
+    chrono::Duration::seconds(n)
+}
+
+async fn lifecycle(store: Store, url: &str) {
+    let store = queue(store, 3).await;
+    assert_eq!(store.outbox_depth().await.unwrap(), 3);
+    let first = store.claim_outbox(t0(), 2, LEASE).await.unwrap();
+    assert_eq!(first.len(), 2);
+    assert!(matches!(&first[0].email.message, Message::Invite { token, .. } if !token.is_empty()));
+    let second = store.claim_outbox(t0(), 2, LEASE).await.unwrap();
+    assert_eq!(second.len(), 1, "the third row only: the others are leased");
+    assert!(store.claim_outbox(t0(), 2, LEASE).await.unwrap().is_empty());
+
+    // Sent: never again, and the token is gone from the row.
+    store.outbox_sent(&first[0], t0() + secs(1)).await.unwrap();
+    let raw = support::raw(url).await;
+    let payload: String = raw
+        .query_one_raw(Statement::from_string(
+            raw.get_database_backend(),
+            format!("SELECT payload FROM outbox WHERE id = {}", first[0].id),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    let Message::Invite { token, .. } = &first[0].email.message else { panic!() };
+    assert!(!payload.contains(token.as_str()), "a sent email kept its token");
+
+    // Failed: due again only after the backoff.
+    store.outbox_failed(&first[1], t0() + secs(2), "smtp: connection refused").await.unwrap();
+    assert_eq!(retry_delay(1), Duration::from_secs(30));
+    let early = store.claim_outbox(t0() + secs(20), 10, LEASE).await.unwrap();
+    assert!(early.is_empty(), "retried before its backoff");
+    // After the lease, the unreported row (a crashed worker) and the backed-off one come back.
+    let later = store.claim_outbox(t0() + secs(61), 10, LEASE).await.unwrap();
+    let ids: Vec<i64> = later.iter().map(|q| q.id).collect();
+    assert_eq!(ids, vec![first[1].id, second[0].id]);
+    assert_eq!(later[0].attempts, 1);
+    assert_eq!(store.outbox_depth().await.unwrap(), 2, "nothing lost");
+}
+
+#[tokio::test]
+async fn sqlite_outbox_lifecycle() {
+    let (store, url) = support::sqlite().await;
+    lifecycle(store, &url).await;
+}
+
+#[tokio::test]
+async fn postgres_outbox_lifecycle() {
+    let Some(base) = support::postgres_url() else { return };
+    let (store, url) = support::postgres(&base).await;
+    lifecycle(store, &url).await;
+}
+
+/// Two workers (separate connection pools, as two processes would have) claim at once: every row
+/// goes to exactly one of them.
+async fn concurrent_claims(store: Store, url: &str) {
+    let store = queue(store, 40).await;
+    let other = Store::connect(url).await.unwrap();
+    let claim = |s: Store| async move {
+        let mut got = Vec::new();
+        loop {
+            let batch = s.claim_outbox(t0(), 3, LEASE).await.unwrap();
+            if batch.is_empty() {
+                break got;
+            }
+            got.extend(batch.into_iter().map(|q| q.id));
+        }
+    };
+    let (a, b) = tokio::join!(tokio::spawn(claim(store.clone())), tokio::spawn(claim(other)));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let a_set: BTreeSet<i64> = a.iter().copied().collect();
+    let b_set: BTreeSet<i64> = b.iter().copied().collect();
+    assert!(a_set.is_disjoint(&b_set), "a row was claimed twice");
+    assert_eq!(a.len() + b.len(), 40, "a row was not claimed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_claims_are_exclusive() {
+    let (store, url) = support::sqlite().await;
+    concurrent_claims(store, &url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_claims_are_exclusive() {
+    let Some(base) = support::postgres_url() else { return };
+    let (store, url) = support::postgres(&base).await;
+    concurrent_claims(store, &url).await;
+}
