@@ -381,6 +381,13 @@ impl<C: Clock> Clock for std::sync::Arc<C> {
 #[derive(Debug, Default)]
 pub struct SequentialIds(AtomicU64);
 
+impl SequentialIds {
+    /// A sequence whose first id is number `first + 1`, so separate runs never collide.
+    pub fn starting_after(first: u64) -> Self {
+        Self(AtomicU64::new(first))
+    }
+}
+
 impl IdSource for SequentialIds {
     fn new_uuid(&self) -> Uuid {
         let n = self.0.fetch_add(1, Ordering::Relaxed) + 1;
@@ -393,11 +400,22 @@ impl IdSource for SequentialIds {
 
 /// Deterministic tokens `token-1`, `token-2`, ... Guessable: tests only.
 #[derive(Debug, Default)]
-pub struct SequentialTokens(AtomicU64);
+pub struct SequentialTokens {
+    next: AtomicU64,
+    prefix: String,
+}
+
+impl SequentialTokens {
+    /// Tokens `{prefix}-1`, `{prefix}-2`, ..., so separate runs never collide.
+    pub fn prefixed(prefix: &str) -> Self {
+        Self { next: AtomicU64::new(0), prefix: prefix.to_owned() }
+    }
+}
 
 impl TokenGenerator for SequentialTokens {
     fn generate(&self) -> String {
-        format!("token-{}", self.0.fetch_add(1, Ordering::Relaxed) + 1)
+        let prefix = if self.prefix.is_empty() { "token" } else { &self.prefix };
+        format!("{prefix}-{}", self.next.fetch_add(1, Ordering::Relaxed) + 1)
     }
 }
 

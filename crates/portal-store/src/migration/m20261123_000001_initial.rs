@@ -45,6 +45,12 @@ fn fk(from: (&'static str, &'static str), to: (&'static str, &'static str)) -> F
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    // All or nothing on every backend (SQLite has transactional DDL too): a process killed
+    // mid-migration leaves the old schema, never half of the new one.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.create_table(
             Table::create()

@@ -3,8 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod conformance;
+mod crash;
 mod differential;
 mod outbox;
+mod race;
 mod schema;
 mod sessions;
 mod support;
