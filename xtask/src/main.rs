@@ -6,6 +6,7 @@
 //! - `tidy`: the repository's own style rules (also run as a `#[test]`).
 
 mod bench;
+mod bulk;
 mod ci;
 mod tidy;
 
@@ -23,6 +24,7 @@ fn main() -> Result<()> {
     match command.as_str() {
         "ci" => ci::Ci.run(),
         "bench" => bench::Bench::parse(rest)?.run(),
+        "bench-store" => bench::Bench::parse(rest)?.run_store(),
         "tidy" => tidy::Tidy.run(),
         "help" | "--help" | "-h" => {
             print_help();

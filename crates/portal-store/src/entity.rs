@@ -89,7 +89,20 @@ pub(crate) mod memberships {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub enum Relation {
+        #[sea_orm(
+            belongs_to = "super::accounts::Entity",
+            from = "Column::AccountId",
+            to = "super::accounts::Column::Id"
+        )]
+        Account,
+    }
+
+    impl Related<super::accounts::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::Account.def()
+        }
+    }
 
     impl ActiveModelBehavior for ActiveModel {}
 }

@@ -432,24 +432,20 @@ impl StorePort for Store {
     }
 
     async fn access(&self, account: AccountId, user: UserId) -> Result<Option<Access>, StoreError> {
+        // One query: the membership row and its account's row, by primary keys.
         let row = memberships::Entity::find_by_id((account.as_uuid(), user.as_uuid()))
+            .find_also_related(accounts::Entity)
             .one(self.conn())
             .await
             .map_err(db("read a membership"))?;
-        let Some(row) = row else { return Ok(None) };
-        let status = accounts::Entity::find_by_id(account.as_uuid())
-            .select_only()
-            .column(accounts::Column::Status)
-            .into_tuple::<String>()
-            .one(self.conn())
-            .await
-            .map_err(db("read an account's status"))?
+        let Some((membership, owner_account)) = row else { return Ok(None) };
+        let owner_account = owner_account
             .ok_or_else(|| StoreError::corrupt("memberships", format!("{account}/{user}"), "no account"))?;
-        let is_owner = row.is_owner;
+        let is_owner = membership.is_owner;
         Ok(Some(Access {
-            membership: convert::membership_from_row(row)?,
+            membership: convert::membership_from_row(membership)?,
             is_owner,
-            account_status: convert::account_status(&account, &status)?,
+            account_status: convert::account_status(&account, &owner_account.status)?,
         }))
     }
 

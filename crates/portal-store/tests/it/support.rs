@@ -13,10 +13,21 @@ fn unique(prefix: &str) -> String {
     format!("{prefix}_{}_{}_{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
-/// A migrated store on a new SQLite file under the target directory, and its URL.
+static CLEAN: std::sync::Once = std::sync::Once::new();
+
+/// A migrated store on a new SQLite file under the target directory, and its URL. Files from
+/// earlier runs (older than an hour) are removed on the first call.
 pub async fn sqlite() -> (Store, String) {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("portal-store-tests");
     std::fs::create_dir_all(&dir).unwrap();
+    CLEAN.call_once(|| {
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t < hour_ago) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    });
     let url = format!("sqlite://{}?mode=rwc", dir.join(format!("{}.db", unique("t"))).display());
     let store = Store::connect(&url).await.unwrap();
     store.migrate().await.unwrap();
