@@ -83,6 +83,11 @@ impl Store {
         Migrator::up(&self.db, None).await.map_err(db("migrate"))
     }
 
+    /// Applies at most `steps` pending migrations, oldest first: a staged upgrade.
+    pub async fn migrate_steps(&self, steps: u32) -> Result<(), StoreError> {
+        Migrator::up(&self.db, Some(steps)).await.map_err(db("migrate"))
+    }
+
     /// How many migrations are not yet applied (0 when the schema is current).
     pub async fn pending_migrations(&self) -> Result<usize, StoreError> {
         Ok(Migrator::get_pending_migrations(&self.db).await.map_err(db("migration status"))?.len())

@@ -1,5 +1,5 @@
-//! The first schema: identities, accounts and their entities, the append-only event tables, the
-//! outbox, sessions and rate-limit counters. Constraints back the core's rules.
+//! The first schema: identities, accounts and their entities, notices and the append-only event
+//! tables. Constraints back the core's rules.
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -274,52 +274,6 @@ impl MigrationTrait for Migration {
         .await?;
         m.create_index(Index::create().name("notices_account").table("notices").col("account_id").col("id").take())
             .await?;
-
-        m.create_table(
-            Table::create()
-                .table("outbox")
-                .col(col("id").big_integer().not_null().auto_increment().primary_key())
-                .col(time("created_at"))
-                .col(text("recipient"))
-                .col(text("payload"))
-                .col(int("attempts"))
-                .col(time("next_attempt_at"))
-                .col(time_null("claimed_until"))
-                .col(time_null("sent_at"))
-                .col(text_null("last_error"))
-                .take(),
-        )
-        .await?;
-        m.create_index(Index::create().name("outbox_due").table("outbox").col("sent_at").col("next_attempt_at").take())
-            .await?;
-
-        m.create_table(
-            Table::create()
-                .table("sessions")
-                .col(text("token_digest").primary_key())
-                .col(uuid("id"))
-                .col(uuid("user_id"))
-                .col(time("created_at"))
-                .col(time("last_seen_at"))
-                .col(time("idle_expires_at"))
-                .col(time("absolute_expires_at"))
-                .foreign_key(&mut fk(("sessions", "user_id"), ("users", "id")))
-                .take(),
-        )
-        .await?;
-        m.create_index(Index::create().name("sessions_by_user").table("sessions").col("user_id").col("id").take())
-            .await?;
-        m.create_index(Index::create().name("sessions_id").table("sessions").col("id").unique().take()).await?;
-
-        m.create_table(
-            Table::create()
-                .table("rate_limits")
-                .col(text("key").primary_key())
-                .col(time("window_start"))
-                .col(int("count"))
-                .take(),
-        )
-        .await?;
 
         // The audit tables are append-only, in the database itself as well as in the adapter.
         let db = m.get_connection();

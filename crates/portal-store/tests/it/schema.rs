@@ -100,3 +100,60 @@ async fn a_url_of_another_kind_is_refused_with_a_clear_error() {
     let err = Store::connect("mysql://localhost/portal").await.unwrap_err().to_string();
     assert!(err.contains("sqlite: or postgres://"), "{err}");
 }
+
+/// A database made by the first migration only, with data in it, upgrades in place.
+async fn older_database_upgrades(url: &str) {
+    let old = Store::connect(url).await.unwrap();
+    old.migrate_steps(1).await.unwrap();
+    assert_eq!(old.pending_migrations().await.unwrap(), 1);
+    let raw = support::raw(url).await;
+    assert!(raw.execute_unprepared("SELECT 1 FROM outbox").await.is_err(), "the first migration made the outbox");
+    drop(raw);
+    // The old schema holds users, accounts and events; write some through the store.
+    let portal = Portal::new(
+        old,
+        InsecureHasher::default(),
+        InsecureDigester,
+        SequentialTokens::default(),
+        ManualClock::new(chrono::DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z").unwrap().to_utc()),
+        SequentialIds::default(),
+    );
+    let signup = Signup {
+        email: EmailAddress::parse("early@acme.example").unwrap(),
+        name: PersonName::parse("Early").unwrap(),
+        password: "correct horse battery staple".into(),
+        account_name: CompanyName::parse("Early Co").unwrap(),
+        company: None,
+    };
+    let (user, account) = portal.signup(signup).await.unwrap();
+
+    let upgraded = Store::connect(url).await.unwrap();
+    upgraded.migrate().await.unwrap();
+    assert_eq!(upgraded.pending_migrations().await.unwrap(), 0);
+    assert_eq!(upgraded.user(user.id()).await.unwrap(), Some(user));
+    assert_eq!(upgraded.account(account.id()).await.unwrap(), Some(account));
+    assert_eq!(upgraded.outbox_depth().await.unwrap(), 0);
+    let fresh = support::sqlite().await.0.schema().await.unwrap();
+    if upgraded.backend() == portal_store::Backend::Sqlite {
+        assert_eq!(upgraded.schema().await.unwrap(), fresh, "an upgraded schema differs from a fresh one");
+    }
+}
+
+#[tokio::test]
+async fn sqlite_older_database_upgrades_in_place() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("portal-store-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("upgrade-{}.db", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    older_database_upgrades(&url).await;
+}
+
+#[tokio::test]
+async fn postgres_older_database_upgrades_in_place() {
+    let Some(base) = support::postgres_url() else { return };
+    let (_, url) = support::postgres_unmigrated(&base).await;
+    older_database_upgrades(&url).await;
+}

@@ -53,6 +53,13 @@ pub fn postgres_url() -> Option<String> {
 
 /// A migrated store on a new PostgreSQL database, and its URL.
 pub async fn postgres(base: &str) -> (Store, String) {
+    let (store, url) = postgres_unmigrated(base).await;
+    store.migrate().await.unwrap();
+    (store, url)
+}
+
+/// A store on a new, empty PostgreSQL database, and its URL.
+pub async fn postgres_unmigrated(base: &str) -> (Store, String) {
     let name = unique("portal_t");
     let admin: DatabaseConnection = Database::connect(base).await.unwrap();
     admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
@@ -60,7 +67,6 @@ pub async fn postgres(base: &str) -> (Store, String) {
     let (prefix, _) = base.rsplit_once('/').unwrap();
     let url = format!("{prefix}/{name}");
     let store = Store::connect(&url).await.unwrap();
-    store.migrate().await.unwrap();
     (store, url)
 }
 
