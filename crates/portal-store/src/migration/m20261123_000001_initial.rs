@@ -4,40 +4,10 @@
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
 
+use super::columns::*;
+
 #[derive(DeriveMigrationName)]
 pub(crate) struct Migration;
-
-fn col(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name)
-}
-
-fn uuid(name: &'static str) -> ColumnDef {
-    col(name).uuid().not_null().take()
-}
-fn uuid_null(name: &'static str) -> ColumnDef {
-    col(name).uuid().null().take()
-}
-fn text(name: &'static str) -> ColumnDef {
-    col(name).text().not_null().take()
-}
-fn text_null(name: &'static str) -> ColumnDef {
-    col(name).text().null().take()
-}
-fn time(name: &'static str) -> ColumnDef {
-    col(name).timestamp_with_time_zone().not_null().take()
-}
-fn time_null(name: &'static str) -> ColumnDef {
-    col(name).timestamp_with_time_zone().null().take()
-}
-fn int(name: &'static str) -> ColumnDef {
-    col(name).integer().not_null().take()
-}
-fn small(name: &'static str) -> ColumnDef {
-    col(name).small_integer().not_null().take()
-}
-fn big(name: &'static str) -> ColumnDef {
-    col(name).big_integer().not_null().take()
-}
 
 fn fk(from: (&'static str, &'static str), to: (&'static str, &'static str)) -> ForeignKeyCreateStatement {
     ForeignKey::create().from(from.0, from.1).to(to.0, to.1).on_delete(ForeignKeyAction::Restrict).take()

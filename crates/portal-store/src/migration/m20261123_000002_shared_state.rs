@@ -3,30 +3,10 @@
 
 use sea_orm_migration::prelude::*;
 
+use super::columns::*;
+
 #[derive(DeriveMigrationName)]
 pub(crate) struct Migration;
-
-fn col(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name)
-}
-fn uuid(name: &'static str) -> ColumnDef {
-    col(name).uuid().not_null().take()
-}
-fn text(name: &'static str) -> ColumnDef {
-    col(name).text().not_null().take()
-}
-fn text_null(name: &'static str) -> ColumnDef {
-    col(name).text().null().take()
-}
-fn time(name: &'static str) -> ColumnDef {
-    col(name).timestamp_with_time_zone().not_null().take()
-}
-fn time_null(name: &'static str) -> ColumnDef {
-    col(name).timestamp_with_time_zone().null().take()
-}
-fn int(name: &'static str) -> ColumnDef {
-    col(name).integer().not_null().take()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

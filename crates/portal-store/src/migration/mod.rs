@@ -8,6 +8,44 @@ mod m20261123_000002_shared_state;
 
 pub(crate) struct Migrator;
 
+/// Column constructors the migrations share. Each only names a type and nullability, so changing
+/// one would be a schema change: add a new function instead.
+mod columns {
+    use sea_orm_migration::prelude::*;
+
+    pub(super) fn col(name: &'static str) -> ColumnDef {
+        ColumnDef::new(name)
+    }
+
+    pub(super) fn uuid(name: &'static str) -> ColumnDef {
+        col(name).uuid().not_null().take()
+    }
+    pub(super) fn uuid_null(name: &'static str) -> ColumnDef {
+        col(name).uuid().null().take()
+    }
+    pub(super) fn text(name: &'static str) -> ColumnDef {
+        col(name).text().not_null().take()
+    }
+    pub(super) fn text_null(name: &'static str) -> ColumnDef {
+        col(name).text().null().take()
+    }
+    pub(super) fn time(name: &'static str) -> ColumnDef {
+        col(name).timestamp_with_time_zone().not_null().take()
+    }
+    pub(super) fn time_null(name: &'static str) -> ColumnDef {
+        col(name).timestamp_with_time_zone().null().take()
+    }
+    pub(super) fn int(name: &'static str) -> ColumnDef {
+        col(name).integer().not_null().take()
+    }
+    pub(super) fn small(name: &'static str) -> ColumnDef {
+        col(name).small_integer().not_null().take()
+    }
+    pub(super) fn big(name: &'static str) -> ColumnDef {
+        col(name).big_integer().not_null().take()
+    }
+}
+
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {

@@ -4,42 +4,20 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use portal_domain::Actor;
-use portal_domain::memory::{InsecureDigester, InsecureHasher, ManualClock, SequentialIds, SequentialTokens};
 use portal_domain::permission::Role;
 use portal_domain::ports::Message;
-use portal_domain::service::{InviteRequest, Portal, Signup};
-use portal_domain::values::{CompanyName, EmailAddress, PersonName};
+use portal_domain::service::InviteRequest;
+use portal_domain::values::EmailAddress;
 use portal_store::{Store, retry_delay};
 use sea_orm::{ConnectionTrait, Statement};
 
-use crate::support;
-
-fn t0() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z").unwrap().to_utc()
-}
+use crate::support::{self, t0};
 
 /// Signs up and sends `n` invites: `n` outbox rows.
 async fn queue(store: Store, n: usize) -> Store {
-    let portal = Portal::new(
-        store,
-        InsecureHasher::default(),
-        InsecureDigester,
-        SequentialTokens::default(),
-        ManualClock::new(t0()),
-        SequentialIds::default(),
-    );
-    let (ann, acme) = portal
-        .signup(Signup {
-            email: EmailAddress::parse("ann@acme.example").unwrap(),
-            name: PersonName::parse("Ann").unwrap(),
-            password: "correct horse battery staple".into(),
-            account_name: CompanyName::parse("Acme").unwrap(),
-            company: None,
-        })
-        .await
-        .unwrap();
+    let portal = support::portal(store, 0);
+    let (ann, acme) = support::signup(&portal, "ann@acme.example", "Acme").await;
     for i in 0..n {
         let request = InviteRequest {
             email: EmailAddress::parse(&format!("p{i}@acme.example")).unwrap(),

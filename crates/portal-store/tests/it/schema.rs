@@ -1,35 +1,15 @@
 //! Migrations, the schema they build, and the database-level guards.
 
 use portal_domain::ids::UserId;
-use portal_domain::memory::{InsecureDigester, InsecureHasher, ManualClock, SequentialIds, SequentialTokens};
 use portal_domain::ports::Store as _;
-use portal_domain::service::{Portal, Signup};
-use portal_domain::values::{CompanyName, EmailAddress, PersonName};
 use portal_store::Store;
 use sea_orm::ConnectionTrait;
 
-use crate::support;
+use crate::support::{self, TestPortal};
 
-async fn signed_up(store: Store) -> (Portal<Store, InsecureHasher>, UserId) {
-    let start = chrono::DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z").unwrap().to_utc();
-    let portal = Portal::new(
-        store,
-        InsecureHasher::default(),
-        InsecureDigester,
-        SequentialTokens::default(),
-        ManualClock::new(start),
-        SequentialIds::default(),
-    );
-    let (user, _) = portal
-        .signup(Signup {
-            email: EmailAddress::parse("ann@acme.example").unwrap(),
-            name: PersonName::parse("Ann").unwrap(),
-            password: "correct horse battery staple".into(),
-            account_name: CompanyName::parse("Acme").unwrap(),
-            company: None,
-        })
-        .await
-        .unwrap();
+async fn signed_up(store: Store) -> (TestPortal, UserId) {
+    let portal = support::portal(store, 0);
+    let (user, _) = support::signup(&portal, "ann@acme.example", "Acme").await;
     (portal, user.id())
 }
 
@@ -110,22 +90,8 @@ async fn older_database_upgrades(url: &str) {
     assert!(raw.execute_unprepared("SELECT 1 FROM outbox").await.is_err(), "the first migration made the outbox");
     drop(raw);
     // The old schema holds users, accounts and events; write some through the store.
-    let portal = Portal::new(
-        old,
-        InsecureHasher::default(),
-        InsecureDigester,
-        SequentialTokens::default(),
-        ManualClock::new(chrono::DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z").unwrap().to_utc()),
-        SequentialIds::default(),
-    );
-    let signup = Signup {
-        email: EmailAddress::parse("early@acme.example").unwrap(),
-        name: PersonName::parse("Early").unwrap(),
-        password: "correct horse battery staple".into(),
-        account_name: CompanyName::parse("Early Co").unwrap(),
-        company: None,
-    };
-    let (user, account) = portal.signup(signup).await.unwrap();
+    let portal = support::portal(old, 0);
+    let (user, account) = support::signup(&portal, "early@acme.example", "Early Co").await;
 
     let upgraded = Store::connect(url).await.unwrap();
     upgraded.migrate().await.unwrap();

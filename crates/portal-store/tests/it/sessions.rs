@@ -2,45 +2,15 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use portal_domain::ids::UserId;
-use portal_domain::memory::{InsecureDigester, InsecureHasher, ManualClock, SequentialIds, SequentialTokens};
-use portal_domain::service::{Portal, Signup};
-use portal_domain::values::{CompanyName, EmailAddress, PersonName, TokenDigest};
+use portal_domain::values::TokenDigest;
 use portal_store::Store;
 use uuid::Uuid;
 
-use crate::support;
-
-fn t0() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z").unwrap().to_utc()
-}
-
-type TestPortal = Portal<Store, InsecureHasher>;
-
-fn portal(store: Store) -> TestPortal {
-    Portal::new(
-        store,
-        InsecureHasher::default(),
-        InsecureDigester,
-        SequentialTokens::default(),
-        ManualClock::new(t0()),
-        SequentialIds::default(),
-    )
-}
+use crate::support::{self, TestPortal, t0};
 
 async fn user(portal: &TestPortal, address: &str) -> UserId {
-    let (u, _) = portal
-        .signup(Signup {
-            email: EmailAddress::parse(address).unwrap(),
-            name: PersonName::parse("Someone").unwrap(),
-            password: "correct horse battery staple".into(),
-            account_name: CompanyName::parse("Acme").unwrap(),
-            company: None,
-        })
-        .await
-        .unwrap();
-    u.id()
+    support::signup(portal, address, "Acme").await.0.id()
 }
 
 const IDLE: Duration = Duration::from_secs(30 * 60);
@@ -51,7 +21,7 @@ fn mins(n: i64) -> chrono::Duration {
 }
 
 async fn sessions(store: Store) {
-    let portal = portal(store);
+    let portal = support::portal(store, 0);
     let store = portal.store();
     let ann = user(&portal, "ann@acme.example").await;
     let token = TokenDigest::new("digest-of-token-1");

@@ -74,3 +74,45 @@ pub async fn postgres_unmigrated(base: &str) -> (Store, String) {
 pub async fn raw(url: &str) -> DatabaseConnection {
     Database::connect(url).await.unwrap()
 }
+
+/// The use cases over a store, with deterministic ids, tokens and a clock at [`t0`].
+pub type TestPortal = portal_domain::service::Portal<Store, portal_domain::memory::InsecureHasher>;
+
+/// The instant the test clocks start at.
+pub fn t0() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z").unwrap().to_utc()
+}
+
+/// A portal over `store` whose ids, tokens and emails are distinct from any other portal's
+/// built with another `run`.
+pub fn portal(store: Store, run: u64) -> TestPortal {
+    use portal_domain::memory::{InsecureDigester, InsecureHasher, ManualClock, SequentialIds, SequentialTokens};
+    portal_domain::service::Portal::new(
+        store,
+        InsecureHasher::default(),
+        InsecureDigester,
+        SequentialTokens::prefixed(&format!("run{run}")),
+        ManualClock::new(t0()),
+        SequentialIds::starting_after(run * 1_000_000),
+    )
+}
+
+/// Signs someone up with their own account.
+pub async fn signup(
+    portal: &TestPortal,
+    address: &str,
+    account: &str,
+) -> (portal_domain::User, portal_domain::Account) {
+    use portal_domain::service::Signup;
+    use portal_domain::values::{CompanyName, EmailAddress, PersonName};
+    portal
+        .signup(Signup {
+            email: EmailAddress::parse(address).unwrap(),
+            name: PersonName::parse("Someone").unwrap(),
+            password: "correct horse battery staple".into(),
+            account_name: CompanyName::parse(account).unwrap(),
+            company: None,
+        })
+        .await
+        .unwrap()
+}
