@@ -519,3 +519,104 @@ pub async fn lists_page_by_key<S: Store>(store: &S) -> Result<(), Failure> {
     ensure!(kinds == vec!["invite.accepted"], "events about member 3: {kinds:?}");
     Ok(())
 }
+
+/// Runs every [`SessionStore`](crate::ports::SessionStore) check, each on a fresh store.
+pub async fn check_session_store<S: Store + crate::ports::SessionStore>(
+    fresh: impl AsyncFn() -> S,
+) -> Result<(), Failure> {
+    sessions_expire_and_revoke(&fresh().await).await.map_err(|e| format!("sessions_expire_and_revoke: {e}"))?;
+    rate_limits_count_per_window(&fresh().await).await.map_err(|e| format!("rate_limits_count_per_window: {e}"))?;
+    Ok(())
+}
+
+/// A session lives `idle` past its last use and never past its absolute expiry; once expired it
+/// stays gone; users end only their own sessions.
+pub async fn sessions_expire_and_revoke<S: Store + crate::ports::SessionStore>(store: &S) -> Result<(), Failure> {
+    use crate::ids::SessionId;
+    let (ann, bob) = (uid(1), uid(2));
+    store
+        .commit(Changes {
+            users: vec![new_user(1, "ann@example.com")?, new_user(2, "bob@example.com")?],
+            ..Changes::default()
+        })
+        .await
+        .map_err(err("users"))?;
+    let idle = Duration::minutes(30);
+    let absolute = Duration::hours(12);
+    let sid = |n: u128| SessionId::from_uuid(uuid::Uuid::from_u128(n));
+    let token = TokenDigest::new("session-1");
+    store.create_session(sid(1), &token, ann, t0(), idle, absolute).await.map_err(err("create"))?;
+    let used = store.use_session(&token, t0() + Duration::minutes(20), idle).await.map_err(err("use"))?;
+    ensure!(used == Some((sid(1), ann)), "a fresh session: {used:?}");
+    ensure!(
+        store.use_session(&token, t0() + Duration::minutes(45), idle).await.map_err(err("use"))?.is_some(),
+        "use did not extend the idle expiry"
+    );
+    ensure!(
+        store.use_session(&token, t0() + Duration::minutes(80), idle).await.map_err(err("use"))?.is_none(),
+        "an idle session lived on"
+    );
+    ensure!(
+        store.use_session(&token, t0() + Duration::minutes(81), idle).await.map_err(err("use"))?.is_none(),
+        "an expired session came back"
+    );
+
+    let busy = TokenDigest::new("session-2");
+    store.create_session(sid(2), &busy, ann, t0(), idle, absolute).await.map_err(err("create"))?;
+    let mut at = t0();
+    while at + Duration::minutes(20) < t0() + absolute {
+        at += Duration::minutes(20);
+        ensure!(
+            store.use_session(&busy, at, idle).await.map_err(err("use"))?.is_some(),
+            "an active session ended at {at}"
+        );
+    }
+    ensure!(
+        store.use_session(&busy, t0() + absolute, idle).await.map_err(err("use"))?.is_none(),
+        "a session outlived its absolute expiry"
+    );
+
+    let (a1, b1) = (TokenDigest::new("a1"), TokenDigest::new("b1"));
+    store.create_session(sid(3), &a1, ann, t0(), idle, absolute).await.map_err(err("create"))?;
+    store.create_session(sid(4), &b1, bob, t0(), idle, absolute).await.map_err(err("create"))?;
+    let listed = store.sessions_of(ann, t0()).await.map_err(err("list"))?;
+    ensure!(
+        listed.iter().all(|s| s.user == ann) && listed.iter().any(|s| s.id == sid(3)),
+        "ann's sessions: {listed:?}"
+    );
+    ensure!(!store.end_session_by_id(ann, sid(4)).await.map_err(err("end"))?, "ended someone else's session");
+    ensure!(store.use_session(&b1, t0(), idle).await.map_err(err("use"))?.is_some(), "bob's session was ended by ann");
+    ensure!(store.end_session_by_id(ann, sid(3)).await.map_err(err("end"))?, "could not end one's own session");
+    ensure!(store.use_session(&a1, t0(), idle).await.map_err(err("use"))?.is_none(), "an ended session still works");
+    store.end_session(&b1).await.map_err(err("logout"))?;
+    ensure!(
+        store.use_session(&b1, t0(), idle).await.map_err(err("use"))?.is_none(),
+        "a logged-out session still works"
+    );
+    let b2 = TokenDigest::new("b2");
+    store.create_session(sid(5), &b2, bob, t0(), idle, absolute).await.map_err(err("create"))?;
+    store.end_sessions_of(bob).await.map_err(err("end all"))?;
+    ensure!(store.use_session(&b2, t0(), idle).await.map_err(err("use"))?.is_none(), "a session survived ending all");
+    Ok(())
+}
+
+/// A fixed window admits `max` hits per key, then refuses until the window passes.
+pub async fn rate_limits_count_per_window<S: crate::ports::SessionStore>(store: &S) -> Result<(), Failure> {
+    let window = Duration::seconds(60);
+    for i in 0..3 {
+        ensure!(
+            store.rate_limit_hit("login:1.2.3.4", t0() + Duration::seconds(i), window, 3).await.map_err(err("hit"))?,
+            "hit {i} refused"
+        );
+    }
+    ensure!(
+        !store.rate_limit_hit("login:1.2.3.4", t0() + Duration::seconds(10), window, 3).await.map_err(err("hit"))?,
+        "a fourth hit admitted"
+    );
+    ensure!(store.rate_limit_hit("login:5.6.7.8", t0(), window, 3).await.map_err(err("hit"))?, "keys are not separate");
+    ensure!(
+        store.rate_limit_hit("login:1.2.3.4", t0() + Duration::seconds(61), window, 3).await.map_err(err("hit"))?,
+        "the window never reset"
+    );
+    Ok(())
+}

@@ -78,6 +78,10 @@ id_type!(
     /// Identifies a notice recorded on an account.
     NoticeId
 );
+id_type!(
+    /// Identifies a sign-in session (public; its token is the secret).
+    SessionId
+);
 
 /// A hasher for id keys. Ids are server-made UUIDs, so SipHash's flood resistance buys nothing
 /// and costs most of a permission check; a multiply-fold of the 16 bytes spreads them well.

@@ -10,10 +10,10 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use crate::account::{Access, Account, AccountChange, AccountEvent, Contact, Invite, Membership, Target};
-use crate::ids::{AccountId, ContactId, InviteId, NoticeId, UserId};
+use crate::ids::{AccountId, ContactId, InviteId, NoticeId, SessionId, UserId};
 use crate::ports::{
     AccountListing, Changes, Clock, CommitError, IdSource, NoticeRecord, OutgoingEmail, Page, PageRequest,
-    PasswordHasher, Store, StoreError, StoredEvent, TokenDigester, TokenGenerator,
+    PasswordHasher, SessionInfo, SessionStore, Store, StoreError, StoredEvent, TokenDigester, TokenGenerator,
 };
 use crate::user::{User, UserEvent};
 use crate::values::{EmailAddress, Password, PasswordHash, TokenDigest};
@@ -28,6 +28,18 @@ struct Inner {
     invite_tokens: HashMap<TokenDigest, AccountId>,
     memberships: BTreeSet<(UserId, AccountId)>,
     outbox: Vec<OutgoingEmail>,
+    sessions: HashMap<TokenDigest, MemorySession>,
+    counters: HashMap<String, (DateTime<Utc>, u32)>,
+}
+
+#[derive(Clone)]
+struct MemorySession {
+    id: SessionId,
+    user: UserId,
+    created_at: DateTime<Utc>,
+    last_seen_at: DateTime<Utc>,
+    idle_expires_at: DateTime<Utc>,
+    absolute_expires_at: DateTime<Utc>,
 }
 
 /// A [`Store`] in memory, behind one mutex: every commit is atomic and checks versions.
@@ -326,6 +338,100 @@ impl Store for MemoryStore {
             u.touch_login(at);
         }
         Ok(())
+    }
+}
+
+impl SessionStore for MemoryStore {
+    async fn create_session(
+        &self,
+        id: SessionId,
+        token: &TokenDigest,
+        user: UserId,
+        now: DateTime<Utc>,
+        idle: Duration,
+        absolute: Duration,
+    ) -> Result<(), StoreError> {
+        let absolute_expires_at = now + absolute;
+        let session = MemorySession {
+            id,
+            user,
+            created_at: now,
+            last_seen_at: now,
+            idle_expires_at: (now + idle).min(absolute_expires_at),
+            absolute_expires_at,
+        };
+        self.lock()?.sessions.insert(token.clone(), session);
+        Ok(())
+    }
+
+    async fn use_session(
+        &self,
+        token: &TokenDigest,
+        now: DateTime<Utc>,
+        idle: Duration,
+    ) -> Result<Option<(SessionId, UserId)>, StoreError> {
+        let mut inner = self.lock()?;
+        let Some(s) = inner.sessions.get_mut(token) else { return Ok(None) };
+        if now >= s.idle_expires_at || now >= s.absolute_expires_at {
+            inner.sessions.remove(token);
+            return Ok(None);
+        }
+        s.last_seen_at = now;
+        s.idle_expires_at = (now + idle).min(s.absolute_expires_at);
+        Ok(Some((s.id, s.user)))
+    }
+
+    async fn end_session(&self, token: &TokenDigest) -> Result<(), StoreError> {
+        self.lock()?.sessions.remove(token);
+        Ok(())
+    }
+
+    async fn end_session_by_id(&self, user: UserId, id: SessionId) -> Result<bool, StoreError> {
+        let mut inner = self.lock()?;
+        let before = inner.sessions.len();
+        inner.sessions.retain(|_, s| !(s.user == user && s.id == id));
+        Ok(inner.sessions.len() < before)
+    }
+
+    async fn end_sessions_of(&self, user: UserId) -> Result<u64, StoreError> {
+        let mut inner = self.lock()?;
+        let before = inner.sessions.len();
+        inner.sessions.retain(|_, s| s.user != user);
+        Ok((before - inner.sessions.len()) as u64)
+    }
+
+    async fn sessions_of(&self, user: UserId, now: DateTime<Utc>) -> Result<Vec<SessionInfo>, StoreError> {
+        let inner = self.lock()?;
+        let mut out: Vec<SessionInfo> = inner
+            .sessions
+            .values()
+            .filter(|s| s.user == user && now < s.idle_expires_at && now < s.absolute_expires_at)
+            .map(|s| SessionInfo {
+                id: s.id,
+                user: s.user,
+                created_at: s.created_at,
+                last_seen_at: s.last_seen_at,
+                absolute_expires_at: s.absolute_expires_at,
+            })
+            .collect();
+        out.sort_by_key(|s| std::cmp::Reverse(s.created_at));
+        Ok(out)
+    }
+
+    async fn rate_limit_hit(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        window: Duration,
+        max: u32,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock()?;
+        let entry = inner.counters.entry(key.to_owned()).or_insert((now, 0));
+        if entry.0 <= now - window {
+            *entry = (now, 0);
+        }
+        entry.1 = entry.1.saturating_add(1);
+        Ok(entry.1 <= max)
     }
 }
 

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::account::{Access, Account, AccountEvent, AccountStatus, Contact, Invite, Membership, Target};
-use crate::ids::{AccountId, ContactId, InviteId, NoticeId, UserId};
+use crate::ids::{AccountId, ContactId, InviteId, NoticeId, SessionId, UserId};
 use crate::notification::NotificationCategory;
 use crate::routing::{Reason, Recipient};
 use crate::user::{User, UserEvent};
@@ -330,6 +330,71 @@ pub trait Store: Send + Sync {
 
     /// Records a sign-in without changing the user's version.
     fn record_login(&self, user: UserId, at: DateTime<Utc>) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// A session as its user may see it (never its token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The session's public id (for revoking it).
+    pub id: SessionId,
+    /// Its user.
+    pub user: UserId,
+    /// When it began.
+    pub created_at: DateTime<Utc>,
+    /// When it was last used.
+    pub last_seen_at: DateTime<Utc>,
+    /// When it ends however active it is.
+    pub absolute_expires_at: DateTime<Utc>,
+}
+
+/// Sign-in sessions and rate-limit counters, shared by every server process.
+pub trait SessionStore: Send + Sync {
+    /// Starts a session under the digest of its token. It lives `idle` past its last use and
+    /// never past `absolute` from now.
+    fn create_session(
+        &self,
+        id: SessionId,
+        token: &TokenDigest,
+        user: UserId,
+        now: DateTime<Utc>,
+        idle: chrono::Duration,
+        absolute: chrono::Duration,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The session and user of a live token, extending its idle expiry. MUST return `None` once
+    /// either expiry has passed, and from then on.
+    fn use_session(
+        &self,
+        token: &TokenDigest,
+        now: DateTime<Utc>,
+        idle: chrono::Duration,
+    ) -> impl Future<Output = Result<Option<(SessionId, UserId)>, StoreError>> + Send;
+
+    /// Ends the session of a token (logout).
+    fn end_session(&self, token: &TokenDigest) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Ends one of `user`'s sessions by id. MUST return `false` and end nothing for another user's session.
+    fn end_session_by_id(&self, user: UserId, id: SessionId) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Ends every session of `user`.
+    fn end_sessions_of(&self, user: UserId) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// `user`'s live sessions, newest first.
+    fn sessions_of(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<SessionInfo>, StoreError>> + Send;
+
+    /// Counts a hit on `key` in a fixed window; `true` while the window has seen at most `max`.
+    /// MUST count hits from every caller together (atomically).
+    fn rate_limit_hit(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        window: chrono::Duration,
+        max: u32,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
 
 /// Hashes and checks passwords (Argon2id in the server). Slow on purpose, so async: the adapter

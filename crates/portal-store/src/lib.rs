@@ -21,7 +21,6 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 
 pub use crate::outbox::{QueuedEmail, retry_delay};
-pub use crate::session::SessionInfo;
 
 use crate::error::db;
 use crate::migration::Migrator;

@@ -13,6 +13,7 @@ use portal_domain::{AccountEvent, UserEvent};
 #[test]
 fn the_memory_store_keeps_the_contract() {
     assert_eq!(block_on(check_store(async || MemoryStore::new())), Ok(()));
+    assert_eq!(block_on(portal_domain::conformance::check_session_store(async || MemoryStore::new())), Ok(()));
 }
 
 /// Forwards everything but ignores versions on commit: last writer wins.
