@@ -893,3 +893,63 @@ fn invite_email(
         },
     }
 }
+
+/// A session ends after this long without a request.
+pub const SESSION_IDLE: chrono::Duration = chrono::Duration::minutes(30);
+/// A session ends this long after sign-in, however active.
+pub const SESSION_ABSOLUTE: chrono::Duration = chrono::Duration::hours(12);
+
+/// A new session: the token goes to the client once; only its digest is stored.
+#[derive(Clone)]
+pub struct NewSession {
+    /// The session's public id.
+    pub id: crate::ids::SessionId,
+    /// The bearer token. Never logged, never stored.
+    pub token: String,
+    /// When it ends at the latest.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for NewSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSession").field("id", &self.id).field("token", &"<redacted>").finish()
+    }
+}
+
+impl<S: Store + crate::ports::SessionStore, H: PasswordHasher> Portal<S, H> {
+    /// Signs in: checks the password, then starts a session.
+    pub async fn sign_in(&self, email: &str, password: &str) -> ServiceResult<(Login, NewSession)> {
+        let login = self.login(email, password).await?;
+        let session = self.start_session(login.user.id()).await?;
+        Ok((login, session))
+    }
+
+    /// Starts a session for `user`.
+    pub async fn start_session(&self, user: UserId) -> ServiceResult<NewSession> {
+        let now = self.clock.now();
+        let token = self.tokens.generate();
+        let id = crate::ids::SessionId::from_uuid(self.ids.new_uuid());
+        self.store.create_session(id, &self.digester.digest(&token), user, now, SESSION_IDLE, SESSION_ABSOLUTE).await?;
+        Ok(NewSession { id, token, expires_at: now + SESSION_ABSOLUTE })
+    }
+
+    /// The active user behind a bearer token (rule 7: re-read on every request; a disabled
+    /// user's sessions are ended). `InvalidCredentials` for anything else.
+    pub async fn authenticate(&self, token: &str) -> ServiceResult<(crate::ids::SessionId, User)> {
+        let digest = self.digester.digest(token);
+        let Some((session, user)) = self.store.use_session(&digest, self.clock.now(), SESSION_IDLE).await? else {
+            return Err(ServiceError::InvalidCredentials);
+        };
+        let user = self.store.user(user).await?.ok_or(ServiceError::InvalidCredentials)?;
+        if user.status() == UserStatus::Disabled {
+            self.store.end_sessions_of(user.id()).await?;
+            return Err(ServiceError::InvalidCredentials);
+        }
+        Ok((session, user))
+    }
+
+    /// Ends the session of a bearer token (logout).
+    pub async fn sign_out(&self, token: &str) -> ServiceResult<()> {
+        Ok(self.store.end_session(&self.digester.digest(token)).await?)
+    }
+}

@@ -196,3 +196,33 @@ fn the_history_answers_who_held_which_permission_on_a_given_day() {
     let err = block_on(portal.access_at(&Actor::User(bob.id()), acme, day_two)).unwrap_err();
     assert!(matches!(err, ServiceError::Domain(DomainError::AccountNotFound)));
 }
+
+#[test]
+fn sessions_authenticate_until_idle_logout_or_disabling() {
+    let (portal, clock) = memory_portal(t0());
+    signup(&portal, "ann@acme.example", "Ann", "Acme");
+    assert!(matches!(
+        block_on(portal.sign_in("ann@acme.example", "wrong password!!")),
+        Err(ServiceError::InvalidCredentials)
+    ));
+    let (login, session) = block_on(portal.sign_in("ANN@acme.example", PASSWORD)).unwrap();
+    assert_eq!(login.accounts.len(), 1);
+    assert!(!format!("{session:?}").contains(&session.token), "a session's Debug shows its token");
+    let (_, user) = block_on(portal.authenticate(&session.token)).unwrap();
+    assert_eq!(user.id(), login.user.id());
+    assert!(matches!(block_on(portal.authenticate("not a token")), Err(ServiceError::InvalidCredentials)));
+
+    // Idle expiry.
+    clock.advance(portal_domain::service::SESSION_IDLE + Duration::seconds(1));
+    assert!(matches!(block_on(portal.authenticate(&session.token)), Err(ServiceError::InvalidCredentials)));
+
+    // Logout.
+    let (_, second) = block_on(portal.sign_in("ann@acme.example", PASSWORD)).unwrap();
+    block_on(portal.sign_out(&second.token)).unwrap();
+    assert!(block_on(portal.authenticate(&second.token)).is_err());
+
+    // Disabling ends every session from the next request.
+    let (_, third) = block_on(portal.sign_in("ann@acme.example", PASSWORD)).unwrap();
+    block_on(portal.disable_user(login.user.id())).unwrap();
+    assert!(matches!(block_on(portal.authenticate(&third.token)), Err(ServiceError::InvalidCredentials)));
+}
