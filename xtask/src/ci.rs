@@ -12,6 +12,7 @@ impl Ci {
         run("cargo", &["fmt", "--all", "--check"])?;
         run("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
         run("cargo", &["test", "--workspace"])?;
+        crate::openapi::OpenApi::parse(&["--check".to_owned()])?.run()?;
         run("cargo", &["run", "--quiet", "-p", "portal-domain", "--example", "invite_flow"])?;
         Ok(())
     }

@@ -4,10 +4,12 @@
 //! - `ci`: what `.ci/run` does: format check, clippy, the test suite, the example.
 //! - `bench`: the benchmarks behind `docs/performance.md`.
 //! - `tidy`: the repository's own style rules (also run as a `#[test]`).
+//! - `openapi [--check]`: writes (or checks) `docs/openapi.yaml`.
 
 mod bench;
 mod bulk;
 mod ci;
+mod openapi;
 mod tidy;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +28,7 @@ fn main() -> Result<()> {
         "bench" => bench::Bench::parse(rest)?.run(),
         "bench-store" => bench::Bench::parse(rest)?.run_store(),
         "tidy" => tidy::Tidy.run(),
+        "openapi" => openapi::OpenApi::parse(rest)?.run(),
         "help" | "--help" | "-h" => {
             print_help();
             Ok(())
@@ -38,7 +41,7 @@ fn main() -> Result<()> {
 }
 
 fn print_help() {
-    eprintln!("usage: cargo xtask <ci | bench [--quick] | tidy>");
+    eprintln!("usage: cargo xtask <ci | bench [--quick] | tidy | openapi [--check]>");
 }
 
 /// The workspace root (xtask lives one level below it).

@@ -1,0 +1,397 @@
+//! The operations, by area. Each handler parses, calls one use case, maps the result.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+use portal_domain::account::View;
+use portal_domain::ids::AccountId;
+use portal_domain::notification::NotificationCategory;
+use portal_domain::permission::{Permission, Role};
+use portal_domain::ports::{PageRequest, PasswordHasher, SessionStore, Store};
+use portal_domain::service::{Portal, Signup};
+use portal_domain::values::{CompanyName, EmailAddress, PersonName};
+use portal_domain::{Actor, User};
+
+use crate::dto::*;
+use crate::error::{ApiError, ApiResult};
+use crate::security::BearerAuth;
+use crate::tags::ApiTags;
+
+/// Whether the service can take traffic (database reachable, schema current).
+pub trait Readiness: Send + Sync {
+    /// `Err` says what is not ready.
+    fn ready(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>>;
+}
+
+/// Always ready: for stores with nothing to reach.
+#[derive(Debug, Clone, Copy)]
+pub struct AlwaysReady;
+
+impl Readiness for AlwaysReady {
+    fn ready(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// The largest page a list returns.
+pub const MAX_LIMIT: u32 = 200;
+const DEFAULT_LIMIT: u32 = 50;
+
+fn limit(raw: Option<u32>) -> Result<usize, ApiError> {
+    match raw.unwrap_or(DEFAULT_LIMIT) {
+        0 => Err(ApiError::invalid("limit", "must be at least 1")),
+        n if n > MAX_LIMIT => Err(ApiError::invalid("limit", format!("must be at most {MAX_LIMIT}"))),
+        n => Ok(n as usize),
+    }
+}
+
+/// `"v7"` for version 7.
+pub(crate) fn etag(version: u64) -> String {
+    format!("\"v{version}\"")
+}
+
+/// The version an `If-Match` names; `None` for absent or `*`.
+pub(crate) fn if_match(raw: Option<&str>) -> Result<Option<u64>, ApiError> {
+    match raw.map(str::trim) {
+        None | Some("*") => Ok(None),
+        Some(tag) => tag
+            .trim_start_matches("W/")
+            .trim_matches('"')
+            .strip_prefix('v')
+            .and_then(|v| v.parse().ok())
+            .map(Some)
+            .ok_or_else(|| ApiError::bad_request("If-Match must be an ETag this API gave, such as \"v3\"")),
+    }
+}
+
+async fn caller<S: Store + SessionStore, H: PasswordHasher>(
+    portal: &Portal<S, H>,
+    auth: &BearerAuth,
+) -> ApiResult<User> {
+    match portal.authenticate(&auth.0.token).await {
+        Ok((_, user)) => Ok(user),
+        Err(portal_domain::service::ServiceError::InvalidCredentials) => Err(ApiError::unauthorized()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Liveness and readiness.
+pub struct HealthApi {
+    pub(crate) ready: Arc<dyn Readiness>,
+}
+
+impl std::fmt::Debug for HealthApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HealthApi")
+    }
+}
+
+/// `GET /readyz` answers.
+#[derive(Debug, ApiResponse)]
+pub enum ReadyResponse {
+    /// Ready for traffic.
+    #[oai(status = 200)]
+    Ready(Json<HealthResponse>),
+    /// Not ready (database unreachable or migrations pending).
+    #[oai(status = 503)]
+    NotReady(Json<HealthResponse>),
+}
+
+#[OpenApi(tag = "ApiTags::Health")]
+impl HealthApi {
+    /// The process is up.
+    #[oai(path = "/healthz", method = "get")]
+    async fn healthz(&self) -> Json<HealthResponse> {
+        Json(HealthResponse { status: "ok".into() })
+    }
+
+    /// The process can serve: the database answers and its schema is current.
+    #[oai(path = "/readyz", method = "get")]
+    async fn readyz(&self) -> ReadyResponse {
+        match self.ready.ready().await {
+            Ok(()) => ReadyResponse::Ready(Json(HealthResponse { status: "ok".into() })),
+            Err(why) => {
+                tracing::warn!(%why, "not ready");
+                ReadyResponse::NotReady(Json(HealthResponse { status: "unavailable".into() }))
+            }
+        }
+    }
+}
+
+/// Sign up, sign in, sign out.
+pub struct AuthApi<S, H> {
+    pub(crate) portal: Arc<Portal<S, H>>,
+}
+
+impl<S, H> std::fmt::Debug for AuthApi<S, H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuthApi")
+    }
+}
+
+/// A new session.
+#[derive(Debug, ApiResponse)]
+pub enum SessionCreated {
+    /// Signed up and signed in.
+    #[oai(status = 201)]
+    Created(Json<SessionResponse>),
+}
+
+/// A session.
+#[derive(Debug, ApiResponse)]
+pub enum SessionOk {
+    /// Signed in.
+    #[oai(status = 200)]
+    Ok(Json<SessionResponse>),
+}
+
+/// Nothing to say.
+#[derive(Debug, ApiResponse)]
+pub enum NoContent {
+    /// Done.
+    #[oai(status = 204)]
+    Done,
+}
+
+async fn session_response<S: Store + SessionStore, H: PasswordHasher>(
+    portal: &Portal<S, H>,
+    login: portal_domain::service::Login,
+    session: portal_domain::service::NewSession,
+) -> SessionResponse {
+    let _ = portal;
+    SessionResponse {
+        token: session.token,
+        expires_at: session.expires_at,
+        user: MeResponse::from(&login.user),
+        accounts: login.accounts.iter().map(AccountSummaryResponse::from).collect(),
+    }
+}
+
+#[OpenApi(prefix_path = "/auth", tag = "ApiTags::Auth")]
+impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> AuthApi<S, H> {
+    /// Create an account and its owner, and sign in.
+    #[oai(path = "/signup", method = "post")]
+    async fn signup(&self, body: Json<SignupRequest>) -> ApiResult<SessionCreated> {
+        let b = body.0;
+        let signup = Signup {
+            email: field("email", EmailAddress::parse(&b.email))?,
+            name: field("name", PersonName::parse(&b.name))?,
+            password: b.password,
+            account_name: field("account_name", CompanyName::parse(&b.account_name))?,
+            company: b.company.as_deref().map(|c| field("company", CompanyName::parse(c))).transpose()?,
+        };
+        let password = signup.password.clone();
+        let email = signup.email.to_string();
+        self.portal.signup(signup).await?;
+        let (login, session) = self.portal.sign_in(&email, &password).await?;
+        Ok(SessionCreated::Created(Json(session_response(&self.portal, login, session).await)))
+    }
+
+    /// Sign in. The answer lists your accounts, for the account picker.
+    #[oai(path = "/login", method = "post")]
+    async fn login(&self, body: Json<LoginRequest>) -> ApiResult<SessionOk> {
+        let (login, session) = self.portal.sign_in(&body.0.email, &body.0.password).await?;
+        Ok(SessionOk::Ok(Json(session_response(&self.portal, login, session).await)))
+    }
+
+    /// End this session.
+    #[oai(path = "/logout", method = "post")]
+    async fn logout(&self, auth: BearerAuth) -> ApiResult<NoContent> {
+        caller(&self.portal, &auth).await?;
+        self.portal.sign_out(&auth.0.token).await?;
+        Ok(NoContent::Done)
+    }
+}
+
+/// The signed-in user.
+pub struct MeApi<S, H> {
+    pub(crate) portal: Arc<Portal<S, H>>,
+}
+
+impl<S, H> std::fmt::Debug for MeApi<S, H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MeApi")
+    }
+}
+
+/// The signed-in user, with its version.
+#[derive(Debug, ApiResponse)]
+pub enum MeOk {
+    /// The user.
+    #[oai(status = 200)]
+    Ok(Json<MeResponse>, #[oai(header = "ETag")] String),
+}
+
+/// Preferences, with their version.
+#[derive(Debug, ApiResponse)]
+pub enum PreferencesOk {
+    /// The preferences.
+    #[oai(status = 200)]
+    Ok(Json<PreferencesBody>, #[oai(header = "ETag")] String),
+}
+
+/// A page of accounts.
+#[derive(Debug, ApiResponse)]
+pub enum AccountsPageOk {
+    /// The page.
+    #[oai(status = 200)]
+    Ok(Json<AccountSummaryPage>),
+}
+
+#[OpenApi(prefix_path = "/me", tag = "ApiTags::Me")]
+impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> MeApi<S, H> {
+    /// Your profile.
+    #[oai(path = "/", method = "get")]
+    async fn get(&self, auth: BearerAuth) -> ApiResult<MeOk> {
+        let me = caller(&self.portal, &auth).await?;
+        Ok(MeOk::Ok(Json(MeResponse::from(&me)), etag(me.version())))
+    }
+
+    /// Change your name or phone.
+    #[oai(path = "/", method = "patch")]
+    async fn patch(
+        &self,
+        auth: BearerAuth,
+        #[oai(name = "If-Match")] version: Header<Option<String>>,
+        body: Json<UpdateMeRequest>,
+    ) -> ApiResult<MeOk> {
+        let me = caller(&self.portal, &auth).await?;
+        let expected = if_match(version.0.as_deref())?;
+        let (name, phone) = body.0.try_into_domain()?;
+        let me = self.portal.update_me(me.id(), name, phone, expected).await?;
+        Ok(MeOk::Ok(Json(MeResponse::from(&me)), etag(me.version())))
+    }
+
+    /// Which notification categories you have turned off.
+    #[oai(path = "/notification-preferences", method = "get")]
+    async fn preferences(&self, auth: BearerAuth) -> ApiResult<PreferencesOk> {
+        let me = caller(&self.portal, &auth).await?;
+        Ok(PreferencesOk::Ok(Json(me.preferences().into()), etag(me.preferences_version())))
+    }
+
+    /// Replace your notification preferences (security notices cannot be turned off).
+    #[oai(path = "/notification-preferences", method = "put")]
+    async fn set_preferences(
+        &self,
+        auth: BearerAuth,
+        #[oai(name = "If-Match")] version: Header<Option<String>>,
+        body: Json<PreferencesBody>,
+    ) -> ApiResult<PreferencesOk> {
+        let me = caller(&self.portal, &auth).await?;
+        let expected = if_match(version.0.as_deref())?;
+        let prefs = body.0.try_into_domain()?;
+        let me = self.portal.set_preferences(me.id(), prefs, expected).await?;
+        Ok(PreferencesOk::Ok(Json(me.preferences().into()), etag(me.preferences_version())))
+    }
+
+    /// The accounts you belong to.
+    #[oai(path = "/accounts", method = "get")]
+    async fn accounts(
+        &self,
+        auth: BearerAuth,
+        cursor: Query<Option<String>>,
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<AccountsPageOk> {
+        let me = caller(&self.portal, &auth).await?;
+        let after = cursor.0.as_deref().map(|c| field("cursor", c.parse::<AccountId>())).transpose()?;
+        let page = self.portal.account_summaries(me.id(), PageRequest { after, limit: self::limit(limit.0)? }).await?;
+        Ok(AccountsPageOk::Ok(Json(AccountSummaryPage {
+            items: page.items.iter().map(AccountSummaryResponse::from).collect(),
+            next_cursor: page.next.map(|a| a.to_string()),
+        })))
+    }
+}
+
+/// Accounts and their master profile.
+pub struct AccountsApi<S, H> {
+    pub(crate) portal: Arc<Portal<S, H>>,
+}
+
+impl<S, H> std::fmt::Debug for AccountsApi<S, H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AccountsApi")
+    }
+}
+
+/// An account, with its version.
+#[derive(Debug, ApiResponse)]
+pub enum AccountOk {
+    /// The account.
+    #[oai(status = 200)]
+    Ok(Json<AccountResponse>, #[oai(header = "ETag")] String),
+}
+
+/// A new account.
+#[derive(Debug, ApiResponse)]
+pub enum AccountCreated {
+    /// Created; you own it.
+    #[oai(status = 201)]
+    Created(Json<AccountResponse>, #[oai(header = "ETag")] String),
+}
+
+#[OpenApi(prefix_path = "/accounts", tag = "ApiTags::Accounts")]
+impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> AccountsApi<S, H> {
+    /// Open another account, owned by you.
+    #[oai(path = "/", method = "post")]
+    async fn create(&self, auth: BearerAuth, body: Json<CreateAccountRequest>) -> ApiResult<AccountCreated> {
+        let me = caller(&self.portal, &auth).await?;
+        let name = field("display_name", CompanyName::parse(&body.0.display_name))?;
+        let company = body.0.company.as_deref().map(|c| field("company", CompanyName::parse(c))).transpose()?;
+        let account = self.portal.create_account(me.id(), name, company).await?;
+        Ok(AccountCreated::Created(Json(AccountResponse::from(&account)), etag(account.version())))
+    }
+
+    /// The account and its master profile (needs `account.profile.manage`).
+    #[oai(path = "/:id", method = "get")]
+    async fn get(&self, auth: BearerAuth, id: Path<uuid::Uuid>) -> ApiResult<AccountOk> {
+        let me = caller(&self.portal, &auth).await?;
+        let account = self.portal.account(&Actor::User(me.id()), AccountId::from_uuid(id.0), View::Profile).await?;
+        Ok(AccountOk::Ok(Json(AccountResponse::from(&account)), etag(account.version())))
+    }
+
+    /// Change the master profile (needs `account.profile.manage`). Send `If-Match` with the `ETag`.
+    #[oai(path = "/:id", method = "patch")]
+    async fn patch(
+        &self,
+        auth: BearerAuth,
+        id: Path<uuid::Uuid>,
+        #[oai(name = "If-Match")] version: Header<Option<String>>,
+        body: Json<UpdateAccountRequest>,
+    ) -> ApiResult<AccountOk> {
+        let me = caller(&self.portal, &auth).await?;
+        let expected = if_match(version.0.as_deref())?;
+        let patch = body.0.try_into_domain()?;
+        let account =
+            self.portal.update_profile(&Actor::User(me.id()), AccountId::from_uuid(id.0), patch, expected).await?;
+        Ok(AccountOk::Ok(Json(AccountResponse::from(&account)), etag(account.version())))
+    }
+}
+
+/// The fixed catalogues clients build forms from.
+#[derive(Debug)]
+pub struct CatalogueApi;
+
+#[OpenApi(tag = "ApiTags::Catalogue")]
+impl CatalogueApi {
+    /// Every permission, with its description and whether it is sensitive.
+    #[oai(path = "/permissions", method = "get")]
+    async fn permissions(&self) -> Json<Vec<PermissionResponse>> {
+        Json(Permission::ALL.into_iter().map(PermissionResponse::from).collect())
+    }
+
+    /// The role presets.
+    #[oai(path = "/roles", method = "get")]
+    async fn roles(&self) -> Json<Vec<RoleResponse>> {
+        Json(Role::ALL.into_iter().map(RoleResponse::from).collect())
+    }
+
+    /// The notification categories.
+    #[oai(path = "/notification-categories", method = "get")]
+    async fn categories(&self) -> Json<Vec<CategoryResponse>> {
+        Json(NotificationCategory::ALL.into_iter().map(CategoryResponse::from).collect())
+    }
+}

@@ -1,0 +1,379 @@
+//! Wire types. Request types turn into domain values with `try_into_domain`, naming the field
+//! at fault; response types are built from domain values.
+
+use chrono::{DateTime, Utc};
+use poem_openapi::Object;
+use poem_openapi::types::MaybeUndefined;
+use portal_domain::account::{Account, AccountStatus, ProfilePatch};
+use portal_domain::notification::{CategorySet, NotificationCategory, NotificationPreferences};
+use portal_domain::permission::{Permission, Role};
+use portal_domain::service::AccountSummary;
+use portal_domain::user::{MfaState, User};
+use portal_domain::values::{
+    CompanyName, EmailAddress, PersonName, PhoneNumber, PostalAddress, PostalAddressInput, TaxId,
+};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// Parses one field, naming it in the error.
+pub(crate) fn field<T, E: std::fmt::Display>(name: &str, parsed: Result<T, E>) -> Result<T, ApiError> {
+    parsed.map_err(|e| ApiError::invalid(name, e))
+}
+
+/// Parses an optional field that may also be set to `null` to clear it.
+pub(crate) fn clearable<T, E: std::fmt::Display>(
+    name: &str,
+    raw: &MaybeUndefined<String>,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Result<Option<Option<T>>, ApiError> {
+    match raw {
+        MaybeUndefined::Undefined => Ok(None),
+        MaybeUndefined::Null => Ok(Some(None)),
+        MaybeUndefined::Value(v) => field(name, parse(v)).map(|v| Some(Some(v))),
+    }
+}
+
+/// A new customer.
+#[derive(Debug, Object)]
+pub struct SignupRequest {
+    /// Login email; also the account's primary email.
+    pub email: String,
+    /// Your name.
+    pub name: String,
+    /// 12 to 128 characters; not your email, not a common password.
+    pub password: String,
+    /// The account's display name.
+    pub account_name: String,
+    /// The company, if any.
+    pub company: Option<String>,
+}
+
+/// Email and password.
+#[derive(Debug, Object)]
+pub struct LoginRequest {
+    /// Login email.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// A session and who it belongs to.
+#[derive(Debug, Object)]
+pub struct SessionResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// When the session ends at the latest.
+    pub expires_at: DateTime<Utc>,
+    /// The signed-in user.
+    pub user: MeResponse,
+    /// Their accounts, for the account picker.
+    pub accounts: Vec<AccountSummaryResponse>,
+}
+
+/// The signed-in user.
+#[derive(Debug, Object)]
+pub struct MeResponse {
+    /// User id.
+    pub id: Uuid,
+    /// Login email.
+    pub email: String,
+    /// Name.
+    pub name: String,
+    /// Phone (E.164).
+    pub phone: Option<String>,
+    /// Whether the email is verified.
+    pub email_verified: bool,
+    /// Whether TOTP MFA is on.
+    pub mfa_enabled: bool,
+    /// When the user registered.
+    pub created_at: DateTime<Utc>,
+    /// The last sign-in.
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+impl From<&User> for MeResponse {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id().as_uuid(),
+            email: u.email().to_string(),
+            name: u.name().to_string(),
+            phone: u.phone().map(ToString::to_string),
+            email_verified: u.email_verified(),
+            mfa_enabled: matches!(u.mfa(), MfaState::On { .. }),
+            created_at: u.created_at(),
+            last_login_at: u.last_login_at(),
+        }
+    }
+}
+
+/// Changes to the signed-in user; absent fields stay, `null` clears the phone.
+#[derive(Debug, Object)]
+pub struct UpdateMeRequest {
+    /// New name.
+    pub name: Option<String>,
+    /// New phone, or `null` to clear it.
+    pub phone: MaybeUndefined<String>,
+}
+
+impl UpdateMeRequest {
+    pub(crate) fn try_into_domain(self) -> Result<(Option<PersonName>, Option<Option<PhoneNumber>>), ApiError> {
+        let name = self.name.as_deref().map(|n| field("name", PersonName::parse(n))).transpose()?;
+        let phone = clearable("phone", &self.phone, PhoneNumber::parse)?;
+        Ok((name, phone))
+    }
+}
+
+/// Which notification categories the user has turned off.
+#[derive(Debug, Object)]
+pub struct PreferencesBody {
+    /// Category keys turned off (`security` cannot be).
+    pub opted_out: Vec<String>,
+}
+
+impl PreferencesBody {
+    pub(crate) fn try_into_domain(self) -> Result<NotificationPreferences, ApiError> {
+        let set = field("opted_out", CategorySet::from_keys(self.opted_out.iter().map(String::as_str)))?;
+        field("opted_out", NotificationPreferences::opting_out_of(set))
+    }
+}
+
+impl From<NotificationPreferences> for PreferencesBody {
+    fn from(p: NotificationPreferences) -> Self {
+        Self { opted_out: p.opted_out().keys().into_iter().map(str::to_owned).collect() }
+    }
+}
+
+/// One account in the account picker.
+#[derive(Debug, Object)]
+pub struct AccountSummaryResponse {
+    /// Account id.
+    pub id: Uuid,
+    /// Display name.
+    pub display_name: String,
+    /// Whether you own it.
+    pub is_owner: bool,
+    /// Your permissions there.
+    pub permissions: Vec<String>,
+    /// Your role label there.
+    pub role: Option<String>,
+    /// Whether the account is closed.
+    pub closed: bool,
+}
+
+impl From<&AccountSummary> for AccountSummaryResponse {
+    fn from(a: &AccountSummary) -> Self {
+        Self {
+            id: a.id.as_uuid(),
+            display_name: a.display_name.to_string(),
+            is_owner: a.is_owner,
+            permissions: a.permissions.keys().into_iter().map(str::to_owned).collect(),
+            role: a.role.as_ref().map(ToString::to_string),
+            closed: a.closed,
+        }
+    }
+}
+
+/// A page of the accounts you belong to.
+#[derive(Debug, Object)]
+pub struct AccountSummaryPage {
+    /// The accounts.
+    pub items: Vec<AccountSummaryResponse>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A postal address.
+#[derive(Debug, Object)]
+pub struct AddressBody {
+    /// Street lines (1 to 4).
+    pub lines: Vec<String>,
+    /// City.
+    pub city: String,
+    /// Region, where used.
+    pub region: Option<String>,
+    /// Postal code, where used.
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: String,
+}
+
+impl From<&PostalAddress> for AddressBody {
+    fn from(a: &PostalAddress) -> Self {
+        let i = a.to_input();
+        Self { lines: i.lines, city: i.city, region: i.region, postal_code: i.postal_code, country: i.country }
+    }
+}
+
+/// An account and its master profile.
+#[derive(Debug, Object)]
+pub struct AccountResponse {
+    /// Account id.
+    pub id: Uuid,
+    /// Display name.
+    pub display_name: String,
+    /// Company.
+    pub company: Option<String>,
+    /// Primary email.
+    pub primary_email: String,
+    /// Phone (E.164).
+    pub phone: Option<String>,
+    /// Billing address.
+    pub address: Option<AddressBody>,
+    /// Tax id.
+    pub tax_id: Option<String>,
+    /// `active` or `closed`.
+    pub status: String,
+    /// The owner's user id.
+    pub owner_id: Uuid,
+    /// When it was opened.
+    pub created_at: DateTime<Utc>,
+    /// Its version (the `ETag`).
+    pub version: u64,
+}
+
+impl From<&Account> for AccountResponse {
+    fn from(a: &Account) -> Self {
+        let p = a.profile();
+        Self {
+            id: a.id().as_uuid(),
+            display_name: p.display_name.to_string(),
+            company: p.company.as_ref().map(ToString::to_string),
+            primary_email: p.primary_email.to_string(),
+            phone: p.phone.as_ref().map(ToString::to_string),
+            address: p.address.as_ref().map(AddressBody::from),
+            tax_id: p.tax_id.as_ref().map(ToString::to_string),
+            status: match a.status() {
+                AccountStatus::Active => "active",
+                AccountStatus::Closed => "closed",
+            }
+            .to_owned(),
+            owner_id: a.owner().as_uuid(),
+            created_at: a.created_at(),
+            version: a.version(),
+        }
+    }
+}
+
+/// A new account owned by you.
+#[derive(Debug, Object)]
+pub struct CreateAccountRequest {
+    /// Display name.
+    pub display_name: String,
+    /// Company.
+    pub company: Option<String>,
+}
+
+/// Changes to the master profile; absent fields stay, `null` clears.
+#[derive(Debug, Object)]
+pub struct UpdateAccountRequest {
+    /// Display name.
+    pub display_name: Option<String>,
+    /// Company, or `null`.
+    pub company: MaybeUndefined<String>,
+    /// Primary email.
+    pub primary_email: Option<String>,
+    /// Phone, or `null`.
+    pub phone: MaybeUndefined<String>,
+    /// Address, or `null`.
+    pub address: MaybeUndefined<AddressBody>,
+    /// Tax id, or `null`.
+    pub tax_id: MaybeUndefined<String>,
+}
+
+impl UpdateAccountRequest {
+    pub(crate) fn try_into_domain(self) -> Result<ProfilePatch, ApiError> {
+        let address = match self.address {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(a) => Some(Some(field(
+                "address",
+                PostalAddress::parse(&PostalAddressInput {
+                    lines: a.lines,
+                    city: a.city,
+                    region: a.region,
+                    postal_code: a.postal_code,
+                    country: a.country,
+                }),
+            )?)),
+        };
+        Ok(ProfilePatch {
+            display_name: self
+                .display_name
+                .as_deref()
+                .map(|v| field("display_name", CompanyName::parse(v)))
+                .transpose()?,
+            company: clearable("company", &self.company, CompanyName::parse)?,
+            primary_email: self
+                .primary_email
+                .as_deref()
+                .map(|v| field("primary_email", EmailAddress::parse(v)))
+                .transpose()?,
+            phone: clearable("phone", &self.phone, PhoneNumber::parse)?,
+            address,
+            tax_id: clearable("tax_id", &self.tax_id, TaxId::parse)?,
+        })
+    }
+}
+
+/// A permission of the catalogue.
+#[derive(Debug, Object)]
+pub struct PermissionResponse {
+    /// Stable dotted key.
+    pub key: String,
+    /// What it allows.
+    pub description: String,
+    /// Whether granting it deserves a second look.
+    pub sensitive: bool,
+}
+
+impl From<Permission> for PermissionResponse {
+    fn from(p: Permission) -> Self {
+        Self { key: p.key().to_owned(), description: p.description().to_owned(), sensitive: p.is_sensitive() }
+    }
+}
+
+/// A role preset.
+#[derive(Debug, Object)]
+pub struct RoleResponse {
+    /// Stable key.
+    pub key: String,
+    /// What it is for.
+    pub description: String,
+    /// The permissions it starts with.
+    pub permissions: Vec<String>,
+}
+
+impl From<Role> for RoleResponse {
+    fn from(r: Role) -> Self {
+        Self {
+            key: r.key().to_owned(),
+            description: r.description().to_owned(),
+            permissions: r.permissions().keys().into_iter().map(str::to_owned).collect(),
+        }
+    }
+}
+
+/// A notification category.
+#[derive(Debug, Object)]
+pub struct CategoryResponse {
+    /// Stable key.
+    pub key: String,
+    /// What it carries.
+    pub description: String,
+    /// Whether users may turn it off.
+    pub can_opt_out: bool,
+}
+
+impl From<NotificationCategory> for CategoryResponse {
+    fn from(c: NotificationCategory) -> Self {
+        Self { key: c.key().to_owned(), description: c.description().to_owned(), can_opt_out: c.can_opt_out() }
+    }
+}
+
+/// Liveness or readiness.
+#[derive(Debug, Object)]
+pub struct HealthResponse {
+    /// `ok`.
+    pub status: String,
+}

@@ -1,0 +1,101 @@
+//! portal-http: the HTTP API of DESIGN.md §3 over the domain's use cases (Poem + poem-openapi).
+//!
+//! Handlers parse, call one use case and map the result; no rule of the domain is written here.
+//! Errors are RFC 9457 problem details (`error.rs`, one mapping function); the document is
+//! served at `/api/v1/openapi.json`, an interactive page at `/docs`.
+#![expect(clippy::result_large_err, reason = "an ApiError carries its whole problem body; error paths are not hot")]
+
+pub mod api;
+pub mod dto;
+pub mod error;
+pub mod security;
+pub mod tags;
+
+use std::sync::Arc;
+
+use poem::http::{HeaderValue, StatusCode, header};
+use poem::{Endpoint, EndpointExt, Response, Route};
+use poem_openapi::OpenApiService;
+use portal_domain::ports::{PasswordHasher, SessionStore, Store};
+use portal_domain::service::Portal;
+
+use crate::api::{AccountsApi, AuthApi, CatalogueApi, HealthApi, MeApi, Readiness};
+
+/// Where the API lives.
+pub const API_PREFIX: &str = "/api/v1";
+
+type Apis<S, H> = (HealthApi, AuthApi<S, H>, MeApi<S, H>, AccountsApi<S, H>, CatalogueApi);
+
+/// The OpenAPI service: every operation, documented.
+pub fn openapi<S, H>(portal: Arc<Portal<S, H>>, ready: Arc<dyn Readiness>) -> OpenApiService<Apis<S, H>, ()>
+where
+    S: Store + SessionStore + 'static,
+    H: PasswordHasher + 'static,
+{
+    let apis = (
+        HealthApi { ready },
+        AuthApi { portal: portal.clone() },
+        MeApi { portal: portal.clone() },
+        AccountsApi { portal },
+        CatalogueApi,
+    );
+    OpenApiService::new(apis, "portal", env!("CARGO_PKG_VERSION"))
+        .description("Accounts, users, contacts and permissions of a customer portal.")
+        .server(API_PREFIX)
+}
+
+/// The document, as YAML (for `docs/openapi.yaml`).
+pub fn openapi_yaml() -> String {
+    let portal = Arc::new(portal_domain::memory::memory_portal(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH).0);
+    openapi(portal, Arc::new(api::AlwaysReady)).spec_yaml()
+}
+
+/// The whole HTTP application: the API, its document, the docs page, problem details for every
+/// error raised before a handler runs.
+pub fn app<S, H>(portal: Arc<Portal<S, H>>, ready: Arc<dyn Readiness>) -> impl Endpoint<Output = Response>
+where
+    S: Store + SessionStore + 'static,
+    H: PasswordHasher + 'static,
+{
+    let service = openapi(portal, ready);
+    let spec = service.spec_endpoint();
+    let docs = service.swagger_ui();
+    Route::new()
+        .nest(API_PREFIX, service)
+        .at(format!("{API_PREFIX}/openapi.json"), spec)
+        .nest("/docs", docs)
+        .after(|result: poem::Result<Response>| async move {
+            let response = match result {
+                Ok(response) => response,
+                Err(err) => err.into_response(),
+            };
+            Ok::<_, poem::Error>(as_problem(response).await)
+        })
+        .map_to_response()
+}
+
+/// Keeps answers that are already problem details; turns the plain-text errors poem itself
+/// produces (unparsable bodies, bad parameters, no credentials, unknown routes) into problem
+/// details with the same status.
+async fn as_problem(response: Response) -> Response {
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/problem+json"));
+    if status.as_u16() < 400 || is_problem {
+        return response;
+    }
+    let detail = response.into_body().into_string().await.unwrap_or_default();
+    let (_, problem) = error::from_status(status.as_u16(), detail);
+    let body = serde_json::json!({
+        "type": problem.kind, "title": problem.title, "status": problem.status,
+        "detail": problem.detail, "code": problem.code,
+    });
+    let mut out = Response::builder().status(status).content_type("application/problem+json").body(body.to_string());
+    if status == StatusCode::UNAUTHORIZED {
+        out.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    out
+}

@@ -1,0 +1,18 @@
+//! The groups of operations in the API document.
+
+use poem_openapi::Tags;
+
+/// Operation groups.
+#[derive(Debug, Tags)]
+pub enum ApiTags {
+    /// Sign up, sign in, sign out.
+    Auth,
+    /// The signed-in user: profile, preferences, accounts.
+    Me,
+    /// Accounts and their master profile.
+    Accounts,
+    /// Permissions, roles and notification categories.
+    Catalogue,
+    /// Liveness and readiness.
+    Health,
+}

@@ -1,0 +1,108 @@
+//! Bad input and missing credentials answer with problem details, never a 500.
+
+use poem::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::{client, signup};
+
+async fn problem(resp: poem::test::TestResponse, status: StatusCode) -> Value {
+    if resp.0.status() != status {
+        let got = resp.0.status();
+        let text = resp.0.into_body().into_string().await.unwrap();
+        panic!("expected {status}, got {got}: {text}");
+    }
+    resp.assert_content_type("application/problem+json");
+    resp.json().await.value().deserialize()
+}
+
+#[tokio::test]
+async fn no_credentials_is_401_with_a_problem_and_a_challenge() {
+    let cli = client();
+    let resp = cli.get("/api/v1/me").send().await;
+    resp.assert_status(StatusCode::UNAUTHORIZED);
+    resp.assert_header("WWW-Authenticate", "Bearer");
+    let resp = cli.get("/api/v1/me").header("Authorization", "Bearer not-a-session").send().await;
+    resp.assert_status(StatusCode::UNAUTHORIZED);
+    resp.assert_content_type("application/problem+json");
+    let body: Value = resp.json().await.value().deserialize();
+    assert_eq!(body["code"], "unauthorized");
+}
+
+#[tokio::test]
+async fn malformed_bodies_are_400_problems() {
+    let cli = client();
+    for body in [
+        json!({}),
+        json!({"email": "a@b.example"}),
+        json!([1, 2]),
+        json!("text"),
+        json!({"email": [], "name": {}, "password": 1, "account_name": null}),
+    ] {
+        let resp = cli.post("/api/v1/auth/signup").body_json(&body).send().await;
+        let p = problem(resp, StatusCode::BAD_REQUEST).await;
+        assert_eq!(p["status"], 400, "{body}");
+    }
+    // A number where text belongs is read as text, then refused as a value: 422 naming the field.
+    let resp = cli
+        .post("/api/v1/auth/signup")
+        .body_json(&json!({"email": 5, "name": "x", "password": "y", "account_name": "z"}))
+        .send()
+        .await;
+    let p = problem(resp, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(p["field"], "email");
+    let resp =
+        cli.post("/api/v1/auth/signup").header("Content-Type", "application/json").body("{not json").send().await;
+    problem(resp, StatusCode::BAD_REQUEST).await;
+}
+
+#[tokio::test]
+async fn invalid_values_are_422_problems_naming_the_field() {
+    let cli = client();
+    let huge = "x".repeat(100_000);
+    let cases = [
+        (
+            json!({"email": "not an email", "name": "Ann", "password": "correct horse battery staple", "account_name": "Acme"}),
+            "email",
+        ),
+        (
+            json!({"email": "ann@acme.example", "name": " ", "password": "correct horse battery staple", "account_name": "Acme"}),
+            "name",
+        ),
+        (json!({"email": "ann@acme.example", "name": "Ann", "password": "short", "account_name": "Acme"}), "password"),
+        (
+            json!({"email": "ann@acme.example", "name": huge, "password": "correct horse battery staple", "account_name": "Acme"}),
+            "name",
+        ),
+    ];
+    for (body, field) in cases {
+        let resp = cli.post("/api/v1/auth/signup").body_json(&body).send().await;
+        let p = problem(resp, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(p["field"], field);
+    }
+    let (token, _, _) = signup(&cli, "ann@acme.example", "Acme").await;
+    let resp = cli
+        .put("/api/v1/me/notification-preferences")
+        .header("Authorization", format!("Bearer {token}"))
+        .body_json(&json!({"opted_out": ["security"]}))
+        .send()
+        .await;
+    let p = problem(resp, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(p["field"], "opted_out");
+    let resp = cli
+        .put("/api/v1/me/notification-preferences")
+        .header("Authorization", format!("Bearer {token}"))
+        .body_json(&json!({"opted_out": ["nonsense"]}))
+        .send()
+        .await;
+    problem(resp, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let resp = cli.get("/api/v1/accounts/not-a-uuid").header("Authorization", format!("Bearer {token}")).send().await;
+    problem(resp, StatusCode::BAD_REQUEST).await;
+    let resp = cli
+        .get("/api/v1/me/accounts")
+        .query("limit", &500)
+        .header("Authorization", format!("Bearer {token}"))
+        .send()
+        .await;
+    let p = problem(resp, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(p["field"], "limit");
+}

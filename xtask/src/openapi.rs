@@ -1,0 +1,36 @@
+//! `cargo xtask openapi`: keeps `docs/openapi.yaml` equal to the document the server serves.
+
+use anyhow::{Result, bail};
+
+use crate::project_root;
+
+/// Writes the document, or with `--check` fails if the committed copy differs.
+pub(crate) struct OpenApi {
+    check: bool,
+}
+
+impl OpenApi {
+    pub(crate) fn parse(args: &[String]) -> Result<Self> {
+        match args {
+            [] => Ok(Self { check: false }),
+            [flag] if flag == "--check" => Ok(Self { check: true }),
+            other => bail!("unknown openapi flags {other:?}"),
+        }
+    }
+
+    pub(crate) fn run(self) -> Result<()> {
+        let path = project_root().join("docs").join("openapi.yaml");
+        let current = portal_http::openapi_yaml();
+        if self.check {
+            let committed = std::fs::read_to_string(&path).unwrap_or_default();
+            if committed != current {
+                bail!("{} is stale: run `cargo xtask openapi`", path.display());
+            }
+            eprintln!("{} is current", path.display());
+        } else {
+            std::fs::write(&path, current)?;
+            eprintln!("wrote {}", path.display());
+        }
+        Ok(())
+    }
+}
