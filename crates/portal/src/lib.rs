@@ -1,0 +1,133 @@
+//! The composition root: wires the store, the adapters, the use cases, the HTTP API and the
+//! outbox worker. `main.rs` only reads configuration and runs.
+
+pub mod adapters;
+pub mod mail;
+pub mod settings;
+pub mod telemetry;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use portal_domain::service::Portal;
+use portal_store::Store;
+use tokio::sync::watch;
+
+use crate::adapters::{Argon2Hasher, RandomTokens, Sha256Digester, SystemClock, UuidV7};
+use crate::settings::ServeSettings;
+
+/// The use cases as the server runs them.
+pub type ServerPortal = Portal<Store, Argon2Hasher>;
+
+/// Ready when the database answers and its schema is current.
+#[derive(Debug)]
+struct StoreReadiness(Store);
+
+impl portal_http::api::Readiness for StoreReadiness {
+    fn ready(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>> {
+        Box::pin(async move {
+            self.0.ping().await.map_err(|e| e.to_string())?;
+            match self.0.pending_migrations().await.map_err(|e| e.to_string())? {
+                0 => Ok(()),
+                n => Err(format!("{n} migrations pending")),
+            }
+        })
+    }
+}
+
+/// Connects and applies pending migrations.
+pub async fn open_store(url: &str) -> anyhow::Result<Store> {
+    let store = Store::connect(url).await.with_context(|| "opening the database")?;
+    store.migrate().await.with_context(|| "running migrations")?;
+    Ok(store)
+}
+
+/// A built server, listening, not yet serving.
+pub struct Application {
+    port: u16,
+    acceptor: poem::listener::TcpAcceptor,
+    store: Store,
+    settings: ServeSettings,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Opens the database (migrating it), binds the listener.
+    pub async fn build(settings: ServeSettings) -> anyhow::Result<Self> {
+        let store = open_store(&settings.database.database_url).await?;
+        let acceptor = TcpListener::bind(settings.listen)
+            .into_acceptor()
+            .await
+            .with_context(|| format!("listening on {}", settings.listen))?;
+        let port = acceptor.local_addr().first().and_then(|a| a.as_socket_addr().map(SocketAddr::port)).unwrap_or(0);
+        Ok(Self { port, acceptor, store, settings })
+    }
+
+    /// The port it listens on (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting, finishes in-flight requests (up
+    /// to 10 s) and stops the outbox worker, leaving unsent email queued.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let Self { acceptor, store, settings, port } = self;
+        let hasher = tokio::task::spawn_blocking(Argon2Hasher::owasp).await??;
+        let portal: Arc<ServerPortal> =
+            Arc::new(Portal::new(store.clone(), hasher, Sha256Digester, RandomTokens, SystemClock, UuidV7));
+        let transport = match &settings.smtp_url {
+            Some(url) => mail::Transport::smtp(url)?,
+            None => mail::Transport::folder(settings.mail_dir.clone())?,
+        };
+        let from = settings.mail_from.parse().with_context(|| "PORTAL_MAIL_FROM is not an address")?;
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let worker = tokio::spawn(mail::run_worker(
+            store.clone(),
+            transport,
+            from,
+            Arc::from(settings.public_url.as_str()),
+            stop_rx,
+        ));
+        let app = portal_http::app(portal, Arc::new(StoreReadiness(store)));
+        tracing::info!(port, "serving");
+        poem::Server::new_with_acceptor(acceptor)
+            .run_with_graceful_shutdown(app, shutdown, Some(Duration::from_secs(10)))
+            .await?;
+        let _ = stop_tx.send(true);
+        let _ = worker.await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,153 @@
+//! The outbox worker: claims queued email, renders it, hands it to the transport, and reports
+//! back. Unsent mail stays in the outbox across restarts.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use portal_domain::ports::{Message, OutgoingEmail};
+use portal_domain::routing::Reason;
+use portal_store::{QueuedEmail, Store};
+use tokio::sync::watch;
+
+/// Where email goes.
+#[derive(Clone)]
+pub enum Transport {
+    /// `.eml` files in a folder (a developer can read them).
+    Folder(AsyncFileTransport<Tokio1Executor>),
+    /// An SMTP relay.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Folder(_) => f.write_str("Transport::Folder"),
+            Self::Smtp(_) => f.write_str("Transport::Smtp"),
+        }
+    }
+}
+
+impl Transport {
+    /// The folder transport, creating the folder.
+    pub fn folder(dir: PathBuf) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&dir)?;
+        Ok(Self::Folder(AsyncFileTransport::new(dir)))
+    }
+
+    /// A plain SMTP relay at `smtp://host:port`.
+    pub fn smtp(url: &str) -> anyhow::Result<Self> {
+        let rest =
+            url.strip_prefix("smtp://").ok_or_else(|| anyhow::anyhow!("the SMTP URL must start with smtp://"))?;
+        let (host, port) = rest.split_once(':').unwrap_or((rest, "25"));
+        let port: u16 = port.trim_end_matches('/').parse()?;
+        Ok(Self::Smtp(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(port).build()))
+    }
+
+    async fn send(&self, message: lettre::Message) -> Result<(), String> {
+        match self {
+            Self::Folder(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Self::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// Renders one email. The link carries the invite token; nothing here is logged.
+pub fn render(email: &OutgoingEmail, from: &Mailbox, public_url: &str) -> Result<lettre::Message, String> {
+    let to: Mailbox = email.to.as_str().parse().map_err(|e| format!("recipient: {e}"))?;
+    let (subject, body) = match &email.message {
+        Message::Invite { account_name, inviter, token, expires_at, .. } => (
+            format!("{inviter} invited you to {account_name}"),
+            format!(
+                "{inviter} invited you to manage {account_name} in the customer portal.\n\n\
+                 Accept the invite: {}/invites/accept?token={token}\n\n\
+                 The link works until {} and only for this email address. If you did not expect it, ignore this email.\n",
+                public_url.trim_end_matches('/'),
+                expires_at.format("%Y-%m-%d %H:%M UTC"),
+            ),
+        ),
+        Message::Notice { subject, category, reason, .. } => (
+            subject.to_string(),
+            format!("{subject}\n\nYou receive this {category} notice because {}.\n", why(*reason)),
+        ),
+    };
+    lettre::Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(subject)
+        .header(ContentType::TEXT_PLAIN)
+        .body(body)
+        .map_err(|e| e.to_string())
+}
+
+fn why(reason: Reason) -> String {
+    match reason {
+        Reason::SecurityNotice => "security notices reach every member".into(),
+        Reason::HoldsPermission(p) => format!("you hold the {p} permission"),
+        Reason::AllMembers => "it concerns every member and you have not turned it off".into(),
+        Reason::SubscribedContact => "this address is a contact subscribed to it".into(),
+        Reason::OwnerFallback => "you own the account and nobody else would receive it".into(),
+        Reason::PrimaryEmailFallback => "this is the account's primary email and nobody else would receive it".into(),
+    }
+}
+
+/// How long a claim lasts before another worker may take the email over.
+const LEASE: Duration = Duration::from_secs(60);
+
+/// Delivers until `stop` turns true; then returns, leaving unsent email in the outbox.
+pub async fn run_worker(
+    store: Store,
+    transport: Transport,
+    from: Mailbox,
+    public_url: Arc<str>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let delivered = match deliver_batch(&store, &transport, &from, &public_url).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!(error = %e, "outbox worker");
+                0
+            }
+        };
+        if *stop.borrow() {
+            return;
+        }
+        if delivered == 0 {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    }
+}
+
+async fn deliver_batch(
+    store: &Store,
+    transport: &Transport,
+    from: &Mailbox,
+    public_url: &str,
+) -> Result<usize, String> {
+    let now = chrono::Utc::now();
+    let batch: Vec<QueuedEmail> = store.claim_outbox(now, 20, LEASE).await.map_err(|e| e.to_string())?;
+    let count = batch.len();
+    for queued in batch {
+        let outcome = match render(&queued.email, from, public_url) {
+            Ok(message) => transport.send(message).await,
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(()) => {
+                store.outbox_sent(&queued, chrono::Utc::now()).await.map_err(|e| e.to_string())?;
+                tracing::info!(outbox_id = queued.id, "email sent");
+            }
+            Err(e) => {
+                tracing::warn!(outbox_id = queued.id, attempts = queued.attempts + 1, error = %e, "email delivery failed; will retry");
+                store.outbox_failed(&queued, chrono::Utc::now(), &e).await.map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    Ok(count)
+}

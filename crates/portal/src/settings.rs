@@ -1,0 +1,67 @@
+//! Configuration: flags, each with a `PORTAL_*` variable; the defaults need nothing.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The portal server.
+#[derive(Debug, Parser)]
+#[command(name = "portal", version, about = "Accounts, users, contacts and permissions of a customer portal")]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The binary's commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run pending migrations, serve the API and deliver queued email.
+    Serve(ServeSettings),
+    /// Run pending migrations and exit.
+    Migrate(DatabaseSettings),
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseSettings {
+    /// `sqlite://FILE?mode=rwc` (the default, in the working directory) or `postgres://…`.
+    #[arg(long, env = "PORTAL_DATABASE_URL", default_value = "sqlite://portal.db?mode=rwc")]
+    pub database_url: String,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event.
+    Text,
+    /// One JSON object per event.
+    Json,
+}
+
+/// `portal serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeSettings {
+    /// The database.
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+    /// The address to listen on (port 0 picks a free port).
+    #[arg(long, env = "PORTAL_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The URL people reach the portal at; links in emails start with it.
+    #[arg(long, env = "PORTAL_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+    pub public_url: String,
+    /// Write outgoing email as .eml files into this folder (the default transport).
+    #[arg(long, env = "PORTAL_MAIL_DIR", default_value = "mail")]
+    pub mail_dir: PathBuf,
+    /// Send outgoing email through this SMTP relay instead (`smtp://host:port`, no TLS: a local relay).
+    #[arg(long, env = "PORTAL_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The sender of outgoing email.
+    #[arg(long, env = "PORTAL_MAIL_FROM", default_value = "portal@localhost")]
+    pub mail_from: String,
+    /// Log format.
+    #[arg(long, env = "PORTAL_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}

@@ -1,0 +1,83 @@
+//! `spawn_app()`: the real server on a free port, a fresh database and mail folder per test.
+
+use std::path::PathBuf;
+
+use portal::settings::{DatabaseSettings, LogFormat, ServeSettings};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub base: String,
+    pub mail_dir: PathBuf,
+    pub client: reqwest::Client,
+    _dir: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.base)
+    }
+
+    /// Stops the server the way SIGTERM would, and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap().unwrap();
+        }
+    }
+
+    /// Signs up; returns (token, user id, account id).
+    pub async fn signup(&self, email: &str, name: &str, account: &str) -> (String, String, String) {
+        let resp = self
+            .client
+            .post(self.url("/auth/signup"))
+            .json(&json!({"email": email, "name": name, "password": PASSWORD, "account_name": account}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201, "signup of {email}");
+        let body: Value = resp.json().await.unwrap();
+        (
+            body["token"].as_str().unwrap().into(),
+            body["user"]["id"].as_str().unwrap().into(),
+            body["accounts"][0]["id"].as_str().unwrap().into(),
+        )
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mail_dir = dir.path().join("mail");
+    let settings = ServeSettings {
+        database: DatabaseSettings {
+            database_url: format!("sqlite://{}?mode=rwc", dir.path().join("portal.db").display()),
+        },
+        listen: "127.0.0.1:0".parse().unwrap(),
+        public_url: "http://portal.test".into(),
+        mail_dir: mail_dir.clone(),
+        smtp_url: None,
+        mail_from: "portal@portal.test".into(),
+        log_format: LogFormat::Text,
+    };
+    let app = portal::Application::build(settings).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    // Wait until it answers.
+    for _ in 0..100 {
+        if client.get(format!("{base}/api/v1/healthz")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    TestApp { base, mail_dir, client, _dir: dir, stop: Some(stop), server: Some(server) }
+}

@@ -1,0 +1,5 @@
+//! End-to-end tests: the real server on port 0 with a fresh SQLite file, driven over HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod helpers;
+mod stories;
