@@ -508,6 +508,7 @@ pub async fn lists_page_by_key<S: Store>(store: &S) -> Result<(), Failure> {
     ensure!(owner.is_owner && owner.membership.permissions() == PermissionSet::ALL, "the owner's access");
     let member = store.access(aid(1), uid(3)).await.map_err(err("access"))?.ok_or("no access for a member")?;
     ensure!(!member.is_owner && member.membership.permissions() == Role::Billing.permissions(), "a member's access");
+    ensure!(member.owner == uid(1) && owner.owner == uid(1), "access names the wrong owner");
     ensure!(store.access(aid(1), uid(99)).await.map_err(err("access"))?.is_none(), "access for a stranger");
     ensure!(store.access(aid(99), uid(1)).await.map_err(err("access"))?.is_none(), "access to a missing account");
 

@@ -231,6 +231,7 @@ impl Store for MemoryStore {
                 membership: m.clone(),
                 is_owner: a.owner() == user,
                 account_status: a.status(),
+                owner: a.owner(),
             })
         }))
     }

@@ -158,6 +158,19 @@ pub struct InvitePreview {
     pub user_exists: bool,
 }
 
+/// A member and who they are, for lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberView {
+    /// The membership.
+    pub membership: Membership,
+    /// The member's login email.
+    pub email: EmailAddress,
+    /// The member's name.
+    pub name: PersonName,
+    /// Whether they own the account.
+    pub is_owner: bool,
+}
+
 /// The use cases over the ports.
 pub struct Portal<S, H> {
     store: S,
@@ -809,6 +822,73 @@ impl<S: Store, H: PasswordHasher> Portal<S, H> {
         self.account(actor, id, View::Audit).await?;
         let history = self.store.account_history(id).await?;
         Ok(crate::review::access_at(&history, instant))
+    }
+
+    // ---- lists ------------------------------------------------------------------------------
+
+    /// Whether `actor` may read `view` of an account, from one indexed read (rule 2 and rule 7,
+    /// re-checked on every request). Returns the account's owner.
+    pub async fn authorize(&self, actor: &Actor, account: AccountId, view: View) -> ServiceResult<UserId> {
+        self.check_actor(actor).await?;
+        match actor {
+            Actor::User(user) => {
+                let access = self.store.access(account, *user).await?;
+                crate::account::Access::authorize_view(access.as_ref(), view, self.clock.now())?;
+                access.map(|a| a.owner).ok_or_else(|| DomainError::AccountNotFound.into())
+            }
+            Actor::Operator => Ok(self.store.account(account).await?.ok_or(DomainError::AccountNotFound)?.owner()),
+            Actor::InviteHolder => Err(DomainError::AccountNotFound.into()),
+        }
+    }
+
+    async fn member_views(&self, owner: UserId, memberships: Vec<Membership>) -> ServiceResult<Vec<MemberView>> {
+        let ids: Vec<UserId> = memberships.iter().map(Membership::user).collect();
+        let users: std::collections::HashMap<UserId, User> =
+            self.store.users(&ids).await?.into_iter().map(|u| (u.id(), u)).collect();
+        memberships
+            .into_iter()
+            .map(|m| {
+                let user =
+                    users.get(&m.user()).ok_or_else(|| StoreError::corrupt("memberships", m.user(), "no such user"))?;
+                Ok(MemberView {
+                    is_owner: m.user() == owner,
+                    email: user.email().clone(),
+                    name: user.name().clone(),
+                    membership: m,
+                })
+            })
+            .collect()
+    }
+
+    /// A page of the account's members with who they are (needs `users.manage`).
+    pub async fn members(
+        &self,
+        actor: &Actor,
+        account: AccountId,
+        page: PageRequest<UserId>,
+    ) -> ServiceResult<Page<MemberView, UserId>> {
+        let owner = self.authorize(actor, account, View::Members).await?;
+        let page = self.store.members_page(account, page).await?;
+        Ok(Page { items: self.member_views(owner, page.items).await?, next: page.next })
+    }
+
+    /// One member (needs `users.manage`, or be that member).
+    pub async fn member(&self, actor: &Actor, account: AccountId, user: UserId) -> ServiceResult<MemberView> {
+        let view = if actor.user() == Some(user) { View::Summary } else { View::Members };
+        let owner = self.authorize(actor, account, view).await?;
+        let access = self.store.access(account, user).await?.ok_or(DomainError::MemberNotFound)?;
+        self.member_views(owner, vec![access.membership]).await?.pop().ok_or_else(|| DomainError::MemberNotFound.into())
+    }
+
+    /// A page of the account's invites, any state (needs `users.manage`).
+    pub async fn invites(
+        &self,
+        actor: &Actor,
+        account: AccountId,
+        page: PageRequest<InviteId>,
+    ) -> ServiceResult<Page<Invite, InviteId>> {
+        self.authorize(actor, account, View::Invites).await?;
+        Ok(self.store.invites_page(account, page).await?)
     }
 
     // ---- the load-decide-save loop ------------------------------------------------------------

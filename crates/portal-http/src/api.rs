@@ -41,7 +41,7 @@ impl Readiness for AlwaysReady {
 pub const MAX_LIMIT: u32 = 200;
 const DEFAULT_LIMIT: u32 = 50;
 
-fn limit(raw: Option<u32>) -> Result<usize, ApiError> {
+pub(crate) fn limit(raw: Option<u32>) -> Result<usize, ApiError> {
     match raw.unwrap_or(DEFAULT_LIMIT) {
         0 => Err(ApiError::invalid("limit", "must be at least 1")),
         n if n > MAX_LIMIT => Err(ApiError::invalid("limit", format!("must be at most {MAX_LIMIT}"))),
@@ -68,7 +68,7 @@ pub(crate) fn if_match(raw: Option<&str>) -> Result<Option<u64>, ApiError> {
     }
 }
 
-async fn caller<S: Store + SessionStore, H: PasswordHasher>(
+pub(crate) async fn caller<S: Store + SessionStore, H: PasswordHasher>(
     portal: &Portal<S, H>,
     auth: &BearerAuth,
 ) -> ApiResult<User> {
@@ -157,12 +157,10 @@ pub enum NoContent {
     Done,
 }
 
-async fn session_response<S: Store + SessionStore, H: PasswordHasher>(
-    portal: &Portal<S, H>,
+pub(crate) fn session_response(
     login: portal_domain::service::Login,
     session: portal_domain::service::NewSession,
 ) -> SessionResponse {
-    let _ = portal;
     SessionResponse {
         token: session.token,
         expires_at: session.expires_at,
@@ -188,14 +186,14 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> AuthApi<S, 
         let email = signup.email.to_string();
         self.portal.signup(signup).await?;
         let (login, session) = self.portal.sign_in(&email, &password).await?;
-        Ok(SessionCreated::Created(Json(session_response(&self.portal, login, session).await)))
+        Ok(SessionCreated::Created(Json(session_response(login, session))))
     }
 
     /// Sign in. The answer lists your accounts, for the account picker.
     #[oai(path = "/login", method = "post")]
     async fn login(&self, body: Json<LoginRequest>) -> ApiResult<SessionOk> {
         let (login, session) = self.portal.sign_in(&body.0.email, &body.0.password).await?;
-        Ok(SessionOk::Ok(Json(session_response(&self.portal, login, session).await)))
+        Ok(SessionOk::Ok(Json(session_response(login, session))))
     }
 
     /// End this session.

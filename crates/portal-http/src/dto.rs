@@ -377,3 +377,255 @@ pub struct HealthResponse {
     /// `ok`.
     pub status: String,
 }
+
+/// A member of an account.
+#[derive(Debug, Object)]
+pub struct MemberResponse {
+    /// The member's user id.
+    pub user_id: Uuid,
+    /// Their login email.
+    pub email: String,
+    /// Their name.
+    pub name: String,
+    /// Whether they own the account.
+    pub is_owner: bool,
+    /// What they may do.
+    pub permissions: Vec<String>,
+    /// Their role label.
+    pub role: Option<String>,
+    /// Who invited them.
+    pub invited_by: Option<Uuid>,
+    /// Who last set their permissions.
+    pub granted_by: Option<Uuid>,
+    /// When they joined.
+    pub joined_at: DateTime<Utc>,
+    /// When their access ends.
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Their last activity.
+    pub last_active_at: Option<DateTime<Utc>>,
+    /// The membership's version (the `ETag`).
+    pub version: u64,
+}
+
+impl From<&portal_domain::service::MemberView> for MemberResponse {
+    fn from(v: &portal_domain::service::MemberView) -> Self {
+        let m = &v.membership;
+        Self {
+            user_id: m.user().as_uuid(),
+            email: v.email.to_string(),
+            name: v.name.to_string(),
+            is_owner: v.is_owner,
+            permissions: m.permissions().keys().into_iter().map(str::to_owned).collect(),
+            role: m.role().map(ToString::to_string),
+            invited_by: m.invited_by().map(|u| u.as_uuid()),
+            granted_by: m.granted_by().map(|u| u.as_uuid()),
+            joined_at: m.joined_at(),
+            ends_at: m.ends_at(),
+            last_active_at: m.last_active_at(),
+            version: m.version(),
+        }
+    }
+}
+
+/// A page of members.
+#[derive(Debug, Object)]
+pub struct MemberPage {
+    /// The members, by user id.
+    pub items: Vec<MemberResponse>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Changes to a member's access; absent fields stay, `null` clears.
+#[derive(Debug, Object)]
+pub struct UpdateMemberRequest {
+    /// The new permission keys (replacing the old).
+    pub permissions: Option<Vec<String>>,
+    /// The new role label, or `null`.
+    pub role: MaybeUndefined<String>,
+    /// When their access ends, or `null` for no end.
+    pub ends_at: MaybeUndefined<DateTime<Utc>>,
+}
+
+impl UpdateMemberRequest {
+    pub(crate) fn try_into_domain(
+        self,
+        user: portal_domain::ids::UserId,
+    ) -> Result<portal_domain::account::EditMember, ApiError> {
+        Ok(portal_domain::account::EditMember {
+            user,
+            permissions: self
+                .permissions
+                .map(|keys| {
+                    field(
+                        "permissions",
+                        portal_domain::permission::PermissionSet::from_keys(keys.iter().map(String::as_str)),
+                    )
+                })
+                .transpose()?,
+            role: clearable("role", &self.role, portal_domain::values::RoleLabel::parse)?,
+            ends_at: match self.ends_at {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(t) => Some(Some(t)),
+            },
+        })
+    }
+}
+
+/// Whom to hand ownership to.
+#[derive(Debug, Object)]
+pub struct TransferRequest {
+    /// A current member's user id.
+    pub user_id: Uuid,
+}
+
+/// An invitation.
+#[derive(Debug, Object)]
+pub struct InviteResponse {
+    /// Invite id.
+    pub id: Uuid,
+    /// The invited address.
+    pub email: String,
+    /// The invitee's name as typed.
+    pub name: Option<String>,
+    /// The permissions it grants.
+    pub permissions: Vec<String>,
+    /// The role label it grants.
+    pub role: Option<String>,
+    /// `pending`, `expired`, `accepted`, `declined` or `cancelled`.
+    pub status: String,
+    /// Who sent it.
+    pub invited_by: Uuid,
+    /// When it was first sent.
+    pub created_at: DateTime<Utc>,
+    /// When the current link expires.
+    pub expires_at: DateTime<Utc>,
+    /// How often it was sent.
+    pub sent_count: u32,
+    /// When access made from it would end.
+    pub access_ends_at: Option<DateTime<Utc>>,
+}
+
+impl InviteResponse {
+    pub(crate) fn new(i: &portal_domain::account::Invite, now: DateTime<Utc>) -> Self {
+        Self {
+            id: i.id().as_uuid(),
+            email: i.email().to_string(),
+            name: i.name().map(ToString::to_string),
+            permissions: i.permissions().keys().into_iter().map(str::to_owned).collect(),
+            role: i.role().map(ToString::to_string),
+            status: i.status(now).key().to_owned(),
+            invited_by: i.invited_by().as_uuid(),
+            created_at: i.created_at(),
+            expires_at: i.expires_at(),
+            sent_count: i.sent_count(),
+            access_ends_at: i.access_ends_at(),
+        }
+    }
+}
+
+/// A page of invites.
+#[derive(Debug, Object)]
+pub struct InvitePage {
+    /// The invites, oldest first.
+    pub items: Vec<InviteResponse>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Whom to invite, with what.
+#[derive(Debug, Object)]
+pub struct CreateInviteRequest {
+    /// Their email.
+    pub email: String,
+    /// Their name, for the greeting.
+    pub name: Option<String>,
+    /// A role preset (`admin`, `billing`, `technical`, `read-only`) to start from.
+    pub role: Option<String>,
+    /// The exact permission keys (overriding the preset's).
+    pub permissions: Option<Vec<String>>,
+    /// A label for their role (defaults to the preset's key).
+    pub role_label: Option<String>,
+    /// When their access should end, for contractors.
+    pub access_ends_at: Option<DateTime<Utc>>,
+}
+
+impl CreateInviteRequest {
+    pub(crate) fn try_into_domain(self) -> Result<portal_domain::service::InviteRequest, ApiError> {
+        let preset = self.role.as_deref().map(|r| field("role", Role::from_key(r))).transpose()?;
+        let permissions = match (&self.permissions, preset) {
+            (Some(keys), _) => field(
+                "permissions",
+                portal_domain::permission::PermissionSet::from_keys(keys.iter().map(String::as_str)),
+            )?,
+            (None, Some(role)) => role.permissions(),
+            (None, None) => return Err(ApiError::invalid("permissions", "give a role or the permissions")),
+        };
+        let label = self.role_label.as_deref().or(preset.map(Role::key));
+        Ok(portal_domain::service::InviteRequest {
+            email: field("email", EmailAddress::parse(&self.email))?,
+            name: self.name.as_deref().map(|n| field("name", PersonName::parse(n))).transpose()?,
+            permissions,
+            role: label.map(|l| field("role_label", portal_domain::values::RoleLabel::parse(l))).transpose()?,
+            access_ends_at: self.access_ends_at,
+        })
+    }
+}
+
+/// The token from an invite link.
+#[derive(Debug, Object)]
+pub struct InviteTokenRequest {
+    /// The `token` parameter of the link.
+    pub token: String,
+}
+
+/// Accepting an invite: signed in, or as a new user with a name and password.
+#[derive(Debug, Object)]
+pub struct AcceptInviteRequest {
+    /// The `token` parameter of the link.
+    pub token: String,
+    /// Your name, when you have no account yet.
+    pub name: Option<String>,
+    /// Your password, when you have no account yet.
+    pub password: Option<String>,
+}
+
+/// What an invite link offers.
+#[derive(Debug, Object)]
+pub struct InvitePreviewResponse {
+    /// The account.
+    pub account_id: Uuid,
+    /// Its name.
+    pub account_name: String,
+    /// Who invited you.
+    pub inviter: Option<String>,
+    /// The invited address.
+    pub email: String,
+    /// The permissions offered.
+    pub permissions: Vec<String>,
+    /// The role label offered.
+    pub role: Option<String>,
+    /// `pending` or `expired`.
+    pub status: String,
+    /// When the link expires.
+    pub expires_at: DateTime<Utc>,
+    /// Whether you already have a login (sign in to accept) or not (choose a password).
+    pub user_exists: bool,
+}
+
+impl From<portal_domain::service::InvitePreview> for InvitePreviewResponse {
+    fn from(p: portal_domain::service::InvitePreview) -> Self {
+        Self {
+            account_id: p.account.as_uuid(),
+            account_name: p.account_name.to_string(),
+            inviter: p.inviter.map(|n| n.to_string()),
+            email: p.email.to_string(),
+            permissions: p.permissions.keys().into_iter().map(str::to_owned).collect(),
+            role: p.role.map(|r| r.to_string()),
+            status: p.status.key().to_owned(),
+            expires_at: p.expires_at,
+            user_exists: p.user_exists,
+        }
+    }
+}

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod dto;
 pub mod error;
+pub mod members;
 pub mod security;
 pub mod tags;
 
@@ -20,11 +21,13 @@ use portal_domain::ports::{PasswordHasher, SessionStore, Store};
 use portal_domain::service::Portal;
 
 use crate::api::{AccountsApi, AuthApi, CatalogueApi, HealthApi, MeApi, Readiness};
+use crate::members::{InvitesApi, UsersApi};
 
 /// Where the API lives.
 pub const API_PREFIX: &str = "/api/v1";
 
-type Apis<S, H> = (HealthApi, AuthApi<S, H>, MeApi<S, H>, AccountsApi<S, H>, CatalogueApi);
+type Apis<S, H> =
+    (HealthApi, AuthApi<S, H>, MeApi<S, H>, AccountsApi<S, H>, UsersApi<S, H>, InvitesApi<S, H>, CatalogueApi);
 
 /// The OpenAPI service: every operation, documented.
 pub fn openapi<S, H>(portal: Arc<Portal<S, H>>, ready: Arc<dyn Readiness>) -> OpenApiService<Apis<S, H>, ()>
@@ -36,7 +39,9 @@ where
         HealthApi { ready },
         AuthApi { portal: portal.clone() },
         MeApi { portal: portal.clone() },
-        AccountsApi { portal },
+        AccountsApi { portal: portal.clone() },
+        UsersApi { portal: portal.clone() },
+        InvitesApi { portal },
         CatalogueApi,
     );
     OpenApiService::new(apis, "portal", env!("CARGO_PKG_VERSION"))

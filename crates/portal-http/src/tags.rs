@@ -11,6 +11,10 @@ pub enum ApiTags {
     Me,
     /// Accounts and their master profile.
     Accounts,
+    /// An account's members: who has access, and what they may do.
+    Users,
+    /// Invitations to join an account.
+    Invites,
     /// Permissions, roles and notification categories.
     Catalogue,
     /// Liveness and readiness.

@@ -446,6 +446,7 @@ impl StorePort for Store {
             membership: convert::membership_from_row(membership)?,
             is_owner,
             account_status: convert::account_status(&account, &owner_account.status)?,
+            owner: UserId::from_uuid(owner_account.owner_id),
         }))
     }
 

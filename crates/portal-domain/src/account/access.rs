@@ -16,6 +16,8 @@ pub struct Access {
     pub is_owner: bool,
     /// The account's status.
     pub account_status: AccountStatus,
+    /// The account's owner.
+    pub owner: crate::ids::UserId,
 }
 
 impl Access {

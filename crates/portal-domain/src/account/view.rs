@@ -54,6 +54,7 @@ impl Account {
                     membership: m.clone(),
                     is_owner: *user == self.owner,
                     account_status: self.status,
+                    owner: self.owner,
                 });
                 super::Access::authorize_view(access.as_ref(), view, now)
             }

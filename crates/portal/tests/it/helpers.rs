@@ -81,3 +81,29 @@ pub async fn spawn_app() -> TestApp {
     }
     TestApp { base, mail_dir, client, _dir: dir, stop: Some(stop), server: Some(server) }
 }
+
+impl TestApp {
+    /// Waits for the outbox worker to write an email to `to` that was not seen before, and returns
+    /// the invite token in its link.
+    pub async fn invite_token_for(&self, to: &str, seen: &mut std::collections::HashSet<PathBuf>) -> String {
+        for _ in 0..200 {
+            for entry in std::fs::read_dir(&self.mail_dir).unwrap().flatten() {
+                let path = entry.path();
+                if seen.contains(&path) {
+                    continue;
+                }
+                let raw = std::fs::read_to_string(&path).unwrap();
+                // Undo quoted-printable soft breaks and escapes around the link.
+                let text = raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+                if !text.contains(&format!("To: {to}")) {
+                    continue;
+                }
+                seen.insert(path);
+                let start = text.find("token=").expect("a link with a token") + "token=".len();
+                return text[start..].chars().take_while(char::is_ascii_hexdigit).collect();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("no email to {to} arrived");
+    }
+}
