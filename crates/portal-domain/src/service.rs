@@ -808,8 +808,20 @@ impl<S: Store, H: PasswordHasher> Portal<S, H> {
         id: AccountId,
         page: PageRequest<u64>,
     ) -> ServiceResult<Page<StoredEvent, u64>> {
-        self.account(actor, id, View::Audit).await?;
+        self.authorize(actor, id, View::Audit).await?;
         Ok(self.store.account_events(id, page).await?)
+    }
+
+    /// The account's events about one target, newest first (needs `audit.view`).
+    pub async fn target_events(
+        &self,
+        actor: &Actor,
+        id: AccountId,
+        target: crate::account::Target,
+        page: PageRequest<u64>,
+    ) -> ServiceResult<Page<StoredEvent, u64>> {
+        self.authorize(actor, id, View::Audit).await?;
+        Ok(self.store.target_events(id, target, page).await?)
     }
 
     /// Who held which permissions in the account at `instant`, from its events (needs `audit.view`).
@@ -889,6 +901,34 @@ impl<S: Store, H: PasswordHasher> Portal<S, H> {
     ) -> ServiceResult<Page<Invite, InviteId>> {
         self.authorize(actor, account, View::Invites).await?;
         Ok(self.store.invites_page(account, page).await?)
+    }
+
+    /// A page of the account's contacts (needs `contacts.manage`).
+    pub async fn contacts(
+        &self,
+        actor: &Actor,
+        account: AccountId,
+        page: PageRequest<ContactId>,
+    ) -> ServiceResult<Page<Contact, ContactId>> {
+        self.authorize(actor, account, View::Contacts).await?;
+        Ok(self.store.contacts_page(account, page).await?)
+    }
+
+    /// One contact (needs `contacts.manage`).
+    pub async fn contact(&self, actor: &Actor, account: AccountId, contact: ContactId) -> ServiceResult<Contact> {
+        let state = self.account(actor, account, View::Contacts).await?;
+        state.contact(contact).cloned().ok_or_else(|| DomainError::ContactNotFound.into())
+    }
+
+    /// A page of the notices sent to the account, each with who received it and why (needs `notices.view`).
+    pub async fn notices(
+        &self,
+        actor: &Actor,
+        account: AccountId,
+        page: PageRequest<crate::ids::NoticeId>,
+    ) -> ServiceResult<Page<crate::ports::NoticeRecord, crate::ids::NoticeId>> {
+        self.authorize(actor, account, View::Notices).await?;
+        Ok(self.store.notices_page(account, page).await?)
     }
 
     // ---- the load-decide-save loop ------------------------------------------------------------

@@ -629,3 +629,385 @@ impl From<portal_domain::service::InvitePreview> for InvitePreviewResponse {
         }
     }
 }
+
+/// A contact: receives the chosen notices, never logs in.
+#[derive(Debug, Object)]
+pub struct ContactResponse {
+    /// Contact id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Where notices go (a person or a shared inbox).
+    pub email: String,
+    /// Phone (E.164).
+    pub phone: Option<String>,
+    /// Company.
+    pub company: Option<String>,
+    /// The notification categories it receives.
+    pub categories: Vec<String>,
+    /// When it was added.
+    pub created_at: DateTime<Utc>,
+    /// Its version (the `ETag`).
+    pub version: u64,
+}
+
+impl From<&portal_domain::account::Contact> for ContactResponse {
+    fn from(c: &portal_domain::account::Contact) -> Self {
+        Self {
+            id: c.id().as_uuid(),
+            name: c.name().to_string(),
+            email: c.email().to_string(),
+            phone: c.phone().map(ToString::to_string),
+            company: c.company().map(ToString::to_string),
+            categories: c.categories().keys().into_iter().map(str::to_owned).collect(),
+            created_at: c.created_at(),
+            version: c.version(),
+        }
+    }
+}
+
+/// A page of contacts.
+#[derive(Debug, Object)]
+pub struct ContactPage {
+    /// The contacts.
+    pub items: Vec<ContactResponse>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A new contact.
+#[derive(Debug, Object)]
+pub struct CreateContactRequest {
+    /// Name.
+    pub name: String,
+    /// Email (a person or a shared inbox such as finance@…).
+    pub email: String,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Company.
+    pub company: Option<String>,
+    /// Notification category keys it receives.
+    pub categories: Vec<String>,
+}
+
+impl CreateContactRequest {
+    pub(crate) fn try_into_domain(self) -> Result<portal_domain::service::ContactRequest, ApiError> {
+        Ok(portal_domain::service::ContactRequest {
+            name: field("name", PersonName::parse(&self.name))?,
+            email: field("email", EmailAddress::parse(&self.email))?,
+            phone: self.phone.as_deref().map(|p| field("phone", PhoneNumber::parse(p))).transpose()?,
+            company: self.company.as_deref().map(|c| field("company", CompanyName::parse(c))).transpose()?,
+            categories: field("categories", CategorySet::from_keys(self.categories.iter().map(String::as_str)))?,
+        })
+    }
+}
+
+/// Changes to a contact; absent fields stay, `null` clears.
+#[derive(Debug, Object)]
+pub struct UpdateContactRequest {
+    /// Name.
+    pub name: Option<String>,
+    /// Email.
+    pub email: Option<String>,
+    /// Phone, or `null`.
+    pub phone: MaybeUndefined<String>,
+    /// Company, or `null`.
+    pub company: MaybeUndefined<String>,
+    /// Category keys (replacing the old).
+    pub categories: Option<Vec<String>>,
+}
+
+impl UpdateContactRequest {
+    pub(crate) fn try_into_domain(self) -> Result<portal_domain::account::ContactPatch, ApiError> {
+        Ok(portal_domain::account::ContactPatch {
+            name: self.name.as_deref().map(|n| field("name", PersonName::parse(n))).transpose()?,
+            email: self.email.as_deref().map(|e| field("email", EmailAddress::parse(e))).transpose()?,
+            phone: clearable("phone", &self.phone, PhoneNumber::parse)?,
+            company: clearable("company", &self.company, CompanyName::parse)?,
+            categories: self
+                .categories
+                .map(|keys| field("categories", CategorySet::from_keys(keys.iter().map(String::as_str))))
+                .transpose()?,
+        })
+    }
+}
+
+/// One recipient of a notice, and why.
+#[derive(Debug, Object)]
+pub struct RecipientResponse {
+    /// Where it goes.
+    pub email: String,
+    /// `member`, `contact` or `primary_email`.
+    pub kind: String,
+    /// The member's user id or the contact's id.
+    pub id: Option<Uuid>,
+    /// Why they receive it: `security_notice`, `holds_permission`, `all_members`,
+    /// `subscribed_contact`, `owner_fallback`, `primary_email_fallback`.
+    pub reason: String,
+    /// The permission that qualified them, for `holds_permission`.
+    pub permission: Option<String>,
+}
+
+impl From<&portal_domain::routing::Recipient> for RecipientResponse {
+    fn from(r: &portal_domain::routing::Recipient) -> Self {
+        use portal_domain::routing::{Reason, RecipientKind};
+        let (kind, id) = match r.kind {
+            RecipientKind::Member(u) => ("member", Some(u.as_uuid())),
+            RecipientKind::Contact(c) => ("contact", Some(c.as_uuid())),
+            RecipientKind::PrimaryEmail => ("primary_email", None),
+        };
+        Self {
+            email: r.email.to_string(),
+            kind: kind.to_owned(),
+            id,
+            reason: r.reason.key().to_owned(),
+            permission: match r.reason {
+                Reason::HoldsPermission(p) => Some(p.key().to_owned()),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// A notice as sent.
+#[derive(Debug, Object)]
+pub struct NoticeResponse {
+    /// Notice id.
+    pub id: Uuid,
+    /// Category key.
+    pub category: String,
+    /// Subject.
+    pub subject: String,
+    /// When it was sent.
+    pub at: DateTime<Utc>,
+    /// Who received it, and why.
+    pub recipients: Vec<RecipientResponse>,
+}
+
+/// A page of notices.
+#[derive(Debug, Object)]
+pub struct NoticePage {
+    /// Newest first.
+    pub items: Vec<NoticeResponse>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// One entry of the audit trail.
+#[derive(Debug, Object)]
+pub struct AuditEventResponse {
+    /// Position in the account's history (1 is the opening).
+    pub seq: u64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who: `user:<id>`, `operator` or `invite_holder`.
+    pub actor: String,
+    /// What kind of change, e.g. `invite.accepted`.
+    pub kind: String,
+    /// What it is about: `account`, `member:<id>`, `invite:<id>`, `contact:<id>`, `notice:<id>`.
+    pub target: String,
+    /// What changed.
+    pub change: serde_json::Value,
+}
+
+fn strip_tokens(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.remove("token");
+            map.values_mut().for_each(strip_tokens);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_tokens),
+        _ => {}
+    }
+}
+
+impl From<&portal_domain::ports::StoredEvent> for AuditEventResponse {
+    fn from(s: &portal_domain::ports::StoredEvent) -> Self {
+        use portal_domain::account::Target;
+        let e = &s.event;
+        let mut change = serde_json::to_value(&e.change).unwrap_or(serde_json::Value::Null);
+        // Token digests mean nothing to a reader of the trail.
+        strip_tokens(&mut change);
+        Self {
+            seq: s.seq,
+            at: e.at,
+            actor: match e.actor {
+                portal_domain::Actor::User(u) => format!("user:{u}"),
+                portal_domain::Actor::Operator => "operator".into(),
+                portal_domain::Actor::InviteHolder => "invite_holder".into(),
+            },
+            kind: e.change.kind().to_owned(),
+            target: match e.change.target() {
+                Target::Account => "account".into(),
+                Target::Member(u) => format!("member:{u}"),
+                Target::Invite(i) => format!("invite:{i}"),
+                Target::Contact(c) => format!("contact:{c}"),
+                Target::Notice(n) => format!("notice:{n}"),
+            },
+            change,
+        }
+    }
+}
+
+/// A page of the audit trail.
+#[derive(Debug, Object)]
+pub struct AuditPage {
+    /// Newest first.
+    pub items: Vec<AuditEventResponse>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// What to look at for one member.
+#[derive(Debug, Object)]
+pub struct ReviewFlagsResponse {
+    /// No activity for 90 days.
+    pub stale: bool,
+    /// Access ends within 14 days.
+    pub expiring: bool,
+    /// Access has ended.
+    pub ended: bool,
+    /// Holds a sensitive permission.
+    pub sensitive: bool,
+}
+
+/// One member in the access review.
+#[derive(Debug, Object)]
+pub struct ReviewedMemberResponse {
+    /// User id.
+    pub user_id: Uuid,
+    /// Whether they own the account.
+    pub is_owner: bool,
+    /// Their permissions.
+    pub permissions: Vec<String>,
+    /// The sensitive ones among them.
+    pub sensitive_permissions: Vec<String>,
+    /// Role label.
+    pub role: Option<String>,
+    /// Who invited them.
+    pub invited_by: Option<Uuid>,
+    /// Who last set their permissions.
+    pub granted_by: Option<Uuid>,
+    /// When they joined.
+    pub joined_at: DateTime<Utc>,
+    /// Last activity.
+    pub last_active_at: Option<DateTime<Utc>>,
+    /// When access ends.
+    pub ends_at: Option<DateTime<Utc>>,
+    /// What to look at.
+    pub flags: ReviewFlagsResponse,
+}
+
+/// An open invite in the access review.
+#[derive(Debug, Object)]
+pub struct ReviewedInviteResponse {
+    /// Invite id.
+    pub id: Uuid,
+    /// To whom.
+    pub email: String,
+    /// With what.
+    pub permissions: Vec<String>,
+    /// Who sent it.
+    pub invited_by: Uuid,
+    /// `pending` or `expired`.
+    pub status: String,
+    /// When the link expires.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The access review of an account.
+#[derive(Debug, Object)]
+pub struct AccessReviewResponse {
+    /// When it was computed.
+    pub at: DateTime<Utc>,
+    /// Every member, owner first.
+    pub members: Vec<ReviewedMemberResponse>,
+    /// Invites still open.
+    pub pending_invites: Vec<ReviewedInviteResponse>,
+    /// Contacts.
+    pub contacts: Vec<ContactSummary>,
+    /// Who recorded the last review.
+    pub last_review_by: Option<Uuid>,
+    /// When.
+    pub last_review_at: Option<DateTime<Utc>>,
+}
+
+/// A contact in the access review.
+#[derive(Debug, Object)]
+pub struct ContactSummary {
+    /// Contact id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Email.
+    pub email: String,
+    /// Categories received.
+    pub categories: Vec<String>,
+}
+
+fn keys(p: portal_domain::permission::PermissionSet) -> Vec<String> {
+    p.keys().into_iter().map(str::to_owned).collect()
+}
+
+impl From<&portal_domain::review::AccessReview> for AccessReviewResponse {
+    fn from(r: &portal_domain::review::AccessReview) -> Self {
+        Self {
+            at: r.at,
+            members: r
+                .members
+                .iter()
+                .map(|m| ReviewedMemberResponse {
+                    user_id: m.user.as_uuid(),
+                    is_owner: m.is_owner,
+                    permissions: keys(m.permissions),
+                    sensitive_permissions: keys(m.sensitive_permissions),
+                    role: m.role.as_ref().map(ToString::to_string),
+                    invited_by: m.invited_by.map(|u| u.as_uuid()),
+                    granted_by: m.granted_by.map(|u| u.as_uuid()),
+                    joined_at: m.joined_at,
+                    last_active_at: m.last_active_at,
+                    ends_at: m.ends_at,
+                    flags: ReviewFlagsResponse {
+                        stale: m.flags.stale,
+                        expiring: m.flags.expiring,
+                        ended: m.flags.ended,
+                        sensitive: m.flags.sensitive,
+                    },
+                })
+                .collect(),
+            pending_invites: r
+                .pending_invites
+                .iter()
+                .map(|i| ReviewedInviteResponse {
+                    id: i.invite.as_uuid(),
+                    email: i.email.to_string(),
+                    permissions: keys(i.permissions),
+                    invited_by: i.invited_by.as_uuid(),
+                    status: i.status.key().to_owned(),
+                    expires_at: i.expires_at,
+                })
+                .collect(),
+            contacts: r
+                .contacts
+                .iter()
+                .map(|c| ContactSummary {
+                    id: c.contact.as_uuid(),
+                    name: c.name.to_string(),
+                    email: c.email.to_string(),
+                    categories: c.categories.keys().into_iter().map(str::to_owned).collect(),
+                })
+                .collect(),
+            last_review_by: r.last_review.as_ref().map(|l| l.by.as_uuid()),
+            last_review_at: r.last_review.as_ref().map(|l| l.at),
+        }
+    }
+}
+
+/// A completed access review: who was confirmed, who is removed.
+#[derive(Debug, Object)]
+pub struct RecordReviewRequest {
+    /// Members whose access was confirmed as it is.
+    pub confirmed: Vec<Uuid>,
+    /// Members to remove (each under the usual rules).
+    pub removed: Vec<Uuid>,
+}

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod dto;
 pub mod error;
+pub mod governance;
 pub mod members;
 pub mod security;
 pub mod tags;
@@ -21,13 +22,23 @@ use portal_domain::ports::{PasswordHasher, SessionStore, Store};
 use portal_domain::service::Portal;
 
 use crate::api::{AccountsApi, AuthApi, CatalogueApi, HealthApi, MeApi, Readiness};
+use crate::governance::{ContactsApi, GovernanceApi};
 use crate::members::{InvitesApi, UsersApi};
 
 /// Where the API lives.
 pub const API_PREFIX: &str = "/api/v1";
 
-type Apis<S, H> =
-    (HealthApi, AuthApi<S, H>, MeApi<S, H>, AccountsApi<S, H>, UsersApi<S, H>, InvitesApi<S, H>, CatalogueApi);
+type Apis<S, H> = (
+    HealthApi,
+    AuthApi<S, H>,
+    MeApi<S, H>,
+    AccountsApi<S, H>,
+    UsersApi<S, H>,
+    InvitesApi<S, H>,
+    ContactsApi<S, H>,
+    GovernanceApi<S, H>,
+    CatalogueApi,
+);
 
 /// The OpenAPI service: every operation, documented.
 pub fn openapi<S, H>(portal: Arc<Portal<S, H>>, ready: Arc<dyn Readiness>) -> OpenApiService<Apis<S, H>, ()>
@@ -41,7 +52,9 @@ where
         MeApi { portal: portal.clone() },
         AccountsApi { portal: portal.clone() },
         UsersApi { portal: portal.clone() },
-        InvitesApi { portal },
+        InvitesApi { portal: portal.clone() },
+        ContactsApi { portal: portal.clone() },
+        GovernanceApi { portal },
         CatalogueApi,
     );
     OpenApiService::new(apis, "portal", env!("CARGO_PKG_VERSION"))

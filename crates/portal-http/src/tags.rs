@@ -15,6 +15,12 @@ pub enum ApiTags {
     Users,
     /// Invitations to join an account.
     Invites,
+    /// People who receive the account's notices without logging in.
+    Contacts,
+    /// Notices: who receives them, and who received what, and why.
+    Notices,
+    /// The audit trail and the access review.
+    Governance,
     /// Permissions, roles and notification categories.
     Catalogue,
     /// Liveness and readiness.
