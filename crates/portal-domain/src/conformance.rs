@@ -527,6 +527,9 @@ pub async fn check_session_store<S: Store + crate::ports::SessionStore>(
 ) -> Result<(), Failure> {
     sessions_expire_and_revoke(&fresh().await).await.map_err(|e| format!("sessions_expire_and_revoke: {e}"))?;
     rate_limits_count_per_window(&fresh().await).await.map_err(|e| format!("rate_limits_count_per_window: {e}"))?;
+    operator_keys_are_found_by_digest(&fresh().await)
+        .await
+        .map_err(|e| format!("operator_keys_are_found_by_digest: {e}"))?;
     Ok(())
 }
 
@@ -618,6 +621,20 @@ pub async fn rate_limits_count_per_window<S: crate::ports::SessionStore>(store: 
     ensure!(
         store.rate_limit_hit("login:1.2.3.4", t0() + Duration::seconds(61), window, 3).await.map_err(err("hit"))?,
         "the window never reset"
+    );
+    Ok(())
+}
+
+/// An operator key is found by its digest, and nothing else is.
+pub async fn operator_keys_are_found_by_digest<S: crate::ports::SessionStore>(store: &S) -> Result<(), Failure> {
+    store
+        .create_operator_key(uuid::Uuid::from_u128(1), &TokenDigest::new("op-1"), "ci", t0())
+        .await
+        .map_err(err("create"))?;
+    ensure!(store.operator_key_exists(&TokenDigest::new("op-1")).await.map_err(err("find"))?, "the key was not found");
+    ensure!(
+        !store.operator_key_exists(&TokenDigest::new("op-2")).await.map_err(err("find"))?,
+        "an unknown key was found"
     );
     Ok(())
 }

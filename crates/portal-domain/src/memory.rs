@@ -29,6 +29,7 @@ struct Inner {
     memberships: BTreeSet<(UserId, AccountId)>,
     outbox: Vec<OutgoingEmail>,
     sessions: HashMap<TokenDigest, MemorySession>,
+    operator_keys: HashMap<TokenDigest, String>,
     counters: HashMap<String, (DateTime<Utc>, u32)>,
 }
 
@@ -417,6 +418,21 @@ impl SessionStore for MemoryStore {
             .collect();
         out.sort_by_key(|s| std::cmp::Reverse(s.created_at));
         Ok(out)
+    }
+
+    async fn create_operator_key(
+        &self,
+        _id: Uuid,
+        token: &TokenDigest,
+        label: &str,
+        _now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.lock()?.operator_keys.insert(token.clone(), label.to_owned());
+        Ok(())
+    }
+
+    async fn operator_key_exists(&self, token: &TokenDigest) -> Result<bool, StoreError> {
+        Ok(self.lock()?.operator_keys.contains_key(token))
     }
 
     async fn rate_limit_hit(

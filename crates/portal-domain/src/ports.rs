@@ -386,6 +386,18 @@ pub trait SessionStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Vec<SessionInfo>, StoreError>> + Send;
 
+    /// Stores an operator key under the digest of its secret.
+    fn create_operator_key(
+        &self,
+        id: uuid::Uuid,
+        token: &TokenDigest,
+        label: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Whether an operator key with this digest exists.
+    fn operator_key_exists(&self, token: &TokenDigest) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// Counts a hit on `key` in a fixed window; `true` while the window has seen at most `max`.
     /// MUST count hits from every caller together (atomically).
     fn rate_limit_hit(

@@ -931,6 +931,14 @@ impl<S: Store, H: PasswordHasher> Portal<S, H> {
         Ok(self.store.notices_page(account, page).await?)
     }
 
+    /// Every account, by id (the operator's list).
+    pub async fn admin_accounts(
+        &self,
+        page: PageRequest<AccountId>,
+    ) -> ServiceResult<Page<crate::ports::AccountListing, AccountId>> {
+        Ok(self.store.accounts_page(page).await?)
+    }
+
     // ---- the load-decide-save loop ------------------------------------------------------------
 
     async fn simple(&self, actor: &Actor, id: AccountId, command: AccountCommand) -> ServiceResult<Account> {
@@ -1066,6 +1074,25 @@ impl<S: Store + crate::ports::SessionStore, H: PasswordHasher> Portal<S, H> {
             return Err(ServiceError::InvalidCredentials);
         }
         Ok((session, user))
+    }
+
+    /// Creates an operator key labelled `label`; the returned secret is shown once and stored
+    /// only as a digest.
+    pub async fn create_operator_key(&self, label: &str) -> ServiceResult<String> {
+        let token = self.tokens.generate();
+        self.store
+            .create_operator_key(self.ids.new_uuid(), &self.digester.digest(&token), label, self.clock.now())
+            .await?;
+        Ok(token)
+    }
+
+    /// Whether `key` is an operator key. `InvalidCredentials` if not.
+    pub async fn authenticate_operator(&self, key: &str) -> ServiceResult<()> {
+        if self.store.operator_key_exists(&self.digester.digest(key)).await? {
+            Ok(())
+        } else {
+            Err(ServiceError::InvalidCredentials)
+        }
     }
 
     /// Ends the session of a bearer token (logout).

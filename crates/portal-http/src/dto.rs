@@ -1011,3 +1011,46 @@ pub struct RecordReviewRequest {
     /// Members to remove (each under the usual rules).
     pub removed: Vec<Uuid>,
 }
+
+/// A notice to send.
+#[derive(Debug, Object)]
+pub struct SendNoticeRequest {
+    /// Category key.
+    pub category: String,
+    /// Subject line.
+    pub subject: String,
+}
+
+/// One account in the operator's list.
+#[derive(Debug, Object)]
+pub struct AccountListingResponse {
+    /// Account id.
+    pub id: Uuid,
+    /// Display name.
+    pub display_name: String,
+    /// Owner's user id.
+    pub owner_id: Uuid,
+    /// `active` or `closed`.
+    pub status: String,
+    /// When it was opened.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A page of accounts.
+#[derive(Debug, Object)]
+pub struct AccountListingPage {
+    /// By id.
+    pub items: Vec<AccountListingResponse>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Whom the operator makes owner.
+#[derive(Debug, Object)]
+pub struct ReassignOwnerRequest {
+    /// A current member's user id.
+    pub user_id: Uuid,
+    /// Whether the previous owner's membership ends too.
+    #[oai(default)]
+    pub remove_previous: bool,
+}

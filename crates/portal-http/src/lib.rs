@@ -10,6 +10,7 @@ pub mod dto;
 pub mod error;
 pub mod governance;
 pub mod members;
+pub mod operator;
 pub mod security;
 pub mod tags;
 
@@ -24,6 +25,7 @@ use portal_domain::service::Portal;
 use crate::api::{AccountsApi, AuthApi, CatalogueApi, HealthApi, MeApi, Readiness};
 use crate::governance::{ContactsApi, GovernanceApi};
 use crate::members::{InvitesApi, UsersApi};
+use crate::operator::OperatorApi;
 
 /// Where the API lives.
 pub const API_PREFIX: &str = "/api/v1";
@@ -37,6 +39,7 @@ type Apis<S, H> = (
     InvitesApi<S, H>,
     ContactsApi<S, H>,
     GovernanceApi<S, H>,
+    OperatorApi<S, H>,
     CatalogueApi,
 );
 
@@ -54,7 +57,8 @@ where
         UsersApi { portal: portal.clone() },
         InvitesApi { portal: portal.clone() },
         ContactsApi { portal: portal.clone() },
-        GovernanceApi { portal },
+        GovernanceApi { portal: portal.clone() },
+        OperatorApi { portal },
         CatalogueApi,
     );
     OpenApiService::new(apis, "portal", env!("CARGO_PKG_VERSION"))

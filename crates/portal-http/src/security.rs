@@ -13,3 +13,14 @@ impl std::fmt::Debug for BearerAuth {
         f.write_str("BearerAuth(<redacted>)")
     }
 }
+
+/// An operator key from `portal operator create-key`, sent as `X-Operator-Key`.
+#[derive(SecurityScheme)]
+#[oai(ty = "api_key", key_name = "X-Operator-Key", key_in = "header")]
+pub struct OperatorAuth(pub poem_openapi::auth::ApiKey);
+
+impl std::fmt::Debug for OperatorAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OperatorAuth(<redacted>)")
+    }
+}

@@ -23,6 +23,8 @@ pub enum ApiTags {
     Governance,
     /// Permissions, roles and notification categories.
     Catalogue,
+    /// The provider's operator: every account, owners who have gone, disabled users.
+    Operator,
     /// Liveness and readiness.
     Health,
 }

@@ -111,6 +111,45 @@ impl SessionStore for Store {
         Ok(rows.into_iter().map(info).collect())
     }
 
+    async fn create_operator_key(
+        &self,
+        id: uuid::Uuid,
+        token: &TokenDigest,
+        label: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (sql, backend) = match self.backend {
+            crate::Backend::Sqlite => (
+                "INSERT INTO operator_keys (id, token_digest, label, created_at) VALUES (?, ?, ?, ?)",
+                sea_orm::DbBackend::Sqlite,
+            ),
+            crate::Backend::Postgres => (
+                "INSERT INTO operator_keys (id, token_digest, label, created_at) VALUES ($1, $2, $3, $4)",
+                sea_orm::DbBackend::Postgres,
+            ),
+        };
+        let stmt = sea_orm::Statement::from_sql_and_values(
+            backend,
+            sql,
+            vec![id.into(), token.as_str().into(), label.into(), now.into()],
+        );
+        self.conn().execute_raw(stmt).await.map_err(db("store an operator key"))?;
+        Ok(())
+    }
+
+    async fn operator_key_exists(&self, token: &TokenDigest) -> Result<bool, StoreError> {
+        let (sql, backend) = match self.backend {
+            crate::Backend::Sqlite => {
+                ("SELECT 1 AS found FROM operator_keys WHERE token_digest = ?", sea_orm::DbBackend::Sqlite)
+            }
+            crate::Backend::Postgres => {
+                ("SELECT 1 AS found FROM operator_keys WHERE token_digest = $1", sea_orm::DbBackend::Postgres)
+            }
+        };
+        let stmt = sea_orm::Statement::from_sql_and_values(backend, sql, vec![token.as_str().into()]);
+        Ok(self.conn().query_one_raw(stmt).await.map_err(db("check an operator key"))?.is_some())
+    }
+
     async fn rate_limit_hit(
         &self,
         key: &str,

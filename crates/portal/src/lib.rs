@@ -47,6 +47,18 @@ pub async fn open_store(url: &str) -> anyhow::Result<Store> {
     Ok(store)
 }
 
+/// The use cases over a database, with the production adapters (for the operator commands).
+pub async fn portal_for(url: &str) -> anyhow::Result<ServerPortal> {
+    let store = open_store(url).await?;
+    let hasher = tokio::task::spawn_blocking(Argon2Hasher::owasp).await??;
+    Ok(Portal::new(store, hasher, Sha256Digester, RandomTokens, SystemClock, UuidV7))
+}
+
+/// `portal operator create-key`: a new operator key, shown once.
+pub async fn create_operator_key(url: &str, label: &str) -> anyhow::Result<String> {
+    Ok(portal_for(url).await?.create_operator_key(label).await?)
+}
+
 /// A built server, listening, not yet serving.
 pub struct Application {
     port: u16,

@@ -1,7 +1,8 @@
 //! `portal`: reads configuration, sets up logging, runs a command.
 
 use clap::Parser;
-use portal::settings::{Cli, Command, LogFormat};
+use portal::settings::{Cli, Command, LogFormat, OperatorCommand};
+use portal_domain::ids::{AccountId, UserId};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -16,6 +17,35 @@ async fn main() -> anyhow::Result<()> {
             portal::telemetry::init(LogFormat::Text);
             portal::open_store(&db.database_url).await?;
             tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Operator(command) => {
+            portal::telemetry::init(LogFormat::Text);
+            operator(command).await
+        }
+    }
+}
+
+#[expect(clippy::print_stdout, reason = "the operator commands answer on standard output")]
+async fn operator(command: OperatorCommand) -> anyhow::Result<()> {
+    match command {
+        OperatorCommand::CreateKey { database, label } => {
+            let key = portal::create_operator_key(&database.database_url, &label).await?;
+            println!("{key}");
+            eprintln!("Send it as the X-Operator-Key header. It is shown only now.");
+            Ok(())
+        }
+        OperatorCommand::ReassignOwner { database, account, user, remove_previous } => {
+            let portal = portal::portal_for(&database.database_url).await?;
+            let account =
+                portal.reassign_owner(AccountId::from_uuid(account), UserId::from_uuid(user), remove_previous).await?;
+            println!("account {} is now owned by {}", account.id(), account.owner());
+            Ok(())
+        }
+        OperatorCommand::DisableUser { database, user } => {
+            let portal = portal::portal_for(&database.database_url).await?;
+            portal.disable_user(UserId::from_uuid(user)).await?;
+            println!("user {user} is disabled");
             Ok(())
         }
     }

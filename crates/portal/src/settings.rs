@@ -21,6 +21,47 @@ pub enum Command {
     Serve(ServeSettings),
     /// Run pending migrations and exit.
     Migrate(DatabaseSettings),
+    /// The provider's operator tools.
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+}
+
+/// `portal operator …`.
+#[derive(Debug, Subcommand)]
+pub enum OperatorCommand {
+    /// Create an operator key for the admin API (printed once; stored only as a digest).
+    CreateKey {
+        /// The database.
+        #[command(flatten)]
+        database: DatabaseSettings,
+        /// What the key is for.
+        #[arg(long, default_value = "operator")]
+        label: String,
+    },
+    /// Make a current member the owner of an account whose owner has gone.
+    ReassignOwner {
+        /// The database.
+        #[command(flatten)]
+        database: DatabaseSettings,
+        /// The account id.
+        #[arg(long)]
+        account: uuid::Uuid,
+        /// The new owner's user id.
+        #[arg(long)]
+        user: uuid::Uuid,
+        /// End the previous owner's membership too.
+        #[arg(long)]
+        remove_previous: bool,
+    },
+    /// Disable a user everywhere.
+    DisableUser {
+        /// The database.
+        #[command(flatten)]
+        database: DatabaseSettings,
+        /// The user id.
+        #[arg(long)]
+        user: uuid::Uuid,
+    },
 }
 
 /// Where the data lives.

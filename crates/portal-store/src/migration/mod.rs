@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_initial;
 mod m20261123_000002_shared_state;
+mod m20261123_000003_operator_keys;
 
 pub(crate) struct Migrator;
 
@@ -49,6 +50,10 @@ mod columns {
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_initial::Migration), Box::new(m20261123_000002_shared_state::Migration)]
+        vec![
+            Box::new(m20261123_000001_initial::Migration),
+            Box::new(m20261123_000002_shared_state::Migration),
+            Box::new(m20261123_000003_operator_keys::Migration),
+        ]
     }
 }

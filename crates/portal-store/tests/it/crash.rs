@@ -84,19 +84,24 @@ async fn sqlite_survives_being_killed_mid_write() {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
+        let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
         let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .filter(|l| l.starts_with("committed "))
-                .collect::<Vec<_>>()
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.starts_with("committed ") && lines_tx.send(line).is_err() {
+                    break;
+                }
+            }
         });
-        // Let it get going, then kill it somewhere in the next 400 ms.
-        std::thread::sleep(Duration::from_millis(250 + xorshift(&mut seed) % 400));
+        // Wait for the first reported commit (start-up time varies with load), then kill it at a
+        // random moment in the next 300 ms, in the middle of its writing.
+        let first = lines_rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("run {run}: the child never wrote"));
+        std::thread::sleep(Duration::from_millis(xorshift(&mut seed) % 300));
         child.kill().unwrap();
         child.wait().unwrap();
-        let lines = reader.join().unwrap();
-        assert!(!lines.is_empty(), "run {run}: the child wrote nothing before the kill");
+        reader.join().unwrap();
+        let lines: Vec<String> = std::iter::once(first).chain(lines_rx.try_iter()).collect();
         let mut this_run = Vec::new();
         for line in lines {
             let words: Vec<&str> = line.split_whitespace().collect();

@@ -85,7 +85,7 @@ async fn a_url_of_another_kind_is_refused_with_a_clear_error() {
 async fn older_database_upgrades(url: &str) {
     let old = Store::connect(url).await.unwrap();
     old.migrate_steps(1).await.unwrap();
-    assert_eq!(old.pending_migrations().await.unwrap(), 1);
+    assert!(old.pending_migrations().await.unwrap() > 0, "the old database is behind");
     let raw = support::raw(url).await;
     assert!(raw.execute_unprepared("SELECT 1 FROM outbox").await.is_err(), "the first migration made the outbox");
     drop(raw);

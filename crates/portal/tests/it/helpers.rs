@@ -10,6 +10,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 pub struct TestApp {
     pub base: String,
+    pub database_url: String,
     pub mail_dir: PathBuf,
     pub client: reqwest::Client,
     _dir: tempfile::TempDir,
@@ -18,6 +19,11 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// A new operator key, made the way `portal operator create-key` makes one.
+    pub async fn operator_key(&self) -> String {
+        portal::create_operator_key(&self.database_url, "tests").await.unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}/api/v1{path}", self.base)
     }
@@ -54,10 +60,9 @@ impl TestApp {
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let mail_dir = dir.path().join("mail");
+    let database_url = format!("sqlite://{}?mode=rwc", dir.path().join("portal.db").display());
     let settings = ServeSettings {
-        database: DatabaseSettings {
-            database_url: format!("sqlite://{}?mode=rwc", dir.path().join("portal.db").display()),
-        },
+        database: DatabaseSettings { database_url: database_url.clone() },
         listen: "127.0.0.1:0".parse().unwrap(),
         public_url: "http://portal.test".into(),
         mail_dir: mail_dir.clone(),
@@ -79,7 +84,7 @@ pub async fn spawn_app() -> TestApp {
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    TestApp { base, mail_dir, client, _dir: dir, stop: Some(stop), server: Some(server) }
+    TestApp { base, database_url, mail_dir, client, _dir: dir, stop: Some(stop), server: Some(server) }
 }
 
 impl TestApp {

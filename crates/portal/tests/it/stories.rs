@@ -332,3 +332,266 @@ async fn seed_003_004_one_user_in_two_accounts() {
     );
     app.stop().await;
 }
+
+/// Seeds 000, 003, 004: a finance inbox is a contact that receives billing notices, with the
+/// preview showing why; it cannot log in; product news does not reach it.
+#[tokio::test]
+async fn seed_000_003_004_a_finance_inbox_contact_receives_billing_notices() {
+    let app = spawn_app().await;
+    let operator = app.operator_key().await;
+    let (ann, ann_id, acme) = app.signup("ann@acme.example", "Ann", "Acme").await;
+    let contact = app
+        .client
+        .post(app.url(&format!("/accounts/{acme}/contacts")))
+        .bearer_auth(&ann)
+        .json(&json!({"name": "Finance inbox", "email": "finance@acme.example", "categories": ["billing"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(contact.status(), 201);
+
+    let preview: Value = app
+        .client
+        .get(app.url(&format!("/accounts/{acme}/notices/recipients?category=billing")))
+        .bearer_auth(&ann)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let preview = preview.as_array().unwrap();
+    assert_eq!(preview.len(), 2);
+    let finance = preview.iter().find(|r| r["email"] == "finance@acme.example").unwrap();
+    assert_eq!(finance["kind"], "contact");
+    assert_eq!(finance["reason"], "subscribed_contact");
+    let owner = preview.iter().find(|r| r["email"] == "ann@acme.example").unwrap();
+    assert_eq!(
+        (owner["reason"].as_str(), owner["permission"].as_str()),
+        (Some("holds_permission"), Some("billing.view"))
+    );
+
+    // Sending needs the provider's operator key; a member's session is not one.
+    let as_member = app
+        .client
+        .post(app.url(&format!("/accounts/{acme}/notices")))
+        .bearer_auth(&ann)
+        .json(&json!({"category": "billing", "subject": "Invoice INV-1001"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(as_member.status(), 401);
+    let sent = app
+        .client
+        .post(app.url(&format!("/accounts/{acme}/notices")))
+        .header("X-Operator-Key", &operator)
+        .json(&json!({"category": "billing", "subject": "Invoice INV-1001"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 201);
+    // Who received what, and why, is on record.
+    let history: Value = app
+        .client
+        .get(app.url(&format!("/accounts/{acme}/notices")))
+        .bearer_auth(&ann)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history["items"][0]["subject"], "Invoice INV-1001");
+    assert_eq!(history["items"][0]["recipients"].as_array().unwrap().len(), 2);
+    // And the email to the inbox was delivered.
+    wait_for_mail(&app, "finance@acme.example", "Invoice INV-1001").await;
+
+    let news: Value = app
+        .client
+        .get(app.url(&format!("/accounts/{acme}/notices/recipients?category=product-news")))
+        .bearer_auth(&ann)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(news.as_array().unwrap().iter().all(|r| r["email"] != "finance@acme.example"));
+    let login = app
+        .client
+        .post(app.url("/auth/login"))
+        .json(&json!({"email": "finance@acme.example", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 401, "a contact cannot log in");
+    let _ = ann_id;
+    app.stop().await;
+}
+
+async fn wait_for_mail(app: &crate::helpers::TestApp, to: &str, subject: &str) {
+    for _ in 0..200 {
+        for entry in std::fs::read_dir(&app.mail_dir).unwrap().flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            if text.contains(&format!("To: {to}")) && text.contains(subject) {
+                return;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("no {subject:?} email to {to}");
+}
+
+/// Seed 001: a user who opted out of promotions gets none; security notices always arrive.
+#[tokio::test]
+async fn seed_001_opted_out_of_promotions_but_security_always_arrives() {
+    let app = spawn_app().await;
+    let (ann, _, acme) = app.signup("ann@acme.example", "Ann", "Acme").await;
+    let resp = app
+        .client
+        .put(app.url("/me/notification-preferences"))
+        .bearer_auth(&ann)
+        .json(&json!({"opted_out": ["promotions", "product-news"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let refused = app
+        .client
+        .put(app.url("/me/notification-preferences"))
+        .bearer_auth(&ann)
+        .json(&json!({"opted_out": ["security"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let promos: Value = app
+        .client
+        .get(app.url(&format!("/accounts/{acme}/notices/recipients?category=promotions")))
+        .bearer_auth(&ann)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // Nobody else qualifies, so the notice still goes somewhere (rule 8): to the owner as the fallback.
+    assert_eq!(promos[0]["reason"], "owner_fallback");
+    let security: Value = app
+        .client
+        .get(app.url(&format!("/accounts/{acme}/notices/recipients?category=security")))
+        .bearer_auth(&ann)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(security[0]["reason"], "security_notice");
+    app.stop().await;
+}
+
+/// Seed 000: ownership moves to another member; the access review and the audit trail show who
+/// invited, who accepted and who changed what.
+#[tokio::test]
+async fn seed_000_transfer_ownership_then_review_access_and_read_the_trail() {
+    let app = spawn_app().await;
+    let mut seen = std::collections::HashSet::new();
+    let (ann, ann_id, acme) = app.signup("ann@acme.example", "Ann", "Acme").await;
+    app.client
+        .post(app.url(&format!("/accounts/{acme}/invites")))
+        .bearer_auth(&ann)
+        .json(&json!({"email": "olga@acme.example", "role": "admin"}))
+        .send()
+        .await
+        .unwrap();
+    let token = app.invite_token_for("olga@acme.example", &mut seen).await;
+    let olga: Value = app
+        .client
+        .post(app.url("/invites/accept"))
+        .json(&json!({"token": token, "name": "Olga", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let olga_token = olga["token"].as_str().unwrap().to_owned();
+    let olga_id = olga["user"]["id"].as_str().unwrap().to_owned();
+
+    let moved = app
+        .client
+        .post(app.url(&format!("/accounts/{acme}/transfer-ownership")))
+        .bearer_auth(&ann)
+        .json(&json!({"user_id": olga_id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), 200);
+    let moved: Value = moved.json().await.unwrap();
+    assert_eq!(moved["owner_id"], olga_id);
+    // Ann is no longer the owner: she cannot close the account.
+    assert_eq!(
+        app.client.post(app.url(&format!("/accounts/{acme}/close"))).bearer_auth(&ann).send().await.unwrap().status(),
+        403
+    );
+
+    let review: Value = app
+        .client
+        .get(app.url(&format!("/accounts/{acme}/access-review")))
+        .bearer_auth(&olga_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let members = review["members"].as_array().unwrap();
+    assert_eq!(members[0]["user_id"], olga_id, "the owner comes first");
+    assert_eq!(members[0]["invited_by"], ann_id);
+    assert_eq!(members[0]["flags"]["sensitive"], true);
+    let recorded = app
+        .client
+        .post(app.url(&format!("/accounts/{acme}/access-review")))
+        .bearer_auth(&olga_token)
+        .json(&json!({"confirmed": [ann_id], "removed": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(recorded.status(), 200);
+    let recorded: Value = recorded.json().await.unwrap();
+    assert_eq!(recorded["last_review_by"], olga_id);
+
+    let trail: Value = app
+        .client
+        .get(app.url(&format!("/accounts/{acme}/audit-events")))
+        .bearer_auth(&olga_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = trail["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["access_review.recorded", "account.ownership_transferred", "invite.accepted", "invite.sent", "account.opened"]
+    );
+    let sent = &trail["items"][3];
+    assert_eq!(sent["actor"], format!("user:{ann_id}"));
+    assert!(sent["change"]["MemberInvited"].get("token").is_none(), "the audit trail shows a token digest");
+    let accepted = &trail["items"][2];
+    assert_eq!(accepted["actor"], format!("user:{olga_id}"));
+    let about_olga: Value = app
+        .client
+        .get(app.url(&format!("/accounts/{acme}/audit-events?target=member:{olga_id}")))
+        .bearer_auth(&olga_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(about_olga["items"].as_array().unwrap().len(), 1);
+    app.stop().await;
+}

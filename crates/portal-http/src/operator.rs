@@ -1,0 +1,136 @@
+//! The provider's operator: sending notices, every account, owners who have gone, disabling users.
+
+use std::sync::Arc;
+
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+use portal_domain::account::AccountStatus;
+use portal_domain::ids::{AccountId, UserId};
+use portal_domain::notification::NotificationCategory;
+use portal_domain::ports::{PageRequest, PasswordHasher, SessionStore, Store};
+use portal_domain::service::{Portal, ServiceError};
+use portal_domain::values::CompanyName;
+
+use crate::api::{AccountOk, NoContent, etag, limit};
+use crate::dto::*;
+use crate::error::{ApiError, ApiResult};
+use crate::security::OperatorAuth;
+use crate::tags::ApiTags;
+
+/// The operator's operations.
+pub struct OperatorApi<S, H> {
+    pub(crate) portal: Arc<Portal<S, H>>,
+}
+
+impl<S, H> std::fmt::Debug for OperatorApi<S, H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OperatorApi")
+    }
+}
+
+/// A notice as sent.
+#[derive(Debug, ApiResponse)]
+pub enum NoticeCreated {
+    /// Recorded; one email per recipient is queued.
+    #[oai(status = 201)]
+    Created(Json<NoticeResponse>),
+}
+
+/// A page of accounts.
+#[derive(Debug, ApiResponse)]
+pub enum AccountListingOk {
+    /// The page.
+    #[oai(status = 200)]
+    Ok(Json<AccountListingPage>),
+}
+
+async fn operator<S: Store + SessionStore, H: PasswordHasher>(
+    portal: &Portal<S, H>,
+    auth: &OperatorAuth,
+) -> ApiResult<()> {
+    match portal.authenticate_operator(&auth.0.key).await {
+        Ok(()) => Ok(()),
+        Err(ServiceError::InvalidCredentials) => Err(ApiError::unauthorized()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[OpenApi(tag = "ApiTags::Operator")]
+impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> OperatorApi<S, H> {
+    /// Send a notice to an account: routed to the members and contacts it concerns (the owner
+    /// when nobody else), one email each, recorded with every recipient's reason.
+    #[oai(path = "/accounts/:id/notices", method = "post", tag = "ApiTags::Notices")]
+    async fn send_notice(
+        &self,
+        auth: OperatorAuth,
+        id: Path<uuid::Uuid>,
+        body: Json<SendNoticeRequest>,
+    ) -> ApiResult<NoticeCreated> {
+        operator(&self.portal, &auth).await?;
+        let category = field("category", NotificationCategory::from_key(&body.0.category))?;
+        let subject = field("subject", CompanyName::parse(&body.0.subject))?;
+        let (notice, recipients) =
+            self.portal.send_notice(AccountId::from_uuid(id.0), category, subject.clone()).await?;
+        Ok(NoticeCreated::Created(Json(NoticeResponse {
+            id: notice.as_uuid(),
+            category: category.key().to_owned(),
+            subject: subject.to_string(),
+            at: self.portal.now(),
+            recipients: recipients.iter().map(RecipientResponse::from).collect(),
+        })))
+    }
+
+    /// Every account, by id.
+    #[oai(path = "/admin/accounts", method = "get")]
+    async fn accounts(
+        &self,
+        auth: OperatorAuth,
+        cursor: Query<Option<String>>,
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<AccountListingOk> {
+        operator(&self.portal, &auth).await?;
+        let after = cursor.0.as_deref().map(|c| field("cursor", c.parse::<AccountId>())).transpose()?;
+        let page = self.portal.admin_accounts(PageRequest { after, limit: self::limit(limit.0)? }).await?;
+        let items = page
+            .items
+            .iter()
+            .map(|l| AccountListingResponse {
+                id: l.id.as_uuid(),
+                display_name: l.display_name.to_string(),
+                owner_id: l.owner.as_uuid(),
+                status: match l.status {
+                    AccountStatus::Active => "active",
+                    AccountStatus::Closed => "closed",
+                }
+                .to_owned(),
+                created_at: l.created_at,
+            })
+            .collect();
+        Ok(AccountListingOk::Ok(Json(AccountListingPage { items, next_cursor: page.next.map(|a| a.to_string()) })))
+    }
+
+    /// Name a new owner for an account whose owner has gone (a current member).
+    #[oai(path = "/admin/accounts/:id/owner", method = "post")]
+    async fn reassign_owner(
+        &self,
+        auth: OperatorAuth,
+        id: Path<uuid::Uuid>,
+        body: Json<ReassignOwnerRequest>,
+    ) -> ApiResult<AccountOk> {
+        operator(&self.portal, &auth).await?;
+        let account = self
+            .portal
+            .reassign_owner(AccountId::from_uuid(id.0), UserId::from_uuid(body.0.user_id), body.0.remove_previous)
+            .await?;
+        Ok(AccountOk::Ok(Json(AccountResponse::from(&account)), etag(account.version())))
+    }
+
+    /// Disable a user everywhere; their sessions end at their next request.
+    #[oai(path = "/admin/users/:id/disable", method = "post")]
+    async fn disable(&self, auth: OperatorAuth, id: Path<uuid::Uuid>) -> ApiResult<NoContent> {
+        operator(&self.portal, &auth).await?;
+        self.portal.disable_user(UserId::from_uuid(id.0)).await?;
+        Ok(NoContent::Done)
+    }
+}
