@@ -1,6 +1,7 @@
 //! portal-http's tests: the API in-process (`poem::test::TestClient`) over the in-memory store.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod authz;
 mod document;
 mod flows;
 mod problems;

@@ -1,0 +1,218 @@
+//! The authorization matrix, built from the OpenAPI document itself, so a new route is covered
+//! without editing this test:
+//! - every operation that declares security answers 401 with a problem body without credentials;
+//! - every operation on an account's resources (`{id}`, `{user_id}`, `{invite_id}`,
+//!   `{contact_id}`), called by a signed-in member of another account, answers 404 with a problem
+//!   body (operator-only ones 401) and changes nothing in the account.
+
+use std::sync::Arc;
+
+use poem::http::Method;
+use poem::test::TestClient;
+use portal_domain::Actor;
+use portal_domain::memory::memory_portal;
+use portal_domain::notification::{CategorySet, NotificationCategory};
+use portal_domain::permission::Role;
+use portal_domain::ports::Store;
+use portal_domain::service::{ContactRequest, InviteRequest, Signup};
+use portal_domain::values::{CompanyName, EmailAddress, PersonName};
+use serde_json::{Value, json};
+
+use crate::support::{PASSWORD, t0};
+
+/// A value for a property, by its name and schema, that passes our parsers: the request must
+/// reach the access check rather than fail validation first.
+fn value_for(name: &str, schema: &Value, doc: &Value) -> Value {
+    let schema = resolve(schema, doc);
+    if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+        return Value::Object(props.iter().map(|(k, v)| (k.clone(), value_for(k, v, doc))).collect());
+    }
+    match (name, schema["type"].as_str(), schema["format"].as_str()) {
+        (_, _, Some("uuid")) => json!(uuid::Uuid::nil()),
+        (_, _, Some("date-time")) => json!("2030-01-01T00:00:00Z"),
+        ("email" | "primary_email", _, _) => json!("probe@evil.example"),
+        ("password", _, _) => json!(PASSWORD),
+        ("permissions", _, _) => json!(["billing.view"]),
+        ("categories" | "opted_out", _, _) => json!(["billing"]),
+        ("category", _, _) => json!("billing"),
+        ("role", _, _) => json!("read-only"),
+        ("phone", _, _) => json!("+44 20 7946 0000"),
+        ("country", _, _) => json!("GB"),
+        ("lines", _, _) => json!(["1 High Street"]),
+        ("confirmed" | "removed", _, _) => json!([]),
+        (_, Some("boolean"), _) => json!(false),
+        (_, Some("integer"), _) => json!(1),
+        (_, Some("array"), _) => json!([]),
+        _ => json!("Probe"),
+    }
+}
+
+fn resolve<'a>(schema: &'a Value, doc: &'a Value) -> &'a Value {
+    // Optional and nullable objects come wrapped in allOf/anyOf/oneOf.
+    for wrapper in ["allOf", "anyOf", "oneOf"] {
+        if let Some(first) = schema.get(wrapper).and_then(Value::as_array).and_then(|a| a.first()) {
+            return resolve(first, doc);
+        }
+    }
+    match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => {
+            let name = r.rsplit('/').next().unwrap_or_default();
+            &doc["components"]["schemas"][name]
+        }
+        None => schema,
+    }
+}
+
+struct Operation {
+    method: Method,
+    path: String,
+    query: String,
+    secured: bool,
+    operator: bool,
+    body: Option<Value>,
+}
+
+fn operations(doc: &Value) -> Vec<Operation> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let security: Vec<String> = op["security"]
+                .as_array()
+                .map(|s| s.iter().flat_map(|r| r.as_object().unwrap().keys().cloned()).collect())
+                .unwrap_or_default();
+            // The JSON body, whatever its content-type key says about charset.
+            let body = op["requestBody"]["content"]
+                .as_object()
+                .and_then(|c| c.values().next())
+                .map(|media| value_for("", &media["schema"], doc));
+            let query: Vec<String> = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "query" && p["required"] == true)
+                .map(|p| {
+                    let name = p["name"].as_str().unwrap();
+                    let value = value_for(name, &p["schema"], doc);
+                    format!("{name}={}", value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string()))
+                })
+                .collect();
+            out.push(Operation {
+                method: method.to_uppercase().parse().unwrap(),
+                path: path.clone(),
+                query: if query.is_empty() { String::new() } else { format!("?{}", query.join("&")) },
+                secured: !security.is_empty(),
+                operator: security.iter().any(|s| s == "OperatorAuth"),
+                body,
+            });
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_secured_operation_needs_credentials_and_nobody_reaches_another_account() {
+    let (portal, _clock) = memory_portal(t0());
+    let portal = Arc::new(portal);
+    let cli = TestClient::new(portal_http::app(portal.clone(), Arc::new(portal_http::api::AlwaysReady)));
+
+    // Alice's account with a member, an invite, a contact and some history.
+    let signup = |email: &str, account: &str| Signup {
+        email: EmailAddress::parse(email).unwrap(),
+        name: PersonName::parse("Someone").unwrap(),
+        password: PASSWORD.into(),
+        account_name: CompanyName::parse(account).unwrap(),
+        company: None,
+    };
+    let (alice, acme) = portal.signup(signup("alice@acme.example", "Acme")).await.unwrap();
+    let (bob, _) = portal.signup(signup("bob@acme.example", "Bob Co")).await.unwrap();
+    let owner = Actor::User(alice.id());
+    let invite = |email: &str| InviteRequest {
+        email: EmailAddress::parse(email).unwrap(),
+        name: None,
+        permissions: Role::Billing.permissions(),
+        role: None,
+        access_ends_at: None,
+    };
+    portal.invite(&owner, acme.id(), invite("bob@acme.example")).await.unwrap();
+    let token = portal.store().outbox().last().map(|m| match &m.message {
+        portal_domain::ports::Message::Invite { token, .. } => token.clone(),
+        portal_domain::ports::Message::Notice { .. } => String::new(),
+    });
+    portal.accept_invite(bob.id(), &token.unwrap()).await.unwrap();
+    let pending = portal.invite(&owner, acme.id(), invite("carol@acme.example")).await.unwrap();
+    let contact = portal
+        .add_contact(
+            &owner,
+            acme.id(),
+            ContactRequest {
+                name: PersonName::parse("Finance").unwrap(),
+                email: EmailAddress::parse("finance@acme.example").unwrap(),
+                phone: None,
+                company: None,
+                categories: CategorySet::of(&[NotificationCategory::Billing]),
+            },
+        )
+        .await
+        .unwrap();
+
+    // Eve: a member of her own account only.
+    let (_eve, _) = portal.signup(signup("eve@evil.example", "Evil")).await.unwrap();
+    let (_, eve_session) = portal.sign_in("eve@evil.example", PASSWORD).await.unwrap();
+    let eve = format!("Bearer {}", eve_session.token);
+
+    let doc: Value = cli.get("/api/v1/openapi.json").send().await.json().await.value().deserialize();
+    let ops = operations(&doc);
+    assert!(ops.len() >= 30, "only {} operations found", ops.len());
+
+    let before = portal.store().account(acme.id()).await.unwrap();
+    let history = portal.store().account_history(acme.id()).await.unwrap().len();
+    let mut scoped = 0;
+    for op in &ops {
+        let concrete = op
+            .path
+            .replace("{id}", &acme.id().to_string())
+            .replace("{user_id}", &bob.id().to_string())
+            .replace("{invite_id}", &pending.id().to_string())
+            .replace("{contact_id}", &contact.id().to_string());
+        let url = format!("/api/v1{concrete}{}", op.query);
+        let send = |auth: Option<(&str, String)>| {
+            let mut req = cli.request(op.method.clone(), url.clone());
+            if let Some((name, value)) = auth {
+                req = req.header(name, value);
+            }
+            if let Some(body) = &op.body {
+                req = req.body_json(body);
+            }
+            req.send()
+        };
+
+        if op.secured {
+            let resp = send(None).await;
+            resp.assert_status(poem::http::StatusCode::UNAUTHORIZED);
+            resp.assert_content_type("application/problem+json");
+        }
+
+        let account_scoped = op.path.contains("{id}") && op.path.starts_with("/accounts/");
+        if account_scoped {
+            scoped += 1;
+            let resp = send(Some(("Authorization", eve.clone()))).await;
+            let expected = if op.operator { 401 } else { 404 };
+            let status = resp.0.status().as_u16();
+            let content_type =
+                resp.0.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+            let text = resp.0.into_body().into_string().await.unwrap();
+            assert_eq!(status, expected, "{} {} as a stranger: {text}", op.method, op.path);
+            assert!(content_type.starts_with("application/problem+json"), "{} {}: {content_type}", op.method, op.path);
+            let after = portal.store().account(acme.id()).await.unwrap();
+            assert_eq!(after, before, "{} {} changed the account", op.method, op.path);
+            assert_eq!(
+                portal.store().account_history(acme.id()).await.unwrap().len(),
+                history,
+                "{} {} wrote an event",
+                op.method,
+                op.path
+            );
+        }
+    }
+    assert!(scoped >= 20, "only {scoped} account-scoped operations checked");
+}
