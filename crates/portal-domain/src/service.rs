@@ -46,6 +46,9 @@ pub enum ServiceError {
     /// Other writers kept winning the race; try again.
     #[error("the data kept changing; try again")]
     Conflict,
+    /// Too many attempts in a short time; try again later.
+    #[error("too many attempts; try again in a few minutes")]
+    RateLimited,
     /// Infrastructure failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -844,9 +847,14 @@ impl<S: Store, H: PasswordHasher> Portal<S, H> {
         self.check_actor(actor).await?;
         match actor {
             Actor::User(user) => {
+                let now = self.clock.now();
                 let access = self.store.access(account, *user).await?;
-                crate::account::Access::authorize_view(access.as_ref(), view, self.clock.now())?;
-                access.map(|a| a.owner).ok_or_else(|| DomainError::AccountNotFound.into())
+                crate::account::Access::authorize_view(access.as_ref(), view, now)?;
+                let access = access.ok_or(DomainError::AccountNotFound)?;
+                if access.membership.last_active_at().is_none_or(|last| now - last >= ACTIVITY_RESOLUTION) {
+                    self.store.record_activity(account, *user, now).await?;
+                }
+                Ok(access.owner)
             }
             Actor::Operator => Ok(self.store.account(account).await?.ok_or(DomainError::AccountNotFound)?.owner()),
             Actor::InviteHolder => Err(DomainError::AccountNotFound.into()),
@@ -1044,7 +1052,50 @@ impl std::fmt::Debug for NewSession {
     }
 }
 
+/// Sign-in attempts allowed per email address, and per client, in [`RATE_WINDOW`].
+pub const LOGIN_ATTEMPTS: u32 = 10;
+/// Sign-in attempts allowed per client (network address) in [`RATE_WINDOW`].
+pub const LOGIN_ATTEMPTS_PER_CLIENT: u32 = 50;
+/// Invites (and re-sends) one member may send in [`RATE_WINDOW`].
+pub const INVITES: u32 = 50;
+/// The window the limits count in.
+pub const RATE_WINDOW: chrono::Duration = chrono::Duration::minutes(15);
+/// Activity is recorded at most this often per member and account (the review counts days).
+pub const ACTIVITY_RESOLUTION: chrono::Duration = chrono::Duration::minutes(5);
+
 impl<S: Store + crate::ports::SessionStore, H: PasswordHasher> Portal<S, H> {
+    async fn within_limit(&self, key: &str, max: u32) -> ServiceResult<()> {
+        if self.store.rate_limit_hit(key, self.clock.now(), RATE_WINDOW, max).await? {
+            Ok(())
+        } else {
+            Err(ServiceError::RateLimited)
+        }
+    }
+
+    /// Signs in from a client (its network address): rate-limited per email and per client
+    /// before any password is hashed, then checks the password and starts a session.
+    pub async fn sign_in_from(&self, client: &str, email: &str, password: &str) -> ServiceResult<(Login, NewSession)> {
+        self.within_limit(&format!("login:client:{client}"), LOGIN_ATTEMPTS_PER_CLIENT).await?;
+        self.within_limit(&format!("login:email:{}", email.trim().to_lowercase()), LOGIN_ATTEMPTS).await?;
+        self.sign_in(email, password).await
+    }
+
+    /// Invites someone, within the per-member invite limit.
+    pub async fn invite_limited(&self, actor: &Actor, id: AccountId, request: InviteRequest) -> ServiceResult<Invite> {
+        if let Some(user) = actor.user() {
+            self.within_limit(&format!("invite:{user}"), INVITES).await?;
+        }
+        self.invite(actor, id, request).await
+    }
+
+    /// Re-sends an invite, within the same per-member limit as sending.
+    pub async fn resend_limited(&self, actor: &Actor, id: AccountId, invite: InviteId) -> ServiceResult<Invite> {
+        if let Some(user) = actor.user() {
+            self.within_limit(&format!("invite:{user}"), INVITES).await?;
+        }
+        self.resend_invite(actor, id, invite).await
+    }
+
     /// Signs in: checks the password, then starts a session.
     pub async fn sign_in(&self, email: &str, password: &str) -> ServiceResult<(Login, NewSession)> {
         let login = self.login(email, password).await?;

@@ -189,10 +189,12 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> AuthApi<S, 
         Ok(SessionCreated::Created(Json(session_response(login, session))))
     }
 
-    /// Sign in. The answer lists your accounts, for the account picker.
+    /// Sign in. The answer lists your accounts, for the account picker. Rate limited per email
+    /// and per client.
     #[oai(path = "/login", method = "post")]
-    async fn login(&self, body: Json<LoginRequest>) -> ApiResult<SessionOk> {
-        let (login, session) = self.portal.sign_in(&body.0.email, &body.0.password).await?;
+    async fn login(&self, req: &poem::Request, body: Json<LoginRequest>) -> ApiResult<SessionOk> {
+        let client = req.remote_addr().as_socket_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into());
+        let (login, session) = self.portal.sign_in_from(&client, &body.0.email, &body.0.password).await?;
         Ok(SessionOk::Ok(Json(session_response(login, session))))
     }
 

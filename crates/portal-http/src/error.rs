@@ -146,6 +146,7 @@ impl From<ServiceError> for ApiError {
                 Self::PreconditionFailed(Json(problem(412, "Precondition failed", "version_mismatch", e.to_string())))
             }
             ServiceError::Conflict => Self::Conflict(Json(problem(409, "Conflict", "conflict", e.to_string()))),
+            ServiceError::RateLimited => Self::too_many_requests(),
             ServiceError::Store(source) => {
                 // Logged with its cause chain; the client learns nothing about the inside.
                 let mut chain = source.to_string();

@@ -239,7 +239,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> InvitesApi<
     ) -> ApiResult<InviteCreated> {
         let me = caller(&self.portal, &auth).await?;
         let request = body.0.try_into_domain()?;
-        let invite = self.portal.invite(&Actor::User(me.id()), account(&id), request).await?;
+        let invite = self.portal.invite_limited(&Actor::User(me.id()), account(&id), request).await?;
         Ok(InviteCreated::Created(Json(InviteResponse::new(&invite, self.portal.now()))))
     }
 
@@ -248,7 +248,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> InvitesApi<
     async fn resend(&self, auth: BearerAuth, id: Path<uuid::Uuid>, invite_id: Path<uuid::Uuid>) -> ApiResult<InviteOk> {
         let me = caller(&self.portal, &auth).await?;
         let invite =
-            self.portal.resend_invite(&Actor::User(me.id()), account(&id), InviteId::from_uuid(invite_id.0)).await?;
+            self.portal.resend_limited(&Actor::User(me.id()), account(&id), InviteId::from_uuid(invite_id.0)).await?;
         Ok(InviteOk::Ok(Json(InviteResponse::new(&invite, self.portal.now()))))
     }
 

@@ -122,3 +122,56 @@ async fn wrong_passwords_and_unknown_emails_look_the_same() {
     let b: Value = b.json().await.value().deserialize();
     assert_eq!(a, b);
 }
+
+#[tokio::test]
+async fn too_many_sign_in_attempts_for_one_email_are_refused_with_429() {
+    let cli = client();
+    signup(&cli, "ann@acme.example", "Acme").await;
+    for i in 0..portal_domain::service::LOGIN_ATTEMPTS {
+        let resp = cli
+            .post("/api/v1/auth/login")
+            .body_json(&json!({"email": "ann@acme.example", "password": "wrong password!!"}))
+            .send()
+            .await;
+        resp.assert_status(StatusCode::UNAUTHORIZED);
+        let _ = i;
+    }
+    // Even the right password is refused now: the limit is checked before any hashing.
+    let resp = cli
+        .post("/api/v1/auth/login")
+        .body_json(&json!({"email": "ANN@acme.example", "password": PASSWORD}))
+        .send()
+        .await;
+    resp.assert_status(StatusCode::TOO_MANY_REQUESTS);
+    resp.assert_content_type("application/problem+json");
+    // Another address is not affected.
+    signup(&cli, "bob@acme.example", "Bob Co").await;
+    let resp = cli
+        .post("/api/v1/auth/login")
+        .body_json(&json!({"email": "bob@acme.example", "password": PASSWORD}))
+        .send()
+        .await;
+    resp.assert_status_is_ok();
+}
+
+#[tokio::test]
+async fn reading_an_account_records_the_members_activity_for_the_review() {
+    let cli = client();
+    let (token, _, account) = signup(&cli, "ann@acme.example", "Acme").await;
+    let bearer = format!("Bearer {token}");
+    cli.get(format!("/api/v1/accounts/{account}/users"))
+        .header("Authorization", &bearer)
+        .send()
+        .await
+        .assert_status_is_ok();
+    let review: Value = cli
+        .get(format!("/api/v1/accounts/{account}/access-review"))
+        .header("Authorization", &bearer)
+        .send()
+        .await
+        .json()
+        .await
+        .value()
+        .deserialize();
+    assert!(review["members"][0]["last_active_at"].is_string(), "{review}");
+}
