@@ -21,10 +21,16 @@ use crate::error::{ApiError, ApiResult};
 use crate::security::BearerAuth;
 use crate::tags::ApiTags;
 
-/// Whether the service can take traffic (database reachable, schema current).
+/// Whether the service can take traffic (database reachable, schema current), and any gauges
+/// the deployment adds to `/metrics`.
 pub trait Readiness: Send + Sync {
     /// `Err` says what is not ready.
     fn ready(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>>;
+
+    /// Extra lines in Prometheus text format (the outbox depth, in the server).
+    fn gauges(&self) -> Pin<Box<dyn Future<Output = String> + Send + '_>> {
+        Box::pin(async { String::new() })
+    }
 }
 
 /// Always ready: for stores with nothing to reach.

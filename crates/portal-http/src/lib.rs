@@ -10,6 +10,7 @@ pub mod dto;
 pub mod error;
 pub mod governance;
 pub mod members;
+pub mod observe;
 pub mod operator;
 pub mod security;
 pub mod tags;
@@ -79,13 +80,25 @@ where
     S: Store + SessionStore + 'static,
     H: PasswordHasher + 'static,
 {
-    let service = openapi(portal, ready);
+    let service = openapi(portal, ready.clone());
     let spec = service.spec_endpoint();
     let docs = service.swagger_ui();
+    let metrics = Arc::new(observe::Metrics::default());
+    let exposition = metrics.clone();
     Route::new()
         .nest(API_PREFIX, service)
         .at(format!("{API_PREFIX}/openapi.json"), spec)
         .nest("/docs", docs)
+        .at(
+            "/metrics",
+            poem::endpoint::make(move |_| {
+                let (metrics, ready) = (exposition.clone(), ready.clone());
+                async move {
+                    let text = metrics.render() + &ready.gauges().await;
+                    Response::builder().content_type("text/plain; version=0.0.4").body(text)
+                }
+            }),
+        )
         .after(|result: poem::Result<Response>| async move {
             let response = match result {
                 Ok(response) => response,
@@ -93,6 +106,7 @@ where
             };
             Ok::<_, poem::Error>(as_problem(response).await)
         })
+        .around(move |ep, req| observe::observe(ep, metrics.clone(), req))
         .map_to_response()
 }
 

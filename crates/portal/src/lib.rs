@@ -38,6 +38,20 @@ impl portal_http::api::Readiness for StoreReadiness {
             }
         })
     }
+
+    fn gauges(&self) -> Pin<Box<dyn Future<Output = String> + Send + '_>> {
+        Box::pin(async move {
+            match self.0.outbox_depth().await {
+                Ok(depth) => format!(
+                    "# HELP portal_outbox_depth Emails not yet sent.\n# TYPE portal_outbox_depth gauge\nportal_outbox_depth {depth}\n"
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox depth");
+                    String::new()
+                }
+            }
+        })
+    }
 }
 
 /// Connects and applies pending migrations.

@@ -595,3 +595,22 @@ async fn seed_000_transfer_ownership_then_review_access_and_read_the_trail() {
     assert_eq!(about_olga["items"].as_array().unwrap().len(), 1);
     app.stop().await;
 }
+
+/// Operations: every answer carries a request id; `/metrics` counts requests by route and
+/// status and reports the outbox depth.
+#[tokio::test]
+async fn metrics_and_request_ids() {
+    let app = spawn_app().await;
+    let resp = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert!(resp.headers().get("x-request-id").is_some());
+    let (token, _, account) = app.signup("ann@acme.example", "Ann", "Acme").await;
+    app.client.get(app.url(&format!("/accounts/{account}"))).bearer_auth(&token).send().await.unwrap();
+    let text = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        text.contains("portal_http_requests_total{method=\"GET\",route=\"/api/v1/accounts/{id}\",status=\"200\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("portal_outbox_depth "), "{text}");
+    assert!(!text.contains(&token), "a token in the metrics");
+    app.stop().await;
+}
