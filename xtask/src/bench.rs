@@ -41,7 +41,20 @@ impl Bench {
         if self.quick {
             args.push("--quick");
         }
+        run("cargo", &args)?;
+        // HTTP: the release server under wrk.
+        run("cargo", &["build", "--release", "--quiet", "-p", "portal"])?;
+        let mut args = vec!["run", "--release", "--quiet", "-p", "xtask", "--", "bench-http"];
+        if self.quick {
+            args.push("--quick");
+        }
         run("cargo", &args)
+    }
+
+    /// The HTTP part, in this (release) process: seeds, starts the server, runs wrk.
+    pub(crate) fn run_http(self) -> Result<()> {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        runtime.block_on(crate::http_bench::run(self.quick))
     }
 
     /// The store part, in this (release) process.

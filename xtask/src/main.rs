@@ -9,6 +9,7 @@
 mod bench;
 mod bulk;
 mod ci;
+mod http_bench;
 mod openapi;
 mod tidy;
 
@@ -27,6 +28,7 @@ fn main() -> Result<()> {
         "ci" => ci::Ci.run(),
         "bench" => bench::Bench::parse(rest)?.run(),
         "bench-store" => bench::Bench::parse(rest)?.run_store(),
+        "bench-http" => bench::Bench::parse(rest)?.run_http(),
         "tidy" => tidy::Tidy.run(),
         "openapi" => openapi::OpenApi::parse(rest)?.run(),
         "help" | "--help" | "-h" => {

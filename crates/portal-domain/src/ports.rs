@@ -332,6 +332,10 @@ pub trait Store: Send + Sync {
     fn record_login(&self, user: UserId, at: DateTime<Utc>) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
+/// Sessions are extended at most this often: a write per request would serialise every read
+/// behind the database's single writer for no gain a person could notice.
+pub const SESSION_TOUCH_RESOLUTION: chrono::Duration = chrono::Duration::minutes(1);
+
 /// A session as its user may see it (never its token).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionInfo {
@@ -361,8 +365,9 @@ pub trait SessionStore: Send + Sync {
         absolute: chrono::Duration,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// The session and user of a live token, extending its idle expiry. MUST return `None` once
-    /// either expiry has passed, and from then on.
+    /// The session and user of a live token, extending its idle expiry (a store may skip the
+    /// write while the last extension is under [`SESSION_TOUCH_RESOLUTION`] old). MUST return
+    /// `None` once either expiry has passed, and from then on.
     fn use_session(
         &self,
         token: &TokenDigest,

@@ -64,6 +64,9 @@ impl SessionStore for Store {
             return Ok(None);
         }
         let found = (SessionId::from_uuid(row.id), UserId::from_uuid(row.user_id));
+        if now - row.last_seen_at < portal_domain::ports::SESSION_TOUCH_RESOLUTION {
+            return Ok(Some(found));
+        }
         let idle_expires_at = (now + idle).min(row.absolute_expires_at);
         let mut update: sessions::ActiveModel = row.into();
         update.last_seen_at = Set(now);
