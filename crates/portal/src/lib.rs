@@ -117,7 +117,7 @@ impl Application {
         };
         let from = settings.mail_from.parse().with_context(|| "PORTAL_MAIL_FROM is not an address")?;
         let (stop_tx, stop_rx) = watch::channel(false);
-        let worker = tokio::spawn(mail::run_worker(
+        let worker = tokio::spawn(supervise_worker(
             store.clone(),
             transport,
             from,
@@ -133,6 +133,37 @@ impl Application {
         let _ = worker.await;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Runs the outbox worker, restarting it if it ever panics: a bug in one delivery must not stop
+/// all email. Unsent mail is safe in the outbox either way.
+async fn supervise_worker(
+    store: Store,
+    transport: mail::Transport,
+    from: lettre::message::Mailbox,
+    public_url: Arc<str>,
+    stop: watch::Receiver<bool>,
+) {
+    loop {
+        let run = tokio::spawn(mail::run_worker(
+            store.clone(),
+            transport.clone(),
+            from.clone(),
+            public_url.clone(),
+            stop.clone(),
+        ));
+        match run.await {
+            Ok(()) => return,
+            Err(e) if e.is_panic() => {
+                tracing::error!("the outbox worker panicked; restarting it");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(_) => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
     }
 }
 

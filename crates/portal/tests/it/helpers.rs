@@ -97,15 +97,15 @@ impl TestApp {
                 if seen.contains(&path) {
                     continue;
                 }
-                let raw = std::fs::read_to_string(&path).unwrap();
-                // Undo quoted-printable soft breaks and escapes around the link.
-                let text = raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+                let text = std::fs::read_to_string(&path).unwrap();
                 if !text.contains(&format!("To: {to}")) {
                     continue;
                 }
                 seen.insert(path);
-                let start = text.find("token=").expect("a link with a token") + "token=".len();
-                return text[start..].chars().take_while(char::is_ascii_hexdigit).collect();
+                // The invite code stands alone on the line after its label.
+                let mut lines = text.lines().skip_while(|l| !l.contains("invite code"));
+                lines.next();
+                return lines.next().expect("an invite code").trim().to_owned();
             }
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
