@@ -13,7 +13,13 @@ pub(crate) fn db(doing: &'static str) -> impl FnOnce(DbErr) -> StoreError {
 /// use case decides again on fresh state); anything else is a store failure.
 pub(crate) fn commit(doing: &'static str) -> impl FnOnce(DbErr) -> CommitError {
     move |e| match e.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(message)) if message.contains("email_key") => CommitError::EmailTaken,
+        // Only the users' email index: invites and contacts have an `email_key` column too.
+        // SQLite names the column (`users.email_key`), PostgreSQL the index (`users_email_key`).
+        Some(SqlErr::UniqueConstraintViolation(message))
+            if message.contains("users.email_key") || message.contains("users_email_key") =>
+        {
+            CommitError::EmailTaken
+        }
         Some(SqlErr::UniqueConstraintViolation(_)) => CommitError::Conflict,
         _ => CommitError::Store(db(doing)(e)),
     }

@@ -123,3 +123,62 @@ async fn postgres_older_database_upgrades_in_place() {
     let (_, url) = support::postgres_unmigrated(&base).await;
     older_database_upgrades(&url).await;
 }
+
+/// A state the core would never decide (a second pending invite for one address, made by applying
+/// an event directly) is stopped by the database's constraint, and the store answers `Conflict`
+/// (the use case decides again), never a store failure; nothing is written.
+async fn constraint_violations_are_conflicts(store: Store) {
+    use portal_domain::account::{AccountChange, AccountEvent};
+    use portal_domain::ids::InviteId;
+    use portal_domain::ports::{Changes, CommitError, Saved};
+    use portal_domain::values::{EmailAddress, TokenDigest};
+    let (portal, ann) = signed_up(store).await;
+    let account_id = portal
+        .store()
+        .accounts_of(ann, portal_domain::ports::PageRequest { after: None, limit: 1 })
+        .await
+        .unwrap()
+        .items[0];
+    let state = portal.store().account(account_id).await.unwrap().unwrap();
+    let forged = |n: u128| AccountEvent {
+        account: account_id,
+        actor: portal_domain::Actor::User(ann),
+        at: state.created_at(),
+        change: AccountChange::MemberInvited {
+            invite: InviteId::from_uuid(uuid::Uuid::from_u128(n)),
+            email: EmailAddress::parse("twice@acme.example").unwrap(),
+            name: None,
+            permissions: portal_domain::permission::PermissionSet::EMPTY,
+            role: None,
+            access_ends_at: None,
+            expires_at: state.created_at() + chrono::Duration::days(7),
+            token: TokenDigest::new(format!("forged-{n}")),
+        },
+    };
+    let events = vec![forged(1), forged(2)];
+    let mut next = state.clone();
+    for e in &events {
+        next.apply(e);
+    }
+    assert!(next.check_invariants().is_err(), "the forged state should break an invariant");
+    let outcome = portal
+        .store()
+        .commit(Changes {
+            accounts: vec![Saved { state: next, expected_version: state.version(), events }],
+            ..Changes::default()
+        })
+        .await;
+    assert!(matches!(outcome, Err(CommitError::Conflict)), "{outcome:?}");
+    assert_eq!(portal.store().account(account_id).await.unwrap(), Some(state), "a refused commit wrote something");
+}
+
+#[tokio::test]
+async fn sqlite_constraint_violations_are_conflicts() {
+    constraint_violations_are_conflicts(support::sqlite().await.0).await;
+}
+
+#[tokio::test]
+async fn postgres_constraint_violations_are_conflicts() {
+    let Some(base) = support::postgres_url() else { return };
+    constraint_violations_are_conflicts(support::postgres(&base).await.0).await;
+}
