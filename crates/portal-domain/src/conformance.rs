@@ -512,6 +512,14 @@ pub async fn lists_page_by_key<S: Store>(store: &S) -> Result<(), Failure> {
     ensure!(store.access(aid(1), uid(99)).await.map_err(err("access"))?.is_none(), "access for a stranger");
     ensure!(store.access(aid(99), uid(1)).await.map_err(err("access"))?.is_none(), "access to a missing account");
 
+    let waiting = store.open_invites_for(&email("OPEN1@example.com")?, 10).await.map_err(err("open invites"))?;
+    ensure!(
+        waiting.len() == 1 && waiting[0].0 == aid(1) && waiting[0].1.id().as_uuid().as_u128() == 301,
+        "open invites for open1: {waiting:?}"
+    );
+    let answered = store.open_invites_for(&email("u3@example.com")?, 10).await.map_err(err("open invites"))?;
+    ensure!(answered.is_empty(), "an accepted invite is listed as open");
+
     let about = store
         .target_events(aid(1), Target::Member(uid(3)), PageRequest { after: None, limit: 10 })
         .await

@@ -294,6 +294,22 @@ impl Store for MemoryStore {
         Ok(first_page(all, page.limit, |n| n.id))
     }
 
+    async fn open_invites_for(
+        &self,
+        email: &EmailAddress,
+        limit: usize,
+    ) -> Result<Vec<(AccountId, Invite)>, StoreError> {
+        let inner = self.lock()?;
+        let mut found: Vec<(AccountId, Invite)> = inner
+            .accounts
+            .values()
+            .flat_map(|a| a.invites().filter(|i| i.is_open() && i.email() == email).map(|i| (a.id(), i.clone())))
+            .collect();
+        found.sort_by_key(|(_, i)| i.id());
+        found.truncate(limit);
+        Ok(found)
+    }
+
     async fn accounts_page(&self, page: PageRequest<AccountId>) -> Result<Page<AccountListing, AccountId>, StoreError> {
         let inner = self.lock()?;
         let all = inner

@@ -306,6 +306,14 @@ pub trait Store: Send + Sync {
         page: PageRequest<NoticeId>,
     ) -> impl Future<Output = Result<Page<NoticeRecord, NoticeId>, StoreError>> + Send;
 
+    /// The open invites (pending or expired, not answered) for `email`, compared
+    /// case-insensitively, each with its account, at most `limit` of them, oldest first.
+    fn open_invites_for(
+        &self,
+        email: &EmailAddress,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<(AccountId, Invite)>, StoreError>> + Send;
+
     /// Every account by id ascending, starting after `page.after` (the operator's list).
     fn accounts_page(
         &self,

@@ -939,6 +939,19 @@ impl<S: Store, H: PasswordHasher> Portal<S, H> {
         Ok(self.store.notices_page(account, page).await?)
     }
 
+    /// The invites waiting for the signed-in user's email, with each account's name.
+    pub async fn my_invites(&self, user: UserId) -> ServiceResult<Vec<(AccountId, CompanyName, Invite)>> {
+        let me = self.active_user(user).await?;
+        let found = self.store.open_invites_for(me.email(), 100).await?;
+        let mut out = Vec::with_capacity(found.len());
+        for (account, invite) in found {
+            if let Some(state) = self.store.account(account).await? {
+                out.push((account, state.profile().display_name.clone(), invite));
+            }
+        }
+        Ok(out)
+    }
+
     /// Every account, by id (the operator's list).
     pub async fn admin_accounts(
         &self,

@@ -240,6 +240,14 @@ pub enum PreferencesOk {
     Ok(Json<PreferencesBody>, #[oai(header = "ETag")] String),
 }
 
+/// Invites waiting for you.
+#[derive(Debug, ApiResponse)]
+pub enum MyInvitesOk {
+    /// Oldest first.
+    #[oai(status = 200)]
+    Ok(Json<Vec<MyInviteResponse>>),
+}
+
 /// A page of accounts.
 #[derive(Debug, ApiResponse)]
 pub enum AccountsPageOk {
@@ -292,6 +300,24 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> MeApi<S, H>
         let prefs = body.0.try_into_domain()?;
         let me = self.portal.set_preferences(me.id(), prefs, expected).await?;
         Ok(PreferencesOk::Ok(Json(me.preferences().into()), etag(me.preferences_version())))
+    }
+
+    /// The invites waiting for your email address (accept one with the link or code in its email).
+    #[oai(path = "/invites", method = "get")]
+    async fn invites(&self, auth: BearerAuth) -> ApiResult<MyInvitesOk> {
+        let me = caller(&self.portal, &auth).await?;
+        let now = self.portal.now();
+        let found = self.portal.my_invites(me.id()).await?;
+        Ok(MyInvitesOk::Ok(Json(
+            found
+                .iter()
+                .map(|(account, name, invite)| MyInviteResponse {
+                    account_id: account.as_uuid(),
+                    account_name: name.to_string(),
+                    invite: InviteResponse::new(invite, now),
+                })
+                .collect(),
+        )))
     }
 
     /// The accounts you belong to.

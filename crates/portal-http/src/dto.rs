@@ -1054,3 +1054,14 @@ pub struct ReassignOwnerRequest {
     #[oai(default)]
     pub remove_previous: bool,
 }
+
+/// An invite waiting for you.
+#[derive(Debug, Object)]
+pub struct MyInviteResponse {
+    /// The account that invited you.
+    pub account_id: Uuid,
+    /// Its name.
+    pub account_name: String,
+    /// The invite (accept it with the link or code from its email).
+    pub invite: InviteResponse,
+}

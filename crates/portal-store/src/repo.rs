@@ -518,6 +518,22 @@ impl StorePort for Store {
         Ok(page(items, req.limit, |n| n.id))
     }
 
+    async fn open_invites_for(
+        &self,
+        email: &EmailAddress,
+        limit: usize,
+    ) -> Result<Vec<(AccountId, Invite)>, StoreError> {
+        let rows = invites::Entity::find()
+            .filter(invites::Column::EmailKey.eq(email.normalized()))
+            .filter(invites::Column::State.eq("pending"))
+            .order_by_asc(invites::Column::Id)
+            .limit(u64::try_from(limit).unwrap_or(u64::MAX))
+            .all(self.conn())
+            .await
+            .map_err(db("list invites for an address"))?;
+        rows.into_iter().map(|r| Ok((AccountId::from_uuid(r.account_id), convert::invite_from_row(r)?))).collect()
+    }
+
     async fn accounts_page(&self, req: PageRequest<AccountId>) -> Result<Page<AccountListing, AccountId>, StoreError> {
         let mut query = accounts::Entity::find().order_by_asc(accounts::Column::Id).limit(fetch_limit(req.limit));
         if let Some(after) = req.after {

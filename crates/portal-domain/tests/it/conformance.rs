@@ -95,6 +95,13 @@ impl Store for LastWriterWins {
     ) -> Result<Page<portal_domain::ports::NoticeRecord, NoticeId>, StoreError> {
         self.0.notices_page(a, p).await
     }
+    async fn open_invites_for(
+        &self,
+        e: &EmailAddress,
+        n: usize,
+    ) -> Result<Vec<(AccountId, portal_domain::account::Invite)>, StoreError> {
+        self.0.open_invites_for(e, n).await
+    }
     async fn accounts_page(
         &self,
         p: PageRequest<AccountId>,

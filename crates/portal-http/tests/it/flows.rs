@@ -175,3 +175,41 @@ async fn reading_an_account_records_the_members_activity_for_the_review() {
         .deserialize();
     assert!(review["members"][0]["last_active_at"].is_string(), "{review}");
 }
+
+#[tokio::test]
+async fn invites_waiting_for_me_are_listed_without_their_codes() {
+    let cli = client();
+    let (ann, _, acme) = signup(&cli, "ann@acme.example", "Acme").await;
+    let (dana, _, _) = signup(&cli, "Dana@Studio.example", "Studio").await;
+    let resp = cli
+        .post(format!("/api/v1/accounts/{acme}/invites"))
+        .header("Authorization", format!("Bearer {ann}"))
+        .body_json(&json!({"email": "dana@studio.example", "role": "technical"}))
+        .send()
+        .await;
+    resp.assert_status(StatusCode::CREATED);
+    let mine: Value = cli
+        .get("/api/v1/me/invites")
+        .header("Authorization", format!("Bearer {dana}"))
+        .send()
+        .await
+        .json()
+        .await
+        .value()
+        .deserialize();
+    let mine = mine.as_array().unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["account_name"], "Acme");
+    assert_eq!(mine[0]["invite"]["status"], "pending");
+    assert!(!mine[0].to_string().contains("token"), "an invite listing shows its token: {}", mine[0]);
+    let none: Value = cli
+        .get("/api/v1/me/invites")
+        .header("Authorization", format!("Bearer {ann}"))
+        .send()
+        .await
+        .json()
+        .await
+        .value()
+        .deserialize();
+    assert_eq!(none, json!([]));
+}

@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20261123_000001_initial;
 mod m20261123_000002_shared_state;
 mod m20261123_000003_operator_keys;
+mod m20261123_000004_invites_by_email;
 
 pub(crate) struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261123_000002_shared_state::Migration),
             Box::new(m20261123_000003_operator_keys::Migration),
+            Box::new(m20261123_000004_invites_by_email::Migration),
         ]
     }
 }
