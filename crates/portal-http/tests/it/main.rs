@@ -2,7 +2,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod authz;
+mod bad_input;
 mod document;
 mod flows;
+mod openapi_gen;
 mod problems;
 mod support;
