@@ -10,6 +10,7 @@ mod bench;
 mod bulk;
 mod ci;
 mod http_bench;
+mod login_bench;
 mod openapi;
 mod tidy;
 
