@@ -178,20 +178,14 @@ impl Store for MemoryStore {
             Some(after) => std::ops::Bound::Excluded((user, after)),
             None => std::ops::Bound::Included((user, AccountId::from_uuid(Uuid::nil()))),
         };
-        let mut items: Vec<AccountId> = inner
+        let items: Vec<AccountId> = inner
             .memberships
             .range((start, std::ops::Bound::Unbounded))
             .take_while(|(u, _)| *u == user)
             .take(page.limit.saturating_add(1))
             .map(|(_, a)| *a)
             .collect();
-        let next = if items.len() > page.limit {
-            items.truncate(page.limit);
-            items.last().copied()
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        Ok(Page::from_overfetch(items, page.limit, |a| *a))
     }
 
     async fn account_events(
@@ -203,18 +197,12 @@ impl Store for MemoryStore {
         let events = inner.account_events.get(&account).map(Vec::as_slice).unwrap_or_default();
         // seq n is events[n - 1]; newest first, strictly below `after`.
         let top = page.after.map_or(events.len() as u64, |after| after.saturating_sub(1).min(events.len() as u64));
-        let mut items: Vec<StoredEvent> = (1..=top)
+        let items: Vec<StoredEvent> = (1..=top)
             .rev()
             .take(page.limit.saturating_add(1))
             .filter_map(|seq| events.get(seq as usize - 1).map(|e| StoredEvent { seq, event: e.clone() }))
             .collect();
-        let next = if items.len() > page.limit {
-            items.truncate(page.limit);
-            items.last().map(|e| e.seq)
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        Ok(Page::from_overfetch(items, page.limit, |e| e.seq))
     }
 
     async fn account_history(&self, account: AccountId) -> Result<Vec<AccountEvent>, StoreError> {
@@ -291,7 +279,7 @@ impl Store for MemoryStore {
             .filter(|n| page.after.is_none_or(|after| n.id < after))
             .collect();
         all.sort_by_key(|n| std::cmp::Reverse(n.id));
-        Ok(first_page(all, page.limit, |n| n.id))
+        Ok(Page::from_overfetch(all, page.limit, |n| n.id))
     }
 
     async fn open_invites_for(
@@ -341,7 +329,7 @@ impl Store for MemoryStore {
             .map(|(i, e)| StoredEvent { seq: i as u64 + 1, event: e.clone() })
             .filter(|s| s.event.change.target() == target && page.after.is_none_or(|after| s.seq < after))
             .collect();
-        Ok(first_page(matching, page.limit, |s| s.seq))
+        Ok(Page::from_overfetch(matching, page.limit, |s| s.seq))
     }
 
     async fn record_activity(&self, account: AccountId, user: UserId, at: DateTime<Utc>) -> Result<(), StoreError> {
@@ -472,18 +460,7 @@ impl SessionStore for MemoryStore {
 fn after_key<T, K: Ord + Copy>(mut all: Vec<T>, page: PageRequest<K>, key: impl Fn(&T) -> K) -> Page<T, K> {
     all.sort_by_key(|t| key(t));
     all.retain(|t| page.after.is_none_or(|after| key(t) > after));
-    first_page(all, page.limit, key)
-}
-
-/// The first `limit` items, and the key of the last one if more follow.
-fn first_page<T, K: Copy>(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> K) -> Page<T, K> {
-    let next = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(&key)
-    } else {
-        None
-    };
-    Page { items, next }
+    Page::from_overfetch(all, page.limit, key)
 }
 
 /// A clock that stands still until told to move.

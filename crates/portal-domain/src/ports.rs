@@ -181,6 +181,20 @@ pub struct Page<T, K> {
     pub next: Option<K>,
 }
 
+impl<T, K> Page<T, K> {
+    /// A page from items fetched with one more than `limit` (the keyset idiom): keeps `limit`
+    /// of them and, when the extra one was there, continues after the last kept.
+    pub fn from_overfetch(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> K) -> Self {
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(key)
+        } else {
+            None
+        };
+        Self { items, next }
+    }
+}
+
 /// An account event with its position in the account's history (1 for `Opened`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredEvent {

@@ -55,6 +55,18 @@ pub(crate) fn limit(raw: Option<u32>) -> Result<usize, ApiError> {
     }
 }
 
+/// The page a list operation asks for: `cursor` parsed as the list's key, `limit` checked.
+pub(crate) fn page_request<K: std::str::FromStr>(
+    cursor: Option<&str>,
+    raw_limit: Option<u32>,
+) -> Result<PageRequest<K>, ApiError>
+where
+    K::Err: std::fmt::Display,
+{
+    let after = cursor.map(|c| field("cursor", c.parse::<K>())).transpose()?;
+    Ok(PageRequest { after, limit: limit(raw_limit)? })
+}
+
 /// `"v7"` for version 7.
 pub(crate) fn etag(version: u64) -> String {
     format!("\"v{version}\"")
@@ -329,8 +341,8 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> MeApi<S, H>
         limit: Query<Option<u32>>,
     ) -> ApiResult<AccountsPageOk> {
         let me = caller(&self.portal, &auth).await?;
-        let after = cursor.0.as_deref().map(|c| field("cursor", c.parse::<AccountId>())).transpose()?;
-        let page = self.portal.account_summaries(me.id(), PageRequest { after, limit: self::limit(limit.0)? }).await?;
+        let request = page_request::<AccountId>(cursor.0.as_deref(), limit.0)?;
+        let page = self.portal.account_summaries(me.id(), request).await?;
         Ok(AccountsPageOk::Ok(Json(AccountSummaryPage {
             items: page.items.iter().map(AccountSummaryResponse::from).collect(),
             next_cursor: page.next.map(|a| a.to_string()),

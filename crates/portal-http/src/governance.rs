@@ -10,10 +10,10 @@ use portal_domain::Actor;
 use portal_domain::account::Target;
 use portal_domain::ids::{AccountId, ContactId, NoticeId, UserId};
 use portal_domain::notification::NotificationCategory;
-use portal_domain::ports::{PageRequest, PasswordHasher, SessionStore, Store};
+use portal_domain::ports::{PasswordHasher, SessionStore, Store};
 use portal_domain::service::Portal;
 
-use crate::api::{NoContent, caller, etag, if_match, limit};
+use crate::api::{NoContent, caller, etag, if_match, page_request};
 use crate::dto::*;
 use crate::error::ApiResult;
 use crate::security::BearerAuth;
@@ -75,11 +75,8 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> ContactsApi
         limit: Query<Option<u32>>,
     ) -> ApiResult<ContactPageOk> {
         let me = caller(&self.portal, &auth).await?;
-        let after = cursor.0.as_deref().map(|c| field("cursor", c.parse::<ContactId>())).transpose()?;
-        let page = self
-            .portal
-            .contacts(&Actor::User(me.id()), account(&id), PageRequest { after, limit: self::limit(limit.0)? })
-            .await?;
+        let request = page_request::<ContactId>(cursor.0.as_deref(), limit.0)?;
+        let page = self.portal.contacts(&Actor::User(me.id()), account(&id), request).await?;
         Ok(ContactPageOk::Ok(Json(ContactPage {
             items: page.items.iter().map(ContactResponse::from).collect(),
             next_cursor: page.next.map(|c| c.to_string()),
@@ -206,11 +203,8 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> GovernanceA
         limit: Query<Option<u32>>,
     ) -> ApiResult<NoticePageOk> {
         let me = caller(&self.portal, &auth).await?;
-        let after = cursor.0.as_deref().map(|c| field("cursor", c.parse::<NoticeId>())).transpose()?;
-        let page = self
-            .portal
-            .notices(&Actor::User(me.id()), account(&id), PageRequest { after, limit: self::limit(limit.0)? })
-            .await?;
+        let request = page_request::<NoticeId>(cursor.0.as_deref(), limit.0)?;
+        let page = self.portal.notices(&Actor::User(me.id()), account(&id), request).await?;
         let items = page
             .items
             .iter()
@@ -237,12 +231,13 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> GovernanceA
         limit: Query<Option<u32>>,
     ) -> ApiResult<AuditPageOk> {
         let me = caller(&self.portal, &auth).await?;
-        let after = cursor.0.as_deref().map(|c| field("cursor", c.parse::<u64>())).transpose()?;
-        let page = PageRequest { after, limit: self::limit(limit.0)? };
+        let request = page_request::<u64>(cursor.0.as_deref(), limit.0)?;
         let actor = Actor::User(me.id());
         let page = match target.0.as_deref() {
-            None => self.portal.audit_events(&actor, account(&id), page).await?,
-            Some(t) => self.portal.target_events(&actor, account(&id), field("target", parse_target(t))?, page).await?,
+            None => self.portal.audit_events(&actor, account(&id), request).await?,
+            Some(t) => {
+                self.portal.target_events(&actor, account(&id), field("target", parse_target(t))?, request).await?
+            }
         };
         Ok(AuditPageOk::Ok(Json(AuditPage {
             items: page.items.iter().map(AuditEventResponse::from).collect(),

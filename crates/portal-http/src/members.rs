@@ -12,7 +12,7 @@ use portal_domain::ports::{PageRequest, PasswordHasher, SessionStore, Store};
 use portal_domain::service::Portal;
 use portal_domain::values::PersonName;
 
-use crate::api::{AccountOk, NoContent, caller, etag, if_match, limit};
+use crate::api::{AccountOk, NoContent, caller, etag, if_match, page_request};
 use crate::dto::*;
 use crate::error::{ApiError, ApiResult};
 use crate::security::BearerAuth;
@@ -61,11 +61,8 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> UsersApi<S,
         limit: Query<Option<u32>>,
     ) -> ApiResult<MemberPageOk> {
         let me = caller(&self.portal, &auth).await?;
-        let after = cursor.0.as_deref().map(|c| field("cursor", c.parse::<UserId>())).transpose()?;
-        let page = self
-            .portal
-            .members(&Actor::User(me.id()), account(&id), PageRequest { after, limit: self::limit(limit.0)? })
-            .await?;
+        let request = page_request::<UserId>(cursor.0.as_deref(), limit.0)?;
+        let page = self.portal.members(&Actor::User(me.id()), account(&id), request).await?;
         Ok(MemberPageOk::Ok(Json(MemberPage {
             items: page.items.iter().map(MemberResponse::from).collect(),
             next_cursor: page.next.map(|u| u.to_string()),
@@ -216,11 +213,8 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> InvitesApi<
         limit: Query<Option<u32>>,
     ) -> ApiResult<InvitePageOk> {
         let me = caller(&self.portal, &auth).await?;
-        let after = cursor.0.as_deref().map(|c| field("cursor", c.parse::<InviteId>())).transpose()?;
-        let page = self
-            .portal
-            .invites(&Actor::User(me.id()), account(&id), PageRequest { after, limit: self::limit(limit.0)? })
-            .await?;
+        let request = page_request::<InviteId>(cursor.0.as_deref(), limit.0)?;
+        let page = self.portal.invites(&Actor::User(me.id()), account(&id), request).await?;
         let now = self.portal.now();
         Ok(InvitePageOk::Ok(Json(InvitePage {
             items: page.items.iter().map(|i| InviteResponse::new(i, now)).collect(),

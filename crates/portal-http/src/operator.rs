@@ -8,11 +8,11 @@ use poem_openapi::{ApiResponse, OpenApi};
 use portal_domain::account::AccountStatus;
 use portal_domain::ids::{AccountId, UserId};
 use portal_domain::notification::NotificationCategory;
-use portal_domain::ports::{PageRequest, PasswordHasher, SessionStore, Store};
+use portal_domain::ports::{PasswordHasher, SessionStore, Store};
 use portal_domain::service::{Portal, ServiceError};
 use portal_domain::values::CompanyName;
 
-use crate::api::{AccountOk, NoContent, etag, limit};
+use crate::api::{AccountOk, NoContent, etag, page_request};
 use crate::dto::*;
 use crate::error::{ApiError, ApiResult};
 use crate::security::OperatorAuth;
@@ -90,8 +90,8 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> OperatorApi
         limit: Query<Option<u32>>,
     ) -> ApiResult<AccountListingOk> {
         operator(&self.portal, &auth).await?;
-        let after = cursor.0.as_deref().map(|c| field("cursor", c.parse::<AccountId>())).transpose()?;
-        let page = self.portal.admin_accounts(PageRequest { after, limit: self::limit(limit.0)? }).await?;
+        let request = page_request::<AccountId>(cursor.0.as_deref(), limit.0)?;
+        let page = self.portal.admin_accounts(request).await?;
         let items = page
             .items
             .iter()

@@ -267,16 +267,6 @@ async fn write_outbox(
     Ok(())
 }
 
-fn page<T, K: Copy>(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> K) -> Page<T, K> {
-    let next = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(key)
-    } else {
-        None
-    };
-    Page { items, next }
-}
-
 fn fetch_limit(limit: usize) -> u64 {
     u64::try_from(limit.saturating_add(1)).unwrap_or(u64::MAX)
 }
@@ -391,7 +381,11 @@ impl StorePort for Store {
             query = query.filter(memberships::Column::AccountId.gt(after.as_uuid()));
         }
         let rows = query.all(self.conn()).await.map_err(db("list a user's accounts"))?;
-        Ok(page(rows.into_iter().map(|r| AccountId::from_uuid(r.account_id)).collect(), req.limit, |a| *a))
+        Ok(Page::from_overfetch(
+            rows.into_iter().map(|r| AccountId::from_uuid(r.account_id)).collect(),
+            req.limit,
+            |a| *a,
+        ))
     }
 
     async fn account_events(
@@ -408,7 +402,7 @@ impl StorePort for Store {
         }
         let rows = query.all(self.conn()).await.map_err(db("list account events"))?;
         let items = rows.into_iter().map(convert::account_event_from_row).collect::<Result<Vec<_>, _>>()?;
-        Ok(page(items, req.limit, |e| e.seq))
+        Ok(Page::from_overfetch(items, req.limit, |e| e.seq))
     }
 
     async fn account_history(&self, account: AccountId) -> Result<Vec<AccountEvent>, StoreError> {
@@ -464,7 +458,7 @@ impl StorePort for Store {
         }
         let rows = query.all(self.conn()).await.map_err(db("list members"))?;
         let items = rows.into_iter().map(convert::membership_from_row).collect::<Result<Vec<_>, _>>()?;
-        Ok(page(items, req.limit, Membership::user))
+        Ok(Page::from_overfetch(items, req.limit, Membership::user))
     }
 
     async fn invites_page(
@@ -481,7 +475,7 @@ impl StorePort for Store {
         }
         let rows = query.all(self.conn()).await.map_err(db("list invites"))?;
         let items = rows.into_iter().map(convert::invite_from_row).collect::<Result<Vec<_>, _>>()?;
-        Ok(page(items, req.limit, Invite::id))
+        Ok(Page::from_overfetch(items, req.limit, Invite::id))
     }
 
     async fn contacts_page(
@@ -498,7 +492,7 @@ impl StorePort for Store {
         }
         let rows = query.all(self.conn()).await.map_err(db("list contacts"))?;
         let items = rows.into_iter().map(convert::contact_from_row).collect::<Result<Vec<_>, _>>()?;
-        Ok(page(items, req.limit, Contact::id))
+        Ok(Page::from_overfetch(items, req.limit, Contact::id))
     }
 
     async fn notices_page(
@@ -515,7 +509,7 @@ impl StorePort for Store {
         }
         let rows = query.all(self.conn()).await.map_err(db("list notices"))?;
         let items = rows.into_iter().map(convert::notice_from_row).collect::<Result<Vec<_>, _>>()?;
-        Ok(page(items, req.limit, |n| n.id))
+        Ok(Page::from_overfetch(items, req.limit, |n| n.id))
     }
 
     async fn open_invites_for(
@@ -541,7 +535,7 @@ impl StorePort for Store {
         }
         let rows = query.all(self.conn()).await.map_err(db("list accounts"))?;
         let items = rows.into_iter().map(convert::listing_from_row).collect::<Result<Vec<_>, _>>()?;
-        Ok(page(items, req.limit, |l| l.id))
+        Ok(Page::from_overfetch(items, req.limit, |l| l.id))
     }
 
     async fn target_events(
@@ -560,7 +554,7 @@ impl StorePort for Store {
         }
         let rows = query.all(self.conn()).await.map_err(db("list events about a target"))?;
         let items = rows.into_iter().map(convert::account_event_from_row).collect::<Result<Vec<_>, _>>()?;
-        Ok(page(items, req.limit, |e| e.seq))
+        Ok(Page::from_overfetch(items, req.limit, |e| e.seq))
     }
 
     async fn record_activity(&self, account: AccountId, user: UserId, at: DateTime<Utc>) -> Result<(), StoreError> {
