@@ -10,13 +10,18 @@ mod entity;
 mod error;
 mod migration;
 mod outbox;
+mod query;
+mod reader;
 mod repo;
 mod session;
 
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use portal_domain::ports::StoreError;
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 
@@ -24,6 +29,7 @@ pub use crate::outbox::{QueuedEmail, retry_delay};
 
 use crate::error::db;
 use crate::migration::Migrator;
+use crate::reader::Readers;
 
 /// Which database a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +45,8 @@ pub enum Backend {
 pub struct Store {
     db: DatabaseConnection,
     backend: Backend,
+    /// In-line readers for a SQLite file (not for PostgreSQL or an in-memory database).
+    readers: Option<Arc<Readers>>,
 }
 
 /// How long a SQLite writer waits for the lock before giving up.
@@ -69,7 +77,23 @@ impl Store {
             options.max_connections(16);
         }
         let db = Database::connect(options).await.map_err(db("connect"))?;
-        Ok(Self { db, backend })
+        let readers = match backend {
+            Backend::Sqlite => sqlite_file(url)?
+                .map(|path| Readers::open(&path, READERS))
+                .transpose()
+                .map_err(|e| StoreError::with_source("could not open the SQLite readers", e))?
+                .map(Arc::new),
+            Backend::Postgres => None,
+        };
+        Ok(Self { db, backend, readers })
+    }
+
+    /// The same store reading only through SeaORM, for tests that hold the in-line SQLite
+    /// reads to the same answers.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn without_inline_reads(&self) -> Self {
+        Self { db: self.db.clone(), backend: self.backend, readers: None }
     }
 
     /// Which database this is.
@@ -100,6 +124,32 @@ impl Store {
     pub(crate) fn conn(&self) -> &DatabaseConnection {
         &self.db
     }
+
+    /// Runs `read` on an in-line SQLite reader; `None` where there is none or it is busy (the
+    /// caller then reads through SeaORM).
+    pub(crate) fn read_inline<T>(
+        &self,
+        doing: &'static str,
+        read: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Option<Result<T, StoreError>> {
+        let result = self.readers.as_ref()?.read(read)?;
+        Some(result.map_err(|e| StoreError::with_source(format!("database error while trying to {doing}"), e)))
+    }
+}
+
+/// How many in-line SQLite readers a store keeps: each is held for one short read, by one of a
+/// few runtime threads at a time.
+const READERS: usize = 8;
+
+/// The file behind a SQLite URL; `None` for an in-memory database (a second connection would
+/// open a different, empty one).
+fn sqlite_file(url: &str) -> Result<Option<PathBuf>, StoreError> {
+    let options =
+        SqliteConnectOptions::from_str(url).map_err(|e| StoreError::with_source("the SQLite URL is not valid", e))?;
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        return Ok(None);
+    }
+    Ok(Some(options.get_filename().to_path_buf()))
 }
 
 impl Store {

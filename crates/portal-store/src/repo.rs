@@ -14,13 +14,15 @@ use portal_domain::user::{User, UserEvent};
 use portal_domain::values::{EmailAddress, TokenDigest};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 
 use crate::convert::{self, version_i64};
 use crate::entity::{account_events, accounts, contacts, invites, memberships, notices, outbox, user_events, users};
 use crate::error::{commit as commit_err, db};
+use crate::query::{first, limited};
+use crate::reader;
 use crate::{Backend, Store};
 
 impl Store {
@@ -267,6 +269,21 @@ async fn write_outbox(
     Ok(())
 }
 
+fn access_from(
+    account: AccountId,
+    membership: memberships::Model,
+    status: &str,
+    owner: uuid::Uuid,
+) -> Result<Access, StoreError> {
+    let is_owner = membership.is_owner;
+    Ok(Access {
+        membership: convert::membership_from_row(membership)?,
+        is_owner,
+        account_status: convert::account_status(&account, status)?,
+        owner: UserId::from_uuid(owner),
+    })
+}
+
 fn fetch_limit(limit: usize) -> u64 {
     u64::try_from(limit.saturating_add(1)).unwrap_or(u64::MAX)
 }
@@ -306,7 +323,8 @@ impl StorePort for Store {
 
     async fn account(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
         let conn = self.conn();
-        let Some(row) = accounts::Entity::find_by_id(id.as_uuid()).one(conn).await.map_err(db("read an account"))?
+        let Some(row) =
+            accounts::Entity::find_by_id(id.as_uuid()).all(conn).await.map(first).map_err(db("read an account"))?
         else {
             return Ok(None);
         };
@@ -330,20 +348,30 @@ impl StorePort for Store {
     }
 
     async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
-        let row = users::Entity::find_by_id(id.as_uuid()).one(self.conn()).await.map_err(db("read a user"))?;
+        let row = match self.read_inline("read a user", |c| reader::user(c, id.as_uuid())) {
+            Some(row) => row?,
+            None => {
+                users::Entity::find_by_id(id.as_uuid()).all(self.conn()).await.map(first).map_err(db("read a user"))?
+            }
+        };
         row.map(convert::user_from_row).transpose()
     }
 
     async fn user_by_email(&self, email: &EmailAddress) -> Result<Option<User>, StoreError> {
         let row = users::Entity::find()
             .filter(users::Column::EmailKey.eq(email.normalized()))
-            .one(self.conn())
+            .all(self.conn())
             .await
+            .map(first)
             .map_err(db("read a user by email"))?;
         row.map(convert::user_from_row).transpose()
     }
 
     async fn users(&self, ids: &[UserId]) -> Result<Vec<User>, StoreError> {
+        let keys: Vec<_> = ids.iter().map(|u| u.as_uuid()).collect();
+        if let Some(rows) = self.read_inline("read users", |c| reader::users(c, &keys)) {
+            return rows?.into_iter().map(convert::user_from_row).collect();
+        }
         let mut out = Vec::with_capacity(ids.len());
         // Bounded IN lists: SQLite caps bound parameters.
         for chunk in ids.chunks(500) {
@@ -362,8 +390,9 @@ impl StorePort for Store {
     async fn account_by_invite_token(&self, token: &TokenDigest) -> Result<Option<AccountId>, StoreError> {
         let row = invites::Entity::find()
             .filter(invites::Column::TokenDigest.eq(token.as_str()))
-            .one(self.conn())
+            .all(self.conn())
             .await
+            .map(first)
             .map_err(db("find an invite by token"))?;
         Ok(row.map(|r| AccountId::from_uuid(r.account_id)))
     }
@@ -375,12 +404,11 @@ impl StorePort for Store {
     ) -> Result<Page<AccountId, AccountId>, StoreError> {
         let mut query = memberships::Entity::find()
             .filter(memberships::Column::UserId.eq(user.as_uuid()))
-            .order_by_asc(memberships::Column::AccountId)
-            .limit(fetch_limit(req.limit));
+            .order_by_asc(memberships::Column::AccountId);
         if let Some(after) = req.after {
             query = query.filter(memberships::Column::AccountId.gt(after.as_uuid()));
         }
-        let rows = query.all(self.conn()).await.map_err(db("list a user's accounts"))?;
+        let rows = limited(query, fetch_limit(req.limit), self.conn()).await.map_err(db("list a user's accounts"))?;
         Ok(Page::from_overfetch(
             rows.into_iter().map(|r| AccountId::from_uuid(r.account_id)).collect(),
             req.limit,
@@ -395,12 +423,11 @@ impl StorePort for Store {
     ) -> Result<Page<StoredEvent, u64>, StoreError> {
         let mut query = account_events::Entity::find()
             .filter(account_events::Column::AccountId.eq(account.as_uuid()))
-            .order_by_desc(account_events::Column::Seq)
-            .limit(fetch_limit(req.limit));
+            .order_by_desc(account_events::Column::Seq);
         if let Some(after) = req.after {
             query = query.filter(account_events::Column::Seq.lt(version_i64(after)));
         }
-        let rows = query.all(self.conn()).await.map_err(db("list account events"))?;
+        let rows = limited(query, fetch_limit(req.limit), self.conn()).await.map_err(db("list account events"))?;
         let items = rows.into_iter().map(convert::account_event_from_row).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_overfetch(items, req.limit, |e| e.seq))
     }
@@ -426,22 +453,24 @@ impl StorePort for Store {
     }
 
     async fn access(&self, account: AccountId, user: UserId) -> Result<Option<Access>, StoreError> {
+        if let Some(row) =
+            self.read_inline("read a membership", |c| reader::access(c, account.as_uuid(), user.as_uuid()))
+        {
+            return row?
+                .map(|(membership, status, owner)| access_from(account, membership, &status, owner))
+                .transpose();
+        }
         // One query: the membership row and its account's row, by primary keys.
         let row = memberships::Entity::find_by_id((account.as_uuid(), user.as_uuid()))
             .find_also_related(accounts::Entity)
-            .one(self.conn())
+            .all(self.conn())
             .await
+            .map(first)
             .map_err(db("read a membership"))?;
         let Some((membership, owner_account)) = row else { return Ok(None) };
         let owner_account = owner_account
             .ok_or_else(|| StoreError::corrupt("memberships", format!("{account}/{user}"), "no account"))?;
-        let is_owner = membership.is_owner;
-        Ok(Some(Access {
-            membership: convert::membership_from_row(membership)?,
-            is_owner,
-            account_status: convert::account_status(&account, &owner_account.status)?,
-            owner: UserId::from_uuid(owner_account.owner_id),
-        }))
+        access_from(account, membership, &owner_account.status, owner_account.owner_id).map(Some)
     }
 
     async fn members_page(
@@ -449,14 +478,21 @@ impl StorePort for Store {
         account: AccountId,
         req: PageRequest<UserId>,
     ) -> Result<Page<Membership, UserId>, StoreError> {
-        let mut query = memberships::Entity::find()
-            .filter(memberships::Column::AccountId.eq(account.as_uuid()))
-            .order_by_asc(memberships::Column::UserId)
-            .limit(fetch_limit(req.limit));
-        if let Some(after) = req.after {
-            query = query.filter(memberships::Column::UserId.gt(after.as_uuid()));
-        }
-        let rows = query.all(self.conn()).await.map_err(db("list members"))?;
+        let inline = self.read_inline("list members", |c| {
+            reader::members(c, account.as_uuid(), req.after.map(|u| u.as_uuid()), fetch_limit(req.limit))
+        });
+        let rows = match inline {
+            Some(rows) => rows?,
+            None => {
+                let mut query = memberships::Entity::find()
+                    .filter(memberships::Column::AccountId.eq(account.as_uuid()))
+                    .order_by_asc(memberships::Column::UserId);
+                if let Some(after) = req.after {
+                    query = query.filter(memberships::Column::UserId.gt(after.as_uuid()));
+                }
+                limited(query, fetch_limit(req.limit), self.conn()).await.map_err(db("list members"))?
+            }
+        };
         let items = rows.into_iter().map(convert::membership_from_row).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_overfetch(items, req.limit, Membership::user))
     }
@@ -468,12 +504,11 @@ impl StorePort for Store {
     ) -> Result<Page<Invite, InviteId>, StoreError> {
         let mut query = invites::Entity::find()
             .filter(invites::Column::AccountId.eq(account.as_uuid()))
-            .order_by_asc(invites::Column::Id)
-            .limit(fetch_limit(req.limit));
+            .order_by_asc(invites::Column::Id);
         if let Some(after) = req.after {
             query = query.filter(invites::Column::Id.gt(after.as_uuid()));
         }
-        let rows = query.all(self.conn()).await.map_err(db("list invites"))?;
+        let rows = limited(query, fetch_limit(req.limit), self.conn()).await.map_err(db("list invites"))?;
         let items = rows.into_iter().map(convert::invite_from_row).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_overfetch(items, req.limit, Invite::id))
     }
@@ -485,12 +520,11 @@ impl StorePort for Store {
     ) -> Result<Page<Contact, ContactId>, StoreError> {
         let mut query = contacts::Entity::find()
             .filter(contacts::Column::AccountId.eq(account.as_uuid()))
-            .order_by_asc(contacts::Column::Id)
-            .limit(fetch_limit(req.limit));
+            .order_by_asc(contacts::Column::Id);
         if let Some(after) = req.after {
             query = query.filter(contacts::Column::Id.gt(after.as_uuid()));
         }
-        let rows = query.all(self.conn()).await.map_err(db("list contacts"))?;
+        let rows = limited(query, fetch_limit(req.limit), self.conn()).await.map_err(db("list contacts"))?;
         let items = rows.into_iter().map(convert::contact_from_row).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_overfetch(items, req.limit, Contact::id))
     }
@@ -502,12 +536,11 @@ impl StorePort for Store {
     ) -> Result<Page<NoticeRecord, NoticeId>, StoreError> {
         let mut query = notices::Entity::find()
             .filter(notices::Column::AccountId.eq(account.as_uuid()))
-            .order_by_desc(notices::Column::Id)
-            .limit(fetch_limit(req.limit));
+            .order_by_desc(notices::Column::Id);
         if let Some(after) = req.after {
             query = query.filter(notices::Column::Id.lt(after.as_uuid()));
         }
-        let rows = query.all(self.conn()).await.map_err(db("list notices"))?;
+        let rows = limited(query, fetch_limit(req.limit), self.conn()).await.map_err(db("list notices"))?;
         let items = rows.into_iter().map(convert::notice_from_row).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_overfetch(items, req.limit, |n| n.id))
     }
@@ -517,23 +550,22 @@ impl StorePort for Store {
         email: &EmailAddress,
         limit: usize,
     ) -> Result<Vec<(AccountId, Invite)>, StoreError> {
-        let rows = invites::Entity::find()
+        let query = invites::Entity::find()
             .filter(invites::Column::EmailKey.eq(email.normalized()))
             .filter(invites::Column::State.eq("pending"))
-            .order_by_asc(invites::Column::Id)
-            .limit(u64::try_from(limit).unwrap_or(u64::MAX))
-            .all(self.conn())
+            .order_by_asc(invites::Column::Id);
+        let rows = limited(query, u64::try_from(limit).unwrap_or(u64::MAX), self.conn())
             .await
             .map_err(db("list invites for an address"))?;
         rows.into_iter().map(|r| Ok((AccountId::from_uuid(r.account_id), convert::invite_from_row(r)?))).collect()
     }
 
     async fn accounts_page(&self, req: PageRequest<AccountId>) -> Result<Page<AccountListing, AccountId>, StoreError> {
-        let mut query = accounts::Entity::find().order_by_asc(accounts::Column::Id).limit(fetch_limit(req.limit));
+        let mut query = accounts::Entity::find().order_by_asc(accounts::Column::Id);
         if let Some(after) = req.after {
             query = query.filter(accounts::Column::Id.gt(after.as_uuid()));
         }
-        let rows = query.all(self.conn()).await.map_err(db("list accounts"))?;
+        let rows = limited(query, fetch_limit(req.limit), self.conn()).await.map_err(db("list accounts"))?;
         let items = rows.into_iter().map(convert::listing_from_row).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_overfetch(items, req.limit, |l| l.id))
     }
@@ -547,12 +579,12 @@ impl StorePort for Store {
         let mut query = account_events::Entity::find()
             .filter(account_events::Column::AccountId.eq(account.as_uuid()))
             .filter(account_events::Column::Target.eq(convert::target_text(target)))
-            .order_by_desc(account_events::Column::Seq)
-            .limit(fetch_limit(req.limit));
+            .order_by_desc(account_events::Column::Seq);
         if let Some(after) = req.after {
             query = query.filter(account_events::Column::Seq.lt(version_i64(after)));
         }
-        let rows = query.all(self.conn()).await.map_err(db("list events about a target"))?;
+        let rows =
+            limited(query, fetch_limit(req.limit), self.conn()).await.map_err(db("list events about a target"))?;
         let items = rows.into_iter().map(convert::account_event_from_row).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_overfetch(items, req.limit, |e| e.seq))
     }

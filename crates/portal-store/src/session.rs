@@ -11,6 +11,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use crate::Store;
 use crate::entity::sessions;
 use crate::error::db;
+use crate::query::first;
+use crate::reader;
 
 fn info(m: sessions::Model) -> SessionInfo {
     SessionInfo {
@@ -52,13 +54,15 @@ impl SessionStore for Store {
         now: DateTime<Utc>,
         idle: Duration,
     ) -> Result<Option<(SessionId, UserId)>, StoreError> {
-        let Some(row) = sessions::Entity::find_by_id(token.as_str().to_owned())
-            .one(self.conn())
-            .await
-            .map_err(db("read a session"))?
-        else {
-            return Ok(None);
+        let row = match self.read_inline("read a session", |c| reader::session(c, token.as_str())) {
+            Some(row) => row?,
+            None => sessions::Entity::find_by_id(token.as_str().to_owned())
+                .all(self.conn())
+                .await
+                .map(first)
+                .map_err(db("read a session"))?,
         };
+        let Some(row) = row else { return Ok(None) };
         if now >= row.idle_expires_at || now >= row.absolute_expires_at {
             sessions::Entity::delete_by_id(row.token_digest).exec(self.conn()).await.map_err(db("end a session"))?;
             return Ok(None);

@@ -1,0 +1,230 @@
+//! The reads every request makes, on SQLite, without a thread hand-off.
+//!
+//! sqlx runs each SQLite connection on a worker thread of its own and sends every row back over
+//! a channel. Measured under load, that hand-off (a futex wake-up and a copy of every value per
+//! row) cost about 10 µs a row and held an authenticated members page near 1,100 requests/s.
+//! So the per-request reads (session, user, membership with its account, a page of members and
+//! their users) run here, on a few rusqlite connections, in line on the calling thread: indexed
+//! reads of at most a page (≤ 201 rows) that, in WAL mode, never wait for a writer. Writes,
+//! migrations, PostgreSQL and every other read stay on SeaORM, and the conformance and
+//! differential suites hold both paths to the same answers.
+//!
+//! A reader never blocks on a lock: it runs with no busy timeout, and when SQLite answers busy
+//! (WAL recovery after a crash, briefly) the caller falls back to the SeaORM read, which waits
+//! on its own thread.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use chrono::{DateTime, Utc};
+use rusqlite::config::DbConfig;
+use rusqlite::types::{Type, ValueRef};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, params};
+use uuid::Uuid;
+
+use crate::entity::{memberships, sessions, users};
+
+/// A few SQLite connections for in-line reads.
+pub(crate) struct Readers {
+    slots: Box<[Mutex<Connection>]>,
+    next: AtomicUsize,
+}
+
+impl std::fmt::Debug for Readers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Readers").field("connections", &self.slots.len()).finish()
+    }
+}
+
+impl Readers {
+    /// Opens `count` read-only connections to the database file at `path`.
+    pub(crate) fn open(path: &Path, count: usize) -> rusqlite::Result<Self> {
+        let slots = (0..count.max(1))
+            .map(|_| {
+                let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                let conn = Connection::open_with_flags(path, flags)?;
+                // Read-write open (a read-only one needs the WAL files to exist already), but
+                // this connection refuses to write.
+                conn.pragma_update(None, "query_only", true)?;
+                // Bound values never change a plan, so a cached statement is never re-prepared
+                // (SQLite otherwise re-prepares one whose LIMIT is a parameter on every run).
+                conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+                conn.set_prepared_statement_cache_capacity(32);
+                Ok(Mutex::new(conn))
+            })
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Self { slots: slots.into_boxed_slice(), next: AtomicUsize::new(0) })
+    }
+
+    fn connection(&self) -> MutexGuard<'_, Connection> {
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let n = self.slots.len();
+        for i in 0..n {
+            if let Ok(conn) = self.slots[(start + i) % n].try_lock() {
+                return conn;
+            }
+        }
+        // All in use: wait for one (each holds it for one short read). A panic while reading
+        // leaves the connection usable, so a poisoned lock is taken over.
+        self.slots[start % n].lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `read` on a free connection; `None` when SQLite is busy (the caller reads another
+    /// way).
+    pub(crate) fn read<T>(&self, read: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Option<rusqlite::Result<T>> {
+        let conn = self.connection();
+        match read(&conn) {
+            Err(e) if matches!(e.sqlite_error_code(), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)) => {
+                None
+            }
+            other => Some(other),
+        }
+    }
+}
+
+/// A time as sqlx writes it (RFC 3339). rusqlite's own chrono decoding goes through a
+/// strftime-style format parser, which measured at 7% of a members-page request.
+fn time(r: &Row<'_>, i: usize) -> rusqlite::Result<DateTime<Utc>> {
+    let text = r.get_ref(i)?.as_str()?;
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, Box::new(e)))
+}
+
+fn opt_time(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    match r.get_ref(i)? {
+        ValueRef::Null => Ok(None),
+        _ => time(r, i).map(Some),
+    }
+}
+
+const USER_COLUMNS: &str = "id, email, email_key, name, phone, password_hash, email_verified_at, pending_email, mfa, \
+     mfa_since, recovery_codes, opted_out, preferences_version, status, created_at, last_login_at, version";
+
+fn user_model(r: &Row<'_>) -> rusqlite::Result<users::Model> {
+    Ok(users::Model {
+        id: r.get(0)?,
+        email: r.get(1)?,
+        email_key: r.get(2)?,
+        name: r.get(3)?,
+        phone: r.get(4)?,
+        password_hash: r.get(5)?,
+        email_verified_at: opt_time(r, 6)?,
+        pending_email: r.get(7)?,
+        mfa: r.get(8)?,
+        mfa_since: opt_time(r, 9)?,
+        recovery_codes: r.get(10)?,
+        opted_out: r.get(11)?,
+        preferences_version: r.get(12)?,
+        status: r.get(13)?,
+        created_at: time(r, 14)?,
+        last_login_at: opt_time(r, 15)?,
+        version: r.get(16)?,
+    })
+}
+
+const MEMBERSHIP_COLUMNS: &str = "m.account_id, m.user_id, m.is_owner, m.permissions, m.role, m.invited_by, \
+     m.invite_id, m.granted_by, m.joined_at, m.ends_at, m.last_active_at, m.version";
+
+fn membership_model(r: &Row<'_>) -> rusqlite::Result<memberships::Model> {
+    Ok(memberships::Model {
+        account_id: r.get(0)?,
+        user_id: r.get(1)?,
+        is_owner: r.get(2)?,
+        permissions: r.get(3)?,
+        role: r.get(4)?,
+        invited_by: r.get(5)?,
+        invite_id: r.get(6)?,
+        granted_by: r.get(7)?,
+        joined_at: time(r, 8)?,
+        ends_at: opt_time(r, 9)?,
+        last_active_at: opt_time(r, 10)?,
+        version: r.get(11)?,
+    })
+}
+
+/// A session row by its token digest.
+pub(crate) fn session(c: &Connection, digest: &str) -> rusqlite::Result<Option<sessions::Model>> {
+    c.prepare_cached(
+        "SELECT token_digest, id, user_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at \
+         FROM sessions WHERE token_digest = ?1",
+    )?
+    .query_row(params![digest], |r| {
+        Ok(sessions::Model {
+            token_digest: r.get(0)?,
+            id: r.get(1)?,
+            user_id: r.get(2)?,
+            created_at: time(r, 3)?,
+            last_seen_at: time(r, 4)?,
+            idle_expires_at: time(r, 5)?,
+            absolute_expires_at: time(r, 6)?,
+        })
+    })
+    .optional()
+}
+
+/// A user row by id.
+pub(crate) fn user(c: &Connection, id: Uuid) -> rusqlite::Result<Option<users::Model>> {
+    c.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?
+        .query_row(params![id], user_model)
+        .optional()
+}
+
+/// User rows by id, in no particular order; unknown ids are left out.
+pub(crate) fn users(c: &Connection, ids: &[Uuid]) -> rusqlite::Result<Vec<users::Model>> {
+    let mut out = Vec::with_capacity(ids.len());
+    // One statement per chunk, `IN (?1, …, ?n)`: SQLite seeks the primary key for each id inside
+    // one run, where a statement per id paid a run's setup and a file lock each time. Pages
+    // have one usual size, so few distinct statements reach the cache.
+    for chunk in ids.chunks(200) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
+        let mut statement =
+            c.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id IN ({})", marks.join(", ")))?;
+        let rows = statement.query_map(rusqlite::params_from_iter(chunk), user_model)?;
+        for row in rows {
+            out.push(row?);
+        }
+    }
+    Ok(out)
+}
+
+/// What the access check reads: the membership row, and its account's status and owner.
+pub(crate) type AccessRow = (memberships::Model, String, Uuid);
+
+/// The membership of `user` in `account`, with the account's status and owner.
+pub(crate) fn access(c: &Connection, account: Uuid, user: Uuid) -> rusqlite::Result<Option<AccessRow>> {
+    c.prepare_cached(&format!(
+        "SELECT {MEMBERSHIP_COLUMNS}, a.status, a.owner_id FROM memberships m \
+         JOIN accounts a ON a.id = m.account_id WHERE m.account_id = ?1 AND m.user_id = ?2"
+    ))?
+    .query_row(params![account, user], |r| Ok((membership_model(r)?, r.get(12)?, r.get(13)?)))
+    .optional()
+}
+
+/// Up to `limit` memberships of `account` after `after`, by user id.
+pub(crate) fn members(
+    c: &Connection,
+    account: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> rusqlite::Result<Vec<memberships::Model>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    // Two statements rather than `?2 IS NULL OR …`, which would hide the range from the planner:
+    // each is a seek on the primary key (account_id, user_id).
+    match after {
+        None => c
+            .prepare_cached(&format!(
+                "SELECT {MEMBERSHIP_COLUMNS} FROM memberships m WHERE m.account_id = ?1 ORDER BY m.user_id LIMIT ?2"
+            ))?
+            .query_map(params![account, limit], membership_model)?
+            .collect(),
+        Some(after) => c
+            .prepare_cached(&format!(
+                "SELECT {MEMBERSHIP_COLUMNS} FROM memberships m WHERE m.account_id = ?1 AND m.user_id > ?2 \
+                 ORDER BY m.user_id LIMIT ?3"
+            ))?
+            .query_map(params![account, after, limit], membership_model)?
+            .collect(),
+    }
+}
