@@ -475,6 +475,36 @@ pub async fn lists_page_by_key<S: Store>(store: &S) -> Result<(), Failure> {
         }
     }
     ensure!(seen == (1..=5).map(uid).collect::<Vec<_>>(), "members paged as {seen:?}");
+    // The same pages with who each member is: the memberships of `members_page`, each with its
+    // user's email and name.
+    let mut after = None;
+    loop {
+        let request = PageRequest { after, limit: 2 };
+        let rows = store.member_rows_page(aid(1), request).await.map_err(err("member rows"))?;
+        let page = store.members_page(aid(1), request).await.map_err(err("members"))?;
+        ensure!(rows.next == page.next, "member rows page on to {:?}, members to {:?}", rows.next, page.next);
+        ensure!(
+            rows.items.iter().map(|r| &r.membership).eq(page.items.iter()),
+            "member rows hold other memberships than the members page"
+        );
+        for row in &rows.items {
+            let user = store.user(row.membership.user()).await.map_err(err("user"))?;
+            let user = user.ok_or_else(|| format!("member {} has no user", row.membership.user()))?;
+            ensure!(
+                &row.email == user.email() && &row.name == user.name(),
+                "member row {} names {} <{}>, the user is {} <{}>",
+                row.membership.user(),
+                row.name,
+                row.email,
+                user.name(),
+                user.email()
+            );
+        }
+        after = rows.next;
+        if after.is_none() {
+            break;
+        }
+    }
     let invites = store.invites_page(aid(1), PageRequest { after: None, limit: 4 }).await.map_err(err("invites"))?;
     let rest =
         store.invites_page(aid(1), PageRequest { after: invites.next, limit: 4 }).await.map_err(err("invites"))?;

@@ -234,6 +234,41 @@ pub struct AccountListing {
     pub created_at: DateTime<Utc>,
 }
 
+/// A membership with who holds it: one row of a members list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRow {
+    /// The membership.
+    pub membership: Membership,
+    /// The member's login email.
+    pub email: EmailAddress,
+    /// The member's name.
+    pub name: PersonName,
+}
+
+/// [`Store::member_rows_page`] from [`Store::members_page`] and [`Store::users`]: its default,
+/// for a store that has no better way.
+pub async fn member_rows_of<S: Store + ?Sized>(
+    store: &S,
+    account: AccountId,
+    page: PageRequest<UserId>,
+) -> Result<Page<MemberRow, UserId>, StoreError> {
+    let page = store.members_page(account, page).await?;
+    let ids: Vec<UserId> = page.items.iter().map(Membership::user).collect();
+    let mut users: std::collections::HashMap<UserId, User> =
+        store.users(&ids).await?.into_iter().map(|u| (u.id(), u)).collect();
+    let items = page
+        .items
+        .into_iter()
+        .map(|membership| {
+            let user = users
+                .remove(&membership.user())
+                .ok_or_else(|| StoreError::corrupt("memberships", membership.user(), "no such user"))?;
+            Ok(MemberRow { email: user.email().clone(), name: user.name().clone(), membership })
+        })
+        .collect::<Result<_, StoreError>>()?;
+    Ok(Page { items, next: page.next })
+}
+
 /// Storage of aggregates, their events and the outbox.
 pub trait Store: Send + Sync {
     /// Writes every state, event and email of `changes` in one transaction.
@@ -298,6 +333,17 @@ pub trait Store: Send + Sync {
         account: AccountId,
         page: PageRequest<UserId>,
     ) -> impl Future<Output = Result<Page<Membership, UserId>, StoreError>> + Send;
+
+    /// [`Store::members_page`] with each member's email and name. The default reads the page,
+    /// then its users; a SQL store answers with one join, reading two columns of each user
+    /// rather than the whole user.
+    fn member_rows_page(
+        &self,
+        account: AccountId,
+        page: PageRequest<UserId>,
+    ) -> impl Future<Output = Result<Page<MemberRow, UserId>, StoreError>> + Send {
+        member_rows_of(self, account, page)
+    }
 
     /// The account's invites (any state) by id ascending, starting after `page.after`.
     fn invites_page(

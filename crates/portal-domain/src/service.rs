@@ -888,8 +888,18 @@ impl<S: Store, H: PasswordHasher> Portal<S, H> {
         page: PageRequest<UserId>,
     ) -> ServiceResult<Page<MemberView, UserId>> {
         let owner = self.authorize(actor, account, View::Members).await?;
-        let page = self.store.members_page(account, page).await?;
-        Ok(Page { items: self.member_views(owner, page.items).await?, next: page.next })
+        let page = self.store.member_rows_page(account, page).await?;
+        let items = page
+            .items
+            .into_iter()
+            .map(|row| MemberView {
+                is_owner: row.membership.user() == owner,
+                email: row.email,
+                name: row.name,
+                membership: row.membership,
+            })
+            .collect();
+        Ok(Page { items, next: page.next })
     }
 
     /// One member (needs `users.manage`, or be that member).

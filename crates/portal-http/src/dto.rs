@@ -14,6 +14,7 @@ use portal_domain::values::{
 };
 use uuid::Uuid;
 
+use crate::body::as_openapi;
 use crate::error::ApiError;
 
 /// Parses one field, naming it in the error.
@@ -379,7 +380,7 @@ pub struct HealthResponse {
 }
 
 /// A member of an account.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Serialize)]
 pub struct MemberResponse {
     /// The member's user id.
     pub user_id: Uuid,
@@ -398,10 +399,13 @@ pub struct MemberResponse {
     /// Who last set their permissions.
     pub granted_by: Option<Uuid>,
     /// When they joined.
+    #[serde(serialize_with = "as_openapi::time")]
     pub joined_at: DateTime<Utc>,
     /// When their access ends.
+    #[serde(serialize_with = "as_openapi::opt_time")]
     pub ends_at: Option<DateTime<Utc>>,
     /// Their last activity.
+    #[serde(serialize_with = "as_openapi::opt_time")]
     pub last_active_at: Option<DateTime<Utc>>,
     /// The membership's version (the `ETag`).
     pub version: u64,
@@ -428,7 +432,7 @@ impl From<&portal_domain::service::MemberView> for MemberResponse {
 }
 
 /// A page of members.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Serialize)]
 pub struct MemberPage {
     /// The members, by user id.
     pub items: Vec<MemberResponse>,

@@ -6,6 +6,7 @@
 #![expect(clippy::result_large_err, reason = "an ApiError carries its whole problem body; error paths are not hot")]
 
 pub mod api;
+pub mod body;
 pub mod dto;
 pub mod error;
 pub mod governance;

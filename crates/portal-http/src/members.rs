@@ -13,6 +13,7 @@ use portal_domain::service::Portal;
 use portal_domain::values::PersonName;
 
 use crate::api::{AccountOk, NoContent, caller, etag, if_match, page_request};
+use crate::body::Streamed;
 use crate::dto::*;
 use crate::error::{ApiError, ApiResult};
 use crate::security::BearerAuth;
@@ -34,7 +35,7 @@ impl<S, H> std::fmt::Debug for UsersApi<S, H> {
 pub enum MemberPageOk {
     /// The page.
     #[oai(status = 200)]
-    Ok(Json<MemberPage>),
+    Ok(Streamed<MemberPage>),
 }
 
 /// One member, with the membership's version.
@@ -63,7 +64,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> UsersApi<S,
         let me = caller(&self.portal, &auth).await?;
         let request = page_request::<UserId>(cursor.0.as_deref(), limit.0)?;
         let page = self.portal.members(&Actor::User(me.id()), account(&id), request).await?;
-        Ok(MemberPageOk::Ok(Json(MemberPage {
+        Ok(MemberPageOk::Ok(Streamed(MemberPage {
             items: page.items.iter().map(MemberResponse::from).collect(),
             next_cursor: page.next.map(|u| u.to_string()),
         })))

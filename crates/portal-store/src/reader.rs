@@ -228,3 +228,31 @@ pub(crate) fn members(
             .collect(),
     }
 }
+
+/// Up to `limit` memberships of `account` after `after`, by user id, each with its user's
+/// email and name: one join, two columns of each user.
+pub(crate) fn member_rows(
+    c: &Connection,
+    account: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> rusqlite::Result<Vec<(memberships::Model, String, String)>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let row = |r: &Row<'_>| Ok((membership_model(r)?, r.get(12)?, r.get(13)?));
+    match after {
+        None => c
+            .prepare_cached(&format!(
+                "SELECT {MEMBERSHIP_COLUMNS}, u.email, u.name FROM memberships m JOIN users u ON u.id = m.user_id \
+                 WHERE m.account_id = ?1 ORDER BY m.user_id LIMIT ?2"
+            ))?
+            .query_map(params![account, limit], row)?
+            .collect(),
+        Some(after) => c
+            .prepare_cached(&format!(
+                "SELECT {MEMBERSHIP_COLUMNS}, u.email, u.name FROM memberships m JOIN users u ON u.id = m.user_id \
+                 WHERE m.account_id = ?1 AND m.user_id > ?2 ORDER BY m.user_id LIMIT ?3"
+            ))?
+            .query_map(params![account, after, limit], row)?
+            .collect(),
+    }
+}

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use portal_domain::account::{Access, Account, AccountChange, AccountEvent, Contact, Invite, Membership, Target};
 use portal_domain::ids::{AccountId, ContactId, InviteId, NoticeId, UserId};
 use portal_domain::ports::{
-    AccountListing, Changes, CommitError, NoticeRecord, OutgoingEmail, Page, PageRequest, Saved, Store as StorePort,
-    StoreError, StoredEvent,
+    AccountListing, Changes, CommitError, MemberRow, NoticeRecord, OutgoingEmail, Page, PageRequest, Saved,
+    Store as StorePort, StoreError, StoredEvent, member_rows_of,
 };
 use portal_domain::user::{User, UserEvent};
 use portal_domain::values::{EmailAddress, TokenDigest};
@@ -495,6 +495,26 @@ impl StorePort for Store {
         };
         let items = rows.into_iter().map(convert::membership_from_row).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_overfetch(items, req.limit, Membership::user))
+    }
+
+    async fn member_rows_page(
+        &self,
+        account: AccountId,
+        req: PageRequest<UserId>,
+    ) -> Result<Page<MemberRow, UserId>, StoreError> {
+        let inline = self.read_inline("list members", |c| {
+            reader::member_rows(c, account.as_uuid(), req.after.map(|u| u.as_uuid()), fetch_limit(req.limit))
+        });
+        match inline {
+            Some(rows) => {
+                let items = rows?
+                    .into_iter()
+                    .map(|(m, email, name)| convert::member_row(m, &email, &name))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Page::from_overfetch(items, req.limit, |r| r.membership.user()))
+            }
+            None => member_rows_of(self, account, req).await,
+        }
     }
 
     async fn invites_page(

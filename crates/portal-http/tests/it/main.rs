@@ -7,4 +7,5 @@ mod document;
 mod flows;
 mod openapi_gen;
 mod problems;
+mod streamed;
 mod support;

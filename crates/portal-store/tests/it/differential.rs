@@ -252,6 +252,10 @@ async fn compare(sql: portal_store::Store, url: &str) {
                 let page = PageRequest { after, limit };
                 let want = memory.store().members_page(*account, page).await.unwrap();
                 assert_eq!(stored.store().members_page(*account, page).await.unwrap(), want);
+                assert_eq!(
+                    stored.store().member_rows_page(*account, page).await.unwrap(),
+                    memory.store().member_rows_page(*account, page).await.unwrap()
+                );
                 match want.next {
                     Some(next) => after = Some(next),
                     None => break,
