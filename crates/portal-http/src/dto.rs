@@ -391,7 +391,9 @@ pub struct MemberResponse {
     /// Whether they own the account.
     pub is_owner: bool,
     /// What they may do.
-    pub permissions: Vec<String>,
+    // The catalogue's own keys, not copies: a page of 50 members held 750 of them.
+    #[oai(read_only)]
+    pub permissions: Vec<&'static str>,
     /// Their role label.
     pub role: Option<String>,
     /// Who invited them.
@@ -419,7 +421,7 @@ impl From<&portal_domain::service::MemberView> for MemberResponse {
             email: v.email.to_string(),
             name: v.name.to_string(),
             is_owner: v.is_owner,
-            permissions: m.permissions().keys().into_iter().map(str::to_owned).collect(),
+            permissions: m.permissions().keys(),
             role: m.role().map(ToString::to_string),
             invited_by: m.invited_by().map(|u| u.as_uuid()),
             granted_by: m.granted_by().map(|u| u.as_uuid()),

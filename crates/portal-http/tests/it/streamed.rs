@@ -13,7 +13,7 @@ fn member(n: u128, full: bool) -> MemberResponse {
         email: format!("m{n}@example.com"),
         name: "Zoë \"Quoted\" \\ Name".into(),
         is_owner: n == 0,
-        permissions: if full { vec!["billing.view".into(), "users.manage".into()] } else { vec![] },
+        permissions: if full { vec!["billing.view", "users.manage"] } else { vec![] },
         role: full.then(|| "Finance".into()),
         invited_by: full.then(|| Uuid::from_u128(7)),
         granted_by: full.then(|| Uuid::from_u128(8)),
