@@ -291,6 +291,23 @@ pub async fn accounts_of_a_user_page_in_order<S: Store>(store: &S) -> Result<(),
         second.next
     );
 
+    // The same pages with the owner's standing in each account and its display name.
+    let listed = store.memberships_of(uid(1), PageRequest { after: None, limit: 2 }).await.map_err(err("listing 1"))?;
+    let rest =
+        store.memberships_of(uid(1), PageRequest { after: listed.next, limit: 2 }).await.map_err(err("listing 2"))?;
+    ensure!(listed.next == first.next && rest.next.is_none(), "listings page as {:?}, {:?}", listed.next, rest.next);
+    for listing in listed.items.iter().chain(&rest.items) {
+        let account = store.account(listing.account).await.map_err(err("read"))?.ok_or("listed account")?;
+        let access = store.access(listing.account, uid(1)).await.map_err(err("access"))?;
+        ensure!(
+            Some(&listing.access) == access.as_ref() && listing.display_name == account.profile().display_name,
+            "listing of {} differs from its account",
+            listing.account
+        );
+    }
+    let ids: Vec<AccountId> = listed.items.iter().chain(&rest.items).map(|l| l.account).collect();
+    ensure!(ids == vec![aid(1), aid(2), aid(3)], "listings in order {ids:?}");
+
     // User 2 joins account 2 by invite, then is removed.
     let account = store.account(aid(2)).await.map_err(err("read"))?.ok_or("account 2")?;
     let invited = decided(&account, uid(1), invite(9, "member@example.com", "tok", Some(uid(2)))?, t0())?;
@@ -635,6 +652,16 @@ pub async fn sessions_expire_and_revoke<S: Store + crate::ports::SessionStore>(s
         store.use_session(&b1, t0(), idle).await.map_err(err("use"))?.is_none(),
         "a logged-out session still works"
     );
+    // A login session: a session like any other, and the user's last login recorded.
+    let login = TokenDigest::new("login-1");
+    let at = t0() + Duration::minutes(3);
+    store.create_login_session(sid(6), &login, bob, at, idle, absolute).await.map_err(err("login"))?;
+    ensure!(
+        store.use_session(&login, at, idle).await.map_err(err("use"))? == Some((sid(6), bob)),
+        "a login session does not work"
+    );
+    let user = store.user(bob).await.map_err(err("user"))?.ok_or("bob")?;
+    ensure!(user.last_login_at() == Some(at), "last login {:?}, not {at}", user.last_login_at());
     let b2 = TokenDigest::new("b2");
     store.create_session(sid(5), &b2, bob, t0(), idle, absolute).await.map_err(err("create"))?;
     store.end_sessions_of(bob).await.map_err(err("end all"))?;
@@ -660,6 +687,16 @@ pub async fn rate_limits_count_per_window<S: crate::ports::SessionStore>(store: 
         store.rate_limit_hit("login:1.2.3.4", t0() + Duration::seconds(61), window, 3).await.map_err(err("hit"))?,
         "the window never reset"
     );
+    // Several keys at once: every one counted, admitted only while all are within their max.
+    let both = [("login:9.9.9.9", 5), ("login:email:ann", 2)];
+    for i in 0..2 {
+        ensure!(store.rate_limit_hits(&both, t0(), window).await.map_err(err("hits"))?, "joint hit {i} refused");
+    }
+    ensure!(!store.rate_limit_hits(&both, t0(), window).await.map_err(err("hits"))?, "a third joint hit admitted");
+    // The first key counted all three: two more reach its max of 5, a third exceeds it.
+    ensure!(store.rate_limit_hit("login:9.9.9.9", t0(), window, 5).await.map_err(err("hit"))?, "fourth hit refused");
+    ensure!(store.rate_limit_hit("login:9.9.9.9", t0(), window, 5).await.map_err(err("hit"))?, "fifth hit refused");
+    ensure!(!store.rate_limit_hit("login:9.9.9.9", t0(), window, 5).await.map_err(err("hit"))?, "a sixth hit admitted");
     Ok(())
 }
 

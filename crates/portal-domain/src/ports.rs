@@ -245,6 +245,44 @@ pub struct MemberRow {
     pub name: PersonName,
 }
 
+/// One of a user's memberships, with the account's display name: a row of the account picker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MembershipListing {
+    /// The account.
+    pub account: AccountId,
+    /// Its display name.
+    pub display_name: CompanyName,
+    /// The user's standing there.
+    pub access: Access,
+}
+
+/// [`Store::memberships_of`] from [`Store::accounts_of`] and [`Store::account`]: its default,
+/// for a store that has no better way.
+pub async fn memberships_of_accounts<S: Store + ?Sized>(
+    store: &S,
+    user: UserId,
+    page: PageRequest<AccountId>,
+) -> Result<Page<MembershipListing, AccountId>, StoreError> {
+    let ids = store.accounts_of(user, page).await?;
+    let mut items = Vec::with_capacity(ids.items.len());
+    for id in ids.items {
+        let account = store.account(id).await?.ok_or_else(|| StoreError::corrupt("memberships", id, "no account"))?;
+        let membership =
+            account.member(user).cloned().ok_or_else(|| StoreError::corrupt("memberships", id, "no membership"))?;
+        items.push(MembershipListing {
+            account: id,
+            display_name: account.profile().display_name.clone(),
+            access: Access {
+                membership,
+                is_owner: account.owner() == user,
+                account_status: account.status(),
+                owner: account.owner(),
+            },
+        });
+    }
+    Ok(Page { items, next: ids.next })
+}
+
 /// [`Store::member_rows_page`] from [`Store::members_page`] and [`Store::users`]: its default,
 /// for a store that has no better way.
 pub async fn member_rows_of<S: Store + ?Sized>(
@@ -303,6 +341,17 @@ pub trait Store: Send + Sync {
         user: UserId,
         page: PageRequest<AccountId>,
     ) -> impl Future<Output = Result<Page<AccountId, AccountId>, StoreError>> + Send;
+
+    /// [`Store::accounts_of`] with the user's standing in each account and its display name
+    /// (the account picker). The default reads each account whole; a SQL store joins the two
+    /// rows it needs.
+    fn memberships_of(
+        &self,
+        user: UserId,
+        page: PageRequest<AccountId>,
+    ) -> impl Future<Output = Result<Page<MembershipListing, AccountId>, StoreError>> + Send {
+        memberships_of_accounts(self, user, page)
+    }
 
     /// The account's events, newest first, starting below `page.after` (a `seq`).
     fn account_events(
@@ -433,6 +482,27 @@ pub trait SessionStore: Send + Sync {
         absolute: chrono::Duration,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Starts a session as [`SessionStore::create_session`] does and records the sign-in as
+    /// the user's last login ([`Store::record_login`]). The default does the two in turn; a SQL
+    /// store writes both in one transaction (one durable write per sign-in, not two).
+    fn create_login_session(
+        &self,
+        id: SessionId,
+        token: &TokenDigest,
+        user: UserId,
+        now: DateTime<Utc>,
+        idle: chrono::Duration,
+        absolute: chrono::Duration,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send
+    where
+        Self: Store,
+    {
+        async move {
+            self.record_login(user, now).await?;
+            self.create_session(id, token, user, now, idle, absolute).await
+        }
+    }
+
     /// The session and user of a live token, extending its idle expiry (a store may skip the
     /// write while the last extension is under [`SESSION_TOUCH_RESOLUTION`] old). MUST return
     /// `None` once either expiry has passed, and from then on.
@@ -480,6 +550,24 @@ pub trait SessionStore: Send + Sync {
         window: chrono::Duration,
         max: u32,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Counts a hit on every key of `limits` (each with its `max`), as
+    /// [`SessionStore::rate_limit_hit`] does; `true` while every one is within its max. The
+    /// default counts them in turn; a SQL store counts them in one transaction.
+    fn rate_limit_hits(
+        &self,
+        limits: &[(&str, u32)],
+        now: DateTime<Utc>,
+        window: chrono::Duration,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        async move {
+            let mut within = true;
+            for (key, max) in limits {
+                within &= self.rate_limit_hit(key, now, window, *max).await?;
+            }
+            Ok(within)
+        }
+    }
 }
 
 /// Hashes and checks passwords (Argon2id in the server). Slow on purpose, so async: the adapter

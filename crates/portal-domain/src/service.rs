@@ -275,21 +275,32 @@ impl<S: Store, H: PasswordHasher> Portal<S, H> {
 
     /// Checks an email and password. Does the same hashing work whether or not the email exists.
     pub async fn login(&self, email: &str, password: &str) -> ServiceResult<Login> {
+        let mut user = self.check_password(email, password).await?;
+        let now = self.clock.now();
+        self.store.record_login(user.id(), now).await?;
+        user.touch_login(now);
+        self.login_of(user).await
+    }
+
+    async fn login_of(&self, user: User) -> ServiceResult<Login> {
+        let accounts = self.account_summaries(user.id(), PageRequest { after: None, limit: 200 }).await?.items;
+        Ok(Login { user, accounts })
+    }
+
+    /// The active user with this email and password; the same hashing work whether or not the
+    /// email exists.
+    async fn check_password(&self, email: &str, password: &str) -> ServiceResult<User> {
         let user = match EmailAddress::parse(email) {
             Ok(email) => self.store.user_by_email(&email).await?,
             Err(_) => None,
         };
         let hash = user.as_ref().map_or(self.hasher.decoy(), User::password_hash);
         let matches = self.hasher.verify(password, hash).await;
-        let Some(mut user) = user.filter(|_| matches) else {
+        let Some(user) = user.filter(|_| matches) else {
             return Err(ServiceError::InvalidCredentials);
         };
         user.ensure_active()?;
-        let now = self.clock.now();
-        self.store.record_login(user.id(), now).await?;
-        user.touch_login(now);
-        let accounts = self.account_summaries(user.id(), PageRequest { after: None, limit: 200 }).await?.items;
-        Ok(Login { user, accounts })
+        Ok(user)
     }
 
     /// The acting user, if active (rule 7: a disabled user can do nothing).
@@ -312,22 +323,22 @@ impl<S: Store, H: PasswordHasher> Portal<S, H> {
         user: UserId,
         page: PageRequest<AccountId>,
     ) -> ServiceResult<Page<AccountSummary, AccountId>> {
-        let ids = self.store.accounts_of(user, page).await?;
+        let page = self.store.memberships_of(user, page).await?;
         let now = self.clock.now();
-        let mut items = Vec::with_capacity(ids.items.len());
-        for id in &ids.items {
-            let Some(account) = self.store.account(*id).await? else { continue };
-            let Some(m) = account.member(user).filter(|m| m.is_active(now)) else { continue };
-            items.push(AccountSummary {
-                id: *id,
-                display_name: account.profile().display_name.clone(),
-                is_owner: account.owner() == user,
-                permissions: m.permissions(),
-                role: m.role().cloned(),
-                closed: account.status() == crate::account::AccountStatus::Closed,
-            });
-        }
-        Ok(Page { items, next: ids.next })
+        let items = page
+            .items
+            .into_iter()
+            .filter(|listing| listing.access.membership.is_active(now))
+            .map(|listing| AccountSummary {
+                id: listing.account,
+                display_name: listing.display_name,
+                is_owner: listing.access.owner == user,
+                permissions: listing.access.membership.permissions(),
+                role: listing.access.membership.role().cloned(),
+                closed: listing.access.account_status == crate::account::AccountStatus::Closed,
+            })
+            .collect();
+        Ok(Page { items, next: page.next })
     }
 
     /// Changes the signed-in user's name or phone.
@@ -1098,8 +1109,12 @@ impl<S: Store + crate::ports::SessionStore, H: PasswordHasher> Portal<S, H> {
     /// Signs in from a client (its network address): rate-limited per email and per client
     /// before any password is hashed, then checks the password and starts a session.
     pub async fn sign_in_from(&self, client: &str, email: &str, password: &str) -> ServiceResult<(Login, NewSession)> {
-        self.within_limit(&format!("login:client:{client}"), LOGIN_ATTEMPTS_PER_CLIENT).await?;
-        self.within_limit(&format!("login:email:{}", email.trim().to_lowercase()), LOGIN_ATTEMPTS).await?;
+        let client = format!("login:client:{client}");
+        let address = format!("login:email:{}", email.trim().to_lowercase());
+        let limits = [(client.as_str(), LOGIN_ATTEMPTS_PER_CLIENT), (address.as_str(), LOGIN_ATTEMPTS)];
+        if !self.store.rate_limit_hits(&limits, self.clock.now(), RATE_WINDOW).await? {
+            return Err(ServiceError::RateLimited);
+        }
         self.sign_in(email, password).await
     }
 
@@ -1119,11 +1134,17 @@ impl<S: Store + crate::ports::SessionStore, H: PasswordHasher> Portal<S, H> {
         self.resend_invite(actor, id, invite).await
     }
 
-    /// Signs in: checks the password, then starts a session.
+    /// Signs in: checks the password, then starts a session and records the login (one write).
     pub async fn sign_in(&self, email: &str, password: &str) -> ServiceResult<(Login, NewSession)> {
-        let login = self.login(email, password).await?;
-        let session = self.start_session(login.user.id()).await?;
-        Ok((login, session))
+        let mut user = self.check_password(email, password).await?;
+        let now = self.clock.now();
+        let token = self.tokens.generate();
+        let id = crate::ids::SessionId::from_uuid(self.ids.new_uuid());
+        let digest = self.digester.digest(&token);
+        self.store.create_login_session(id, &digest, user.id(), now, SESSION_IDLE, SESSION_ABSOLUTE).await?;
+        user.touch_login(now);
+        let session = NewSession { id, token, expires_at: now + SESSION_ABSOLUTE };
+        Ok((self.login_of(user).await?, session))
     }
 
     /// Starts a session for `user`.

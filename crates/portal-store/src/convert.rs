@@ -450,6 +450,10 @@ pub(crate) fn account_status(id: &dyn Display, raw: &str) -> Result<AccountStatu
     }
 }
 
+pub(crate) fn display_name(id: &dyn Display, raw: &str) -> Result<CompanyName, StoreError> {
+    Row { table: "accounts", id }.field("display_name", CompanyName::parse(raw))
+}
+
 pub(crate) fn listing_from_row(m: accounts::Model) -> Result<AccountListing, StoreError> {
     let r = Row { table: "accounts", id: &m.id };
     Ok(AccountListing {

@@ -171,6 +171,13 @@ pub(crate) fn user(c: &Connection, id: Uuid) -> rusqlite::Result<Option<users::M
         .optional()
 }
 
+/// The user row whose email key is `key` (the unique `users_email_key` index).
+pub(crate) fn user_by_email_key(c: &Connection, key: &str) -> rusqlite::Result<Option<users::Model>> {
+    c.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE email_key = ?1"))?
+        .query_row(params![key], user_model)
+        .optional()
+}
+
 /// User rows by id, in no particular order; unknown ids are left out.
 pub(crate) fn users(c: &Connection, ids: &[Uuid]) -> rusqlite::Result<Vec<users::Model>> {
     let mut out = Vec::with_capacity(ids.len());
@@ -253,6 +260,38 @@ pub(crate) fn member_rows(
                  WHERE m.account_id = ?1 AND m.user_id > ?2 ORDER BY m.user_id LIMIT ?3"
             ))?
             .query_map(params![account, after, limit], row)?
+            .collect(),
+    }
+}
+
+/// What the account picker reads: a membership, its account's status, owner and display name.
+pub(crate) type ListingRow = (memberships::Model, String, Uuid, String);
+
+/// Up to `limit` memberships of `user` after account `after`, by account id, each with its
+/// account's status, owner and display name: one join on the `memberships_by_user` index.
+pub(crate) fn memberships_of(
+    c: &Connection,
+    user: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> rusqlite::Result<Vec<ListingRow>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let row = |r: &Row<'_>| Ok((membership_model(r)?, r.get(12)?, r.get(13)?, r.get(14)?));
+    match after {
+        None => c
+            .prepare_cached(&format!(
+                "SELECT {MEMBERSHIP_COLUMNS}, a.status, a.owner_id, a.display_name FROM memberships m \
+                 JOIN accounts a ON a.id = m.account_id WHERE m.user_id = ?1 ORDER BY m.account_id LIMIT ?2"
+            ))?
+            .query_map(params![user, limit], row)?
+            .collect(),
+        Some(after) => c
+            .prepare_cached(&format!(
+                "SELECT {MEMBERSHIP_COLUMNS}, a.status, a.owner_id, a.display_name FROM memberships m \
+                 JOIN accounts a ON a.id = m.account_id WHERE m.user_id = ?1 AND m.account_id > ?2 \
+                 ORDER BY m.account_id LIMIT ?3"
+            ))?
+            .query_map(params![user, after, limit], row)?
             .collect(),
     }
 }

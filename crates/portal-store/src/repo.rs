@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use portal_domain::account::{Access, Account, AccountChange, AccountEvent, Contact, Invite, Membership, Target};
 use portal_domain::ids::{AccountId, ContactId, InviteId, NoticeId, UserId};
 use portal_domain::ports::{
-    AccountListing, Changes, CommitError, MemberRow, NoticeRecord, OutgoingEmail, Page, PageRequest, Saved,
-    Store as StorePort, StoreError, StoredEvent, member_rows_of,
+    AccountListing, Changes, CommitError, MemberRow, MembershipListing, NoticeRecord, OutgoingEmail, Page, PageRequest,
+    Saved, Store as StorePort, StoreError, StoredEvent, member_rows_of, memberships_of_accounts,
 };
 use portal_domain::user::{User, UserEvent};
 use portal_domain::values::{EmailAddress, TokenDigest};
@@ -26,7 +26,7 @@ use crate::reader;
 use crate::{Backend, Store};
 
 impl Store {
-    async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
+    pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
         // SQLite: take the write lock at BEGIN, so a writer waits (busy timeout) rather than
         // failing on a read-to-write upgrade.
         let options = TransactionOptions {
@@ -358,12 +358,15 @@ impl StorePort for Store {
     }
 
     async fn user_by_email(&self, email: &EmailAddress) -> Result<Option<User>, StoreError> {
-        let row = users::Entity::find()
-            .filter(users::Column::EmailKey.eq(email.normalized()))
-            .all(self.conn())
-            .await
-            .map(first)
-            .map_err(db("read a user by email"))?;
+        let row = match self.read_inline("read a user by email", |c| reader::user_by_email_key(c, email.normalized())) {
+            Some(row) => row?,
+            None => users::Entity::find()
+                .filter(users::Column::EmailKey.eq(email.normalized()))
+                .all(self.conn())
+                .await
+                .map(first)
+                .map_err(db("read a user by email"))?,
+        };
         row.map(convert::user_from_row).transpose()
     }
 
@@ -495,6 +498,29 @@ impl StorePort for Store {
         };
         let items = rows.into_iter().map(convert::membership_from_row).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_overfetch(items, req.limit, Membership::user))
+    }
+
+    async fn memberships_of(
+        &self,
+        user: UserId,
+        req: PageRequest<AccountId>,
+    ) -> Result<Page<MembershipListing, AccountId>, StoreError> {
+        let inline = self.read_inline("list a user's accounts", |c| {
+            reader::memberships_of(c, user.as_uuid(), req.after.map(|a| a.as_uuid()), fetch_limit(req.limit))
+        });
+        let Some(rows) = inline else { return memberships_of_accounts(self, user, req).await };
+        let items = rows?
+            .into_iter()
+            .map(|(membership, status, owner, display_name)| {
+                let account = AccountId::from_uuid(membership.account_id);
+                Ok(MembershipListing {
+                    account,
+                    display_name: convert::display_name(&account, &display_name)?,
+                    access: access_from(account, membership, &status, owner)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Page::from_overfetch(items, req.limit, |l| l.account))
     }
 
     async fn member_rows_page(

@@ -6,10 +6,11 @@ use portal_domain::ids::{SessionId, UserId};
 use portal_domain::ports::{SessionInfo, SessionStore, StoreError};
 use portal_domain::values::TokenDigest;
 use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::Store;
-use crate::entity::sessions;
+use crate::entity::{sessions, users};
 use crate::error::db;
 use crate::query::first;
 use crate::reader;
@@ -34,16 +35,7 @@ impl SessionStore for Store {
         idle: Duration,
         absolute: Duration,
     ) -> Result<(), StoreError> {
-        let absolute_expires_at = now + absolute;
-        let row = sessions::ActiveModel {
-            token_digest: Set(token.as_str().to_owned()),
-            id: Set(id.as_uuid()),
-            user_id: Set(user.as_uuid()),
-            created_at: Set(now),
-            last_seen_at: Set(now),
-            idle_expires_at: Set((now + idle).min(absolute_expires_at)),
-            absolute_expires_at: Set(absolute_expires_at),
-        };
+        let row = session_row(id, token, user, now, idle, absolute);
         sessions::Entity::insert(row).exec(self.conn()).await.map_err(db("start a session"))?;
         Ok(())
     }
@@ -164,30 +156,99 @@ impl SessionStore for Store {
         window: Duration,
         max: u32,
     ) -> Result<bool, StoreError> {
-        let cutoff = now - window;
-        let (sql, backend) = match self.backend {
-            crate::Backend::Sqlite => (
-                "INSERT INTO rate_limits (key, window_start, count) VALUES (?, ?, 1) ON CONFLICT (key) DO UPDATE SET \
-                 count = CASE WHEN rate_limits.window_start <= ? THEN 1 ELSE rate_limits.count + 1 END, \
-                 window_start = CASE WHEN rate_limits.window_start <= ? THEN excluded.window_start ELSE rate_limits.window_start END \
-                 RETURNING count",
-                sea_orm::DbBackend::Sqlite,
-            ),
-            crate::Backend::Postgres => (
-                "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) ON CONFLICT (key) DO UPDATE SET \
-                 count = CASE WHEN rate_limits.window_start <= $3 THEN 1 ELSE rate_limits.count + 1 END, \
-                 window_start = CASE WHEN rate_limits.window_start <= $4 THEN excluded.window_start ELSE rate_limits.window_start END \
-                 RETURNING count",
-                sea_orm::DbBackend::Postgres,
-            ),
-        };
-        let stmt = sea_orm::Statement::from_sql_and_values(
-            backend,
-            sql,
-            vec![key.into(), now.into(), cutoff.into(), cutoff.into()],
-        );
-        let row = self.conn().query_one_raw(stmt).await.map_err(db("count a request"))?;
-        let count: i32 = row.map(|r| r.try_get("", "count")).transpose().map_err(db("count a request"))?.unwrap_or(1);
-        Ok(u32::try_from(count).unwrap_or(u32::MAX) <= max)
+        Ok(count_hit(self.conn(), self.backend, key, now, window).await? <= max)
     }
+
+    async fn rate_limit_hits(
+        &self,
+        limits: &[(&str, u32)],
+        now: DateTime<Utc>,
+        window: Duration,
+    ) -> Result<bool, StoreError> {
+        let txn = self.begin_write().await?;
+        let mut within = true;
+        for (key, max) in limits {
+            within &= count_hit(&txn, self.backend, key, now, window).await? <= *max;
+        }
+        txn.commit().await.map_err(db("count requests"))?;
+        Ok(within)
+    }
+
+    async fn create_login_session(
+        &self,
+        id: SessionId,
+        token: &TokenDigest,
+        user: UserId,
+        now: DateTime<Utc>,
+        idle: Duration,
+        absolute: Duration,
+    ) -> Result<(), StoreError> {
+        let txn = self.begin_write().await?;
+        users::Entity::update_many()
+            .col_expr(users::Column::LastLoginAt, Expr::value(now))
+            .filter(users::Column::Id.eq(user.as_uuid()))
+            .exec(&txn)
+            .await
+            .map_err(db("record a login"))?;
+        sessions::Entity::insert(session_row(id, token, user, now, idle, absolute))
+            .exec(&txn)
+            .await
+            .map_err(db("start a session"))?;
+        txn.commit().await.map_err(db("start a session"))
+    }
+}
+
+fn session_row(
+    id: SessionId,
+    token: &TokenDigest,
+    user: UserId,
+    now: DateTime<Utc>,
+    idle: Duration,
+    absolute: Duration,
+) -> sessions::ActiveModel {
+    let absolute_expires_at = now + absolute;
+    sessions::ActiveModel {
+        token_digest: Set(token.as_str().to_owned()),
+        id: Set(id.as_uuid()),
+        user_id: Set(user.as_uuid()),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        idle_expires_at: Set((now + idle).min(absolute_expires_at)),
+        absolute_expires_at: Set(absolute_expires_at),
+    }
+}
+
+/// Counts a hit on `key` in its fixed window and returns the window's count.
+async fn count_hit(
+    conn: &impl ConnectionTrait,
+    backend: crate::Backend,
+    key: &str,
+    now: DateTime<Utc>,
+    window: Duration,
+) -> Result<u32, StoreError> {
+    let cutoff = now - window;
+    let (sql, backend) = match backend {
+        crate::Backend::Sqlite => (
+            "INSERT INTO rate_limits (key, window_start, count) VALUES (?, ?, 1) ON CONFLICT (key) DO UPDATE SET \
+             count = CASE WHEN rate_limits.window_start <= ? THEN 1 ELSE rate_limits.count + 1 END, \
+             window_start = CASE WHEN rate_limits.window_start <= ? THEN excluded.window_start ELSE rate_limits.window_start END \
+             RETURNING count",
+            sea_orm::DbBackend::Sqlite,
+        ),
+        crate::Backend::Postgres => (
+            "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) ON CONFLICT (key) DO UPDATE SET \
+             count = CASE WHEN rate_limits.window_start <= $3 THEN 1 ELSE rate_limits.count + 1 END, \
+             window_start = CASE WHEN rate_limits.window_start <= $4 THEN excluded.window_start ELSE rate_limits.window_start END \
+             RETURNING count",
+            sea_orm::DbBackend::Postgres,
+        ),
+    };
+    let stmt = sea_orm::Statement::from_sql_and_values(
+        backend,
+        sql,
+        vec![key.into(), now.into(), cutoff.into(), cutoff.into()],
+    );
+    let row = conn.query_one_raw(stmt).await.map_err(db("count a request"))?;
+    let count: i32 = row.map(|r| r.try_get("", "count")).transpose().map_err(db("count a request"))?.unwrap_or(1);
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }

@@ -279,6 +279,10 @@ async fn compare(sql: portal_store::Store, url: &str) {
             stored.store().accounts_of(*id, page).await.unwrap(),
             memory.store().accounts_of(*id, page).await.unwrap()
         );
+        assert_eq!(
+            stored.store().memberships_of(*id, page).await.unwrap(),
+            memory.store().memberships_of(*id, page).await.unwrap()
+        );
     }
     let mail: usize = sea_orm::ConnectionTrait::query_all_raw(
         &raw,
