@@ -138,6 +138,7 @@ pub async fn committed_state_reads_back<S: Store>(store: &S) -> Result<(), Failu
     let account = new_account(1, uid(1))?;
     let expected_account = account.state.clone();
     let expected_user = user.state.clone();
+    let status = user.state.status();
     store
         .commit(Changes { accounts: vec![account], users: vec![user], outbox: vec![] })
         .await
@@ -154,6 +155,22 @@ pub async fn committed_state_reads_back<S: Store>(store: &S) -> Result<(), Failu
     ensure!(history.len() == 1, "history has {} events", history.len());
     let user_events = store.user_events(uid(1)).await.map_err(err("user_events"))?;
     ensure!(user_events.len() == 1, "user history has {} events", user_events.len());
+    ensure!(
+        store.user_status(uid(1)).await.map_err(err("status"))? == Some(status),
+        "a user's status does not read back"
+    );
+    ensure!(store.user_status(uid(99)).await.map_err(err("status"))?.is_none(), "an unknown user has a status");
+    // Disabled by the operator: the status alone says so at once.
+    let ann = store.user(uid(1)).await.map_err(err("user"))?.ok_or("ann")?;
+    let events = ann.decide(&Actor::Operator, crate::user::UserCommand::Disable, t0()).map_err(|e| e.to_string())?;
+    let mut disabled = ann.clone();
+    events.iter().for_each(|e| disabled.apply(e));
+    let saved = Saved { state: disabled, expected_version: ann.version(), events };
+    store.commit(Changes { users: vec![saved], ..Changes::default() }).await.map_err(err("disable"))?;
+    ensure!(
+        store.user_status(uid(1)).await.map_err(err("status"))? == Some(crate::user::UserStatus::Disabled),
+        "a disabled user's status reads as active"
+    );
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use crate::account::{Access, Account, AccountEvent, AccountStatus, Contact, Invi
 use crate::ids::{AccountId, ContactId, InviteId, NoticeId, SessionId, UserId};
 use crate::notification::NotificationCategory;
 use crate::routing::{Reason, Recipient};
-use crate::user::{User, UserEvent};
+use crate::user::{User, UserEvent, UserStatus};
 use crate::values::{CompanyName, EmailAddress, Password, PasswordHash, PersonName, TokenDigest};
 
 /// An infrastructure failure behind a port (database down, corrupt row, hasher failure).
@@ -321,6 +321,12 @@ pub trait Store: Send + Sync {
 
     /// The user as last committed, or `None`.
     fn user(&self, id: UserId) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+
+    /// The user's status alone (the per-request "still active?" check), or `None`. The default
+    /// reads the whole user.
+    fn user_status(&self, id: UserId) -> impl Future<Output = Result<Option<UserStatus>, StoreError>> + Send {
+        async move { Ok(self.user(id).await?.map(|u| u.status())) }
+    }
 
     /// The user whose email equals `email`, compared case-insensitively.
     fn user_by_email(&self, email: &EmailAddress) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;

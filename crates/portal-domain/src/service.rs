@@ -312,7 +312,12 @@ impl<S: Store, H: PasswordHasher> Portal<S, H> {
 
     async fn check_actor(&self, actor: &Actor) -> ServiceResult<()> {
         if let Actor::User(user) = actor {
-            self.active_user(*user).await?;
+            // The status alone: this runs on every request.
+            match self.store.user_status(*user).await? {
+                Some(UserStatus::Active) => {}
+                Some(UserStatus::Disabled) => return Err(DomainError::UserDisabled.into()),
+                None => return Err(DomainError::UserNotFound.into()),
+            }
         }
         Ok(())
     }

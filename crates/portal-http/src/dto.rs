@@ -14,7 +14,7 @@ use portal_domain::values::{
 };
 use uuid::Uuid;
 
-use crate::body::as_openapi;
+use crate::body::{WriteJson, json};
 use crate::error::ApiError;
 
 /// Parses one field, naming it in the error.
@@ -380,7 +380,7 @@ pub struct HealthResponse {
 }
 
 /// A member of an account.
-#[derive(Debug, Object, serde::Serialize)]
+#[derive(Debug, Object)]
 pub struct MemberResponse {
     /// The member's user id.
     pub user_id: Uuid,
@@ -401,13 +401,10 @@ pub struct MemberResponse {
     /// Who last set their permissions.
     pub granted_by: Option<Uuid>,
     /// When they joined.
-    #[serde(serialize_with = "as_openapi::time")]
     pub joined_at: DateTime<Utc>,
     /// When their access ends.
-    #[serde(serialize_with = "as_openapi::opt_time")]
     pub ends_at: Option<DateTime<Utc>>,
     /// Their last activity.
-    #[serde(serialize_with = "as_openapi::opt_time")]
     pub last_active_at: Option<DateTime<Utc>>,
     /// The membership's version (the `ETag`).
     pub version: u64,
@@ -434,12 +431,68 @@ impl From<&portal_domain::service::MemberView> for MemberResponse {
 }
 
 /// A page of members.
-#[derive(Debug, Object, serde::Serialize)]
+#[derive(Debug, Object)]
 pub struct MemberPage {
     /// The members, by user id.
     pub items: Vec<MemberResponse>,
     /// Pass as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
+}
+
+impl WriteJson for MemberResponse {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.push(b'{');
+        json::key(out, true, "user_id");
+        json::uuid(out, &self.user_id);
+        json::key(out, false, "email");
+        json::text(out, &self.email);
+        json::key(out, false, "name");
+        json::text(out, &self.name);
+        json::key(out, false, "is_owner");
+        json::boolean(out, self.is_owner);
+        json::key(out, false, "permissions");
+        out.push(b'[');
+        for (i, key) in self.permissions.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            json::plain(out, key);
+        }
+        out.push(b']');
+        json::key(out, false, "role");
+        json::opt(out, self.role.as_ref(), |out, r| json::text(out, r));
+        json::key(out, false, "invited_by");
+        json::opt(out, self.invited_by.as_ref(), json::uuid);
+        json::key(out, false, "granted_by");
+        json::opt(out, self.granted_by.as_ref(), json::uuid);
+        json::key(out, false, "joined_at");
+        json::time(out, &self.joined_at);
+        json::key(out, false, "ends_at");
+        json::opt(out, self.ends_at.as_ref(), json::time);
+        json::key(out, false, "last_active_at");
+        json::opt(out, self.last_active_at.as_ref(), json::time);
+        json::key(out, false, "version");
+        json::number(out, self.version);
+        out.push(b'}');
+    }
+}
+
+impl WriteJson for MemberPage {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.push(b'{');
+        json::key(out, true, "items");
+        out.push(b'[');
+        for (i, item) in self.items.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            item.write_json(out);
+        }
+        out.push(b']');
+        json::key(out, false, "next_cursor");
+        json::opt(out, self.next_cursor.as_ref(), |out, c| json::text(out, c));
+        out.push(b'}');
+    }
 }
 
 /// Changes to a member's access; absent fields stay, `null` clears.

@@ -104,11 +104,7 @@ pub(crate) fn user_from_row(m: users::Model) -> Result<User, StoreError> {
         },
         other => return Err(StoreError::corrupt("users", m.id, format!("mfa: {other:?}"))),
     };
-    let status = match m.status.as_str() {
-        "active" => UserStatus::Active,
-        "disabled" => UserStatus::Disabled,
-        other => return Err(StoreError::corrupt("users", m.id, format!("status: {other:?}"))),
-    };
+    let status = user_status(&m.id, &m.status)?;
     let opted_out = r.categories("opted_out", m.opted_out)?;
     Ok(User::restore(UserParts {
         id: UserId::from_uuid(m.id),
@@ -447,6 +443,14 @@ pub(crate) fn account_status(id: &dyn Display, raw: &str) -> Result<AccountStatu
         "active" => Ok(AccountStatus::Active),
         "closed" => Ok(AccountStatus::Closed),
         other => Err(StoreError::corrupt("accounts", id, format!("status: {other:?}"))),
+    }
+}
+
+pub(crate) fn user_status(id: &dyn Display, raw: &str) -> Result<UserStatus, StoreError> {
+    match raw {
+        "active" => Ok(UserStatus::Active),
+        "disabled" => Ok(UserStatus::Disabled),
+        other => Err(StoreError::corrupt("users", id, format!("status: {other:?}"))),
     }
 }
 

@@ -171,6 +171,11 @@ pub(crate) fn user(c: &Connection, id: Uuid) -> rusqlite::Result<Option<users::M
         .optional()
 }
 
+/// A user's status column alone.
+pub(crate) fn user_status(c: &Connection, id: Uuid) -> rusqlite::Result<Option<String>> {
+    c.prepare_cached("SELECT status FROM users WHERE id = ?1")?.query_row(params![id], |r| r.get(0)).optional()
+}
+
 /// The user row whose email key is `key` (the unique `users_email_key` index).
 pub(crate) fn user_by_email_key(c: &Connection, key: &str) -> rusqlite::Result<Option<users::Model>> {
     c.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE email_key = ?1"))?

@@ -10,7 +10,7 @@ use portal_domain::ports::{
     AccountListing, Changes, CommitError, MemberRow, MembershipListing, NoticeRecord, OutgoingEmail, Page, PageRequest,
     Saved, Store as StorePort, StoreError, StoredEvent, member_rows_of, memberships_of_accounts,
 };
-use portal_domain::user::{User, UserEvent};
+use portal_domain::user::{User, UserEvent, UserStatus};
 use portal_domain::values::{EmailAddress, TokenDigest};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
@@ -355,6 +355,13 @@ impl StorePort for Store {
             }
         };
         row.map(convert::user_from_row).transpose()
+    }
+
+    async fn user_status(&self, id: UserId) -> Result<Option<UserStatus>, StoreError> {
+        let Some(status) = self.read_inline("read a user's status", |c| reader::user_status(c, id.as_uuid())) else {
+            return Ok(self.user(id).await?.map(|u| u.status()));
+        };
+        status?.map(|s| convert::user_status(&id, &s)).transpose()
     }
 
     async fn user_by_email(&self, email: &EmailAddress) -> Result<Option<User>, StoreError> {
