@@ -439,58 +439,56 @@ pub struct MemberPage {
     pub next_cursor: Option<String>,
 }
 
-impl WriteJson for MemberResponse {
-    fn write_json(&self, out: &mut Vec<u8>) {
-        out.push(b'{');
-        json::key(out, true, "user_id");
-        json::uuid(out, &self.user_id);
-        json::key(out, false, "email");
-        json::text(out, &self.email);
-        json::key(out, false, "name");
-        json::text(out, &self.name);
-        json::key(out, false, "is_owner");
-        json::boolean(out, self.is_owner);
-        json::key(out, false, "permissions");
-        out.push(b'[');
-        for (i, key) in self.permissions.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            json::plain(out, key);
-        }
-        out.push(b']');
-        json::key(out, false, "role");
-        json::opt(out, self.role.as_ref(), |out, r| json::text(out, r));
-        json::key(out, false, "invited_by");
-        json::opt(out, self.invited_by.as_ref(), json::uuid);
-        json::key(out, false, "granted_by");
-        json::opt(out, self.granted_by.as_ref(), json::uuid);
-        json::key(out, false, "joined_at");
-        json::time(out, &self.joined_at);
-        json::key(out, false, "ends_at");
-        json::opt(out, self.ends_at.as_ref(), json::time);
-        json::key(out, false, "last_active_at");
-        json::opt(out, self.last_active_at.as_ref(), json::time);
-        json::key(out, false, "version");
-        json::number(out, self.version);
-        out.push(b'}');
-    }
-}
+/// A page of members as sent: the domain's views written as a [`MemberPage`], without first
+/// copying each into a [`MemberResponse`] (a string per field and per permission).
+#[derive(Debug)]
+pub struct MemberViews(pub portal_domain::ports::Page<portal_domain::service::MemberView, portal_domain::ids::UserId>);
 
-impl WriteJson for MemberPage {
+impl WriteJson for MemberViews {
     fn write_json(&self, out: &mut Vec<u8>) {
-        out.push(b'{');
-        json::key(out, true, "items");
-        out.push(b'[');
-        for (i, item) in self.items.iter().enumerate() {
+        out.extend_from_slice(b"{\"items\":[");
+        for (i, v) in self.0.items.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
-            item.write_json(out);
+            let m = &v.membership;
+            out.push(b'{');
+            json::key(out, true, "user_id");
+            json::uuid(out, &m.user().as_uuid());
+            json::key(out, false, "email");
+            json::text(out, v.email.as_str());
+            json::key(out, false, "name");
+            json::text(out, v.name.as_str());
+            json::key(out, false, "is_owner");
+            json::boolean(out, v.is_owner);
+            json::key(out, false, "permissions");
+            out.push(b'[');
+            for (i, p) in m.permissions().iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                json::plain(out, p.key());
+            }
+            out.push(b']');
+            json::key(out, false, "role");
+            json::opt(out, m.role(), |out, r| json::text(out, r.as_str()));
+            json::key(out, false, "invited_by");
+            json::opt(out, m.invited_by().map(|u| u.as_uuid()).as_ref(), json::uuid);
+            json::key(out, false, "granted_by");
+            json::opt(out, m.granted_by().map(|u| u.as_uuid()).as_ref(), json::uuid);
+            json::key(out, false, "joined_at");
+            json::time(out, &m.joined_at());
+            json::key(out, false, "ends_at");
+            json::opt(out, m.ends_at().as_ref(), json::time);
+            json::key(out, false, "last_active_at");
+            json::opt(out, m.last_active_at().as_ref(), json::time);
+            json::key(out, false, "version");
+            json::number(out, m.version());
+            out.push(b'}');
         }
         out.push(b']');
         json::key(out, false, "next_cursor");
-        json::opt(out, self.next_cursor.as_ref(), |out, c| json::text(out, c));
+        json::opt(out, self.0.next.map(|u| u.to_string()).as_ref(), |out, c| json::text(out, c));
         out.push(b'}');
     }
 }

@@ -35,7 +35,7 @@ impl<S, H> std::fmt::Debug for UsersApi<S, H> {
 pub enum MemberPageOk {
     /// The page.
     #[oai(status = 200)]
-    Ok(Streamed<MemberPage>),
+    Ok(Streamed<MemberPage, MemberViews>),
 }
 
 /// One member, with the membership's version.
@@ -64,10 +64,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> UsersApi<S,
         let me = caller(&self.portal, &auth).await?;
         let request = page_request::<UserId>(cursor.0.as_deref(), limit.0)?;
         let page = self.portal.members(&Actor::User(me.id()), account(&id), request).await?;
-        Ok(MemberPageOk::Ok(Streamed(MemberPage {
-            items: page.items.iter().map(MemberResponse::from).collect(),
-            next_cursor: page.next.map(|u| u.to_string()),
-        })))
+        Ok(MemberPageOk::Ok(Streamed::new(MemberViews(page))))
     }
 
     /// One member (needs `users.manage`, or be that member).

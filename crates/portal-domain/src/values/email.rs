@@ -89,10 +89,15 @@ impl EmailAddress {
         if !is_domain(domain) {
             return Err(EmailAddressError::InvalidDomain);
         }
-        let lower = raw.to_lowercase();
-        let raw: Arc<str> = Arc::from(raw);
-        let key = if *lower == *raw { raw.clone() } else { Arc::from(lower) };
-        Ok(Self { raw, key })
+        let raw_text: Arc<str> = Arc::from(raw);
+        // Most addresses are lower-case ASCII already: share the text instead of lower-casing a
+        // copy (this runs for every member of every page read).
+        let key = if raw.is_ascii() && !raw.bytes().any(|b| b.is_ascii_uppercase()) {
+            raw_text.clone()
+        } else {
+            Arc::from(raw.to_lowercase())
+        };
+        Ok(Self { raw: raw_text, key })
     }
 
     /// The address as given (trimmed).
@@ -118,16 +123,14 @@ fn is_local_char(c: char) -> bool {
 }
 
 fn is_domain(domain: &str) -> bool {
-    let labels: Vec<&str> = domain.split('.').collect();
-    labels.len() >= 2
-        && labels.iter().all(|label| {
-            !label.is_empty()
-                && label.chars().count() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
-        })
-        && labels.last().is_some_and(|tld| tld.chars().all(char::is_alphabetic) || tld.starts_with("xn--"))
+    let Some((_, tld)) = domain.rsplit_once('.') else { return false };
+    domain.split('.').all(|label| {
+        !label.is_empty()
+            && label.chars().count() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+    }) && (tld.chars().all(char::is_alphabetic) || tld.starts_with("xn--"))
 }
 
 impl std::fmt::Debug for EmailAddress {

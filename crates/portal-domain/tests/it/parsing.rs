@@ -27,10 +27,12 @@ proptest! {
     }
 
     #[test]
-    fn email_like_input_never_panics(raw in "[ a-zA-Z0-9.@+_\\-\u{e9}\u{0}\t]{0,300}") {
+    fn email_like_input_never_panics(raw in "[ a-zA-Z0-9.@+_\\-\u{e9}\u{c9}\u{0}\t]{0,300}") {
         if let Ok(e) = EmailAddress::parse(&raw) {
             prop_assert!(e.as_str().chars().count() <= EmailAddress::MAX_CHARS);
             prop_assert_eq!(EmailAddress::parse(e.as_str()), Ok(e.clone()));
+            // The comparison key is always the lower-cased address, shared or not.
+            prop_assert_eq!(e.normalized(), e.as_str().to_lowercase());
         }
     }
 
@@ -47,6 +49,26 @@ proptest! {
         prop_assert_eq!(PhoneNumber::parse(phone.as_str()), Ok(phone.clone()));
         prop_assert_eq!(TaxId::parse(tax.as_str()), Ok(tax.clone()));
         prop_assert_eq!(PostalAddress::parse(&address.to_input()), Ok(address.clone()));
+    }
+
+    #[test]
+    fn an_address_in_any_case_has_the_lower_case_key(
+        e in portal_domain::strategies::email(),
+        upper in proptest::collection::vec(any::<bool>(), 0..64),
+        accent in any::<bool>(),
+    ) {
+        let mut mixed: String = e
+            .as_str()
+            .chars()
+            .enumerate()
+            .map(|(i, c)| if upper.get(i).copied().unwrap_or(false) { c.to_ascii_uppercase() } else { c })
+            .collect();
+        if accent {
+            mixed.insert(0, '\u{c9}');
+        }
+        let parsed = EmailAddress::parse(&mixed).unwrap();
+        prop_assert_eq!(parsed.as_str(), mixed.as_str());
+        prop_assert_eq!(parsed.normalized(), mixed.to_lowercase());
     }
 
     #[test]

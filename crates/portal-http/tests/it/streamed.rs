@@ -3,8 +3,14 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use poem_openapi::types::ToJSON;
+use portal_domain::account::{Membership, MembershipParts};
+use portal_domain::ids::UserId;
+use portal_domain::permission::{PermissionSet, Role};
+use portal_domain::ports::Page;
+use portal_domain::service::MemberView;
+use portal_domain::values::{EmailAddress, PersonName, RoleLabel};
 use portal_http::body::{WriteJson, json};
-use portal_http::dto::{MemberPage, MemberResponse};
+use portal_http::dto::{MemberPage, MemberResponse, MemberViews};
 use proptest::prelude::*;
 use uuid::Uuid;
 
@@ -14,20 +20,25 @@ fn written(value: &impl WriteJson) -> serde_json::Value {
     serde_json::from_slice(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out)))
 }
 
-fn member(n: u128, full: bool, name: &str, at: DateTime<Utc>) -> MemberResponse {
-    MemberResponse {
-        user_id: Uuid::from_u128(n),
-        email: format!("m{n}@example.com"),
-        name: name.to_owned(),
+fn view(n: u128, full: bool, name: &str, at: DateTime<Utc>) -> MemberView {
+    let uid = |n: u128| UserId::from_uuid(Uuid::from_u128(n));
+    let permissions = if full { Role::Billing.permissions() } else { PermissionSet::of(&[]) };
+    MemberView {
+        membership: Membership::restore(MembershipParts {
+            user: uid(n),
+            permissions,
+            role: full.then(|| RoleLabel::parse(&format!("{} role", name.trim())).unwrap()),
+            invited_by: full.then(|| uid(7)),
+            invite: None,
+            granted_by: full.then(|| uid(8)),
+            joined_at: at,
+            ends_at: full.then_some(at),
+            last_active_at: full.then(|| at + chrono::Duration::milliseconds(1)),
+            version: u64::from(full) * 1_000_000_007,
+        }),
+        email: EmailAddress::parse(&format!("M{n}@Example.com")).unwrap(),
+        name: PersonName::parse(name).unwrap(),
         is_owner: n == 0,
-        permissions: if full { vec!["billing.view", "users.manage"] } else { vec![] },
-        role: full.then(|| format!("{name} role")),
-        invited_by: full.then(|| Uuid::from_u128(7)),
-        granted_by: full.then(|| Uuid::from_u128(8)),
-        joined_at: at,
-        ends_at: full.then_some(at),
-        last_active_at: full.then(|| at + chrono::Duration::milliseconds(1)),
-        version: u64::from(full) * 1_000_000_007,
     }
 }
 
@@ -35,19 +46,18 @@ fn member(n: u128, full: bool, name: &str, at: DateTime<Utc>) -> MemberResponse 
 fn a_member_page_writes_as_its_openapi_json() {
     let at = Utc.with_ymd_and_hms(2026, 11, 23, 5, 34, 47).unwrap() + chrono::Duration::nanoseconds(902_626_438);
     let plain = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-    for next_cursor in [None, Some("01a2\"quoted\"".to_owned())] {
-        let page = MemberPage {
-            items: vec![
-                member(0, true, "Zoë \"Quoted\" \\ Name\n\u{1}", at),
-                member(1, false, "Plain", plain),
-                member(2, true, "Ann", plain),
-            ],
-            next_cursor,
+    let items =
+        vec![view(0, true, "Zoë \"Quoted\" \\ Name", at), view(1, false, "Plain", plain), view(2, true, "Ann", plain)];
+    for next in [None, Some(UserId::from_uuid(Uuid::from_u128(2)))] {
+        let page = Page { items: items.clone(), next };
+        let documented = MemberPage {
+            items: page.items.iter().map(MemberResponse::from).collect(),
+            next_cursor: next.map(|u| u.to_string()),
         };
-        assert_eq!(Some(written(&page)), page.to_json());
+        assert_eq!(Some(written(&MemberViews(page))), documented.to_json());
     }
-    let empty = MemberPage { items: vec![], next_cursor: None };
-    assert_eq!(Some(written(&empty)), empty.to_json());
+    let empty = MemberViews(Page { items: vec![], next: None });
+    assert_eq!(Some(written(&empty)), MemberPage { items: vec![], next_cursor: None }.to_json());
 }
 
 proptest! {
