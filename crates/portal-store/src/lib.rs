@@ -47,6 +47,8 @@ pub struct Store {
     backend: Backend,
     /// In-line readers for a SQLite file (not for PostgreSQL or an in-memory database).
     readers: Option<Arc<Readers>>,
+    /// This process's writers to a SQLite database take turns here (see `begin_write`).
+    write_turn: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 /// How long a SQLite writer waits for the lock before giving up.
@@ -85,7 +87,8 @@ impl Store {
                 .map(Arc::new),
             Backend::Postgres => None,
         };
-        Ok(Self { db, backend, readers })
+        let write_turn = (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
+        Ok(Self { db, backend, readers, write_turn })
     }
 
     /// The same store reading only through SeaORM, for tests that hold the in-line SQLite
@@ -93,7 +96,7 @@ impl Store {
     #[doc(hidden)]
     #[must_use]
     pub fn without_inline_reads(&self) -> Self {
-        Self { db: self.db.clone(), backend: self.backend, readers: None }
+        Self { db: self.db.clone(), backend: self.backend, readers: None, write_turn: self.write_turn.clone() }
     }
 
     /// Which database this is.

@@ -168,7 +168,7 @@ impl SessionStore for Store {
         let txn = self.begin_write().await?;
         let mut within = true;
         for (key, max) in limits {
-            within &= count_hit(&txn, self.backend, key, now, window).await? <= *max;
+            within &= count_hit(&*txn, self.backend, key, now, window).await? <= *max;
         }
         txn.commit().await.map_err(db("count requests"))?;
         Ok(within)
@@ -187,11 +187,11 @@ impl SessionStore for Store {
         users::Entity::update_many()
             .col_expr(users::Column::LastLoginAt, Expr::value(now))
             .filter(users::Column::Id.eq(user.as_uuid()))
-            .exec(&txn)
+            .exec(&*txn)
             .await
             .map_err(db("record a login"))?;
         sessions::Entity::insert(session_row(id, token, user, now, idle, absolute))
-            .exec(&txn)
+            .exec(&*txn)
             .await
             .map_err(db("start a session"))?;
         txn.commit().await.map_err(db("start a session"))
