@@ -22,6 +22,11 @@ use uuid::Uuid;
 pub trait WriteJson {
     /// Appends the JSON text of `self` to `out`.
     fn write_json(&self, out: &mut Vec<u8>);
+
+    /// About how many bytes [`WriteJson::write_json`] writes, to size the buffer once.
+    fn size_hint(&self) -> usize {
+        1024
+    }
 }
 
 /// A JSON body written in one pass from `B`, documented as `T` (the same JSON).
@@ -63,9 +68,8 @@ impl<T: Type, B: Send> Payload for Streamed<T, B> {
 
 impl<T: Type, B: WriteJson + Send> IntoResponse for Streamed<T, B> {
     fn into_response(self) -> Response {
-        // Room for a typical page up front: growing from a small buffer copied a 30 KB page
-        // several times over.
-        let mut body = Vec::with_capacity(16 * 1024);
+        // Sized up front: growing from a small buffer copied a 30 KB page several times over.
+        let mut body = Vec::with_capacity(self.body.size_hint());
         self.body.write_json(&mut body);
         Response::builder().content_type(CONTENT_TYPE).body(body)
     }
@@ -142,11 +146,16 @@ pub mod json {
             text(out, &t.to_rfc3339());
             return;
         }
-        let digits = |out: &mut Vec<u8>, n: u32, width: u32| {
-            for i in (0..width).rev() {
-                out.push(b'0' + u8::try_from(n / 10u32.pow(i) % 10).unwrap_or(0));
+        let digits = |out: &mut Vec<u8>, mut n: u32, width: usize| {
+            let start = out.len();
+            out.resize(start + width, b'0');
+            for slot in out[start..].iter_mut().rev() {
+                *slot = b'0' + (n % 10) as u8;
+                n /= 10;
             }
         };
+        // One conversion to the calendar: each accessor of a `DateTime` converts again.
+        let t = t.naive_utc();
         out.push(b'"');
         digits(out, t.year().unsigned_abs(), 4);
         out.push(b'-');

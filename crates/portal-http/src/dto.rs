@@ -445,6 +445,11 @@ pub struct MemberPage {
 pub struct MemberViews(pub portal_domain::ports::Page<portal_domain::service::MemberView, portal_domain::ids::UserId>);
 
 impl WriteJson for MemberViews {
+    fn size_hint(&self) -> usize {
+        // A member with every permission writes about 700 bytes.
+        64 + 720 * self.0.items.len()
+    }
+
     fn write_json(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(b"{\"items\":[");
         for (i, v) in self.0.items.iter().enumerate() {

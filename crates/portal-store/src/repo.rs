@@ -574,10 +574,7 @@ impl StorePort for Store {
         });
         match inline {
             Some(rows) => {
-                let items = rows?
-                    .into_iter()
-                    .map(|(m, email, name)| convert::member_row(m, &email, &name))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let items = rows?.into_iter().collect::<Result<Vec<_>, _>>()?;
                 Ok(Page::from_overfetch(items, req.limit, |r| r.membership.user()))
             }
             None => member_rows_of(self, account, req).await,
