@@ -132,10 +132,26 @@ pub(crate) async fn run(quick: bool) -> Result<()> {
         bail!("the server did not start");
     }
     let seconds = if quick { 3 } else { 10 };
-    let health = wrk(&format!("{base}/api/v1/healthz"), None, seconds);
+    // Rounds alternate the two routes, so drift on this shared machine (it moves either rate by
+    // up to a third over a minute, measured) falls on both sides of each ratio alike.
+    let rounds = 3;
     let auth = format!("Authorization: Bearer {}", session.token);
-    let members = wrk(&format!("{base}/api/v1/accounts/{}/users?limit=50", account.id()), Some(&auth), seconds);
-    let raw = crate::login_bench::raw_argon2_rate(if quick { 2.0 } else { 5.0 });
+    let members_url = format!("{base}/api/v1/accounts/{}/users?limit=50", account.id());
+    let mut pairs = Vec::new();
+    for _ in 0..rounds {
+        let health = wrk(&format!("{base}/api/v1/healthz"), None, seconds);
+        let members = wrk(&members_url, Some(&auth), seconds);
+        match (health, members) {
+            (Ok(h), Ok(m)) => pairs.push((h, m)),
+            (Err(e), _) | (_, Err(e)) => {
+                let _ = server.kill();
+                return Err(e);
+            }
+        }
+    }
+    // The raw rate is taken before and after the login load, and averaged, for the same reason.
+    let raw_seconds = if quick { 2.0 } else { 5.0 };
+    let raw_before = crate::login_bench::raw_argon2_rate(raw_seconds);
     let logins = crate::login_bench::run(
         port,
         &login_users,
@@ -145,28 +161,46 @@ pub(crate) async fn run(quick: bool) -> Result<()> {
         if quick { 3 } else { 10 },
     )
     .await;
+    let raw_after = crate::login_bench::raw_argon2_rate(raw_seconds);
     let _ = server.kill();
     let _ = server.wait();
-    let (health, members, raw, (logins_per_sec, read_p99, login_failures)) = (health?, members?, raw?, logins?);
-    eprintln!("{:<44} {:>10} {:>9} {:>7}", "HTTP (SQLite, release, wrk -t2 -c64)", "req/s", "p99", "errors");
-    eprintln!("{:<44} {:>10.0} {:>7.2}ms {:>7}", "GET /healthz", health.requests_per_sec, health.p99_ms, health.errors);
+    let (raw_before, raw_after, (logins_per_sec, read_p99, login_failures)) = (raw_before?, raw_after?, logins?);
+    let raw = (raw_before + raw_after) / 2.0;
     eprintln!(
-        "{:<44} {:>10.0} {:>7.2}ms {:>7}",
-        "GET /accounts/{id}/users?limit=50 (auth)", members.requests_per_sec, members.p99_ms, members.errors
+        "{:<6} {:>14} {:>14} {:>10} {:>8} {:>7}",
+        "round", "healthz req/s", "members req/s", "share", "p99", "errors"
     );
-    eprintln!("{:<44} {:>10.1}", "raw Argon2id hashes/s (all cores)", raw);
+    let mut shares = Vec::new();
+    for (n, (h, m)) in pairs.iter().enumerate() {
+        let share = m.requests_per_sec / h.requests_per_sec;
+        shares.push(share);
+        eprintln!(
+            "{:<6} {:>14.0} {:>14.0} {:>9.1}% {:>6.2}ms {:>7}",
+            n + 1,
+            h.requests_per_sec,
+            m.requests_per_sec,
+            share * 100.0,
+            m.p99_ms,
+            h.errors + m.errors
+        );
+    }
+    shares.sort_by(f64::total_cmp);
+    let median_share = shares[shares.len() / 2];
+    let worst_p99 = pairs.iter().map(|(_, m)| m.p99_ms).fold(0.0, f64::max);
+    let errors: u64 = pairs.iter().map(|(h, m)| h.errors + m.errors).sum();
+    eprintln!("{:<44} {:>10.1}", "raw Argon2id hashes/s (all cores, before/after)", raw);
+    eprintln!("  (before {raw_before:.1}, after {raw_after:.1})");
     eprintln!("{:<44} {:>10.1} {:>9} {:>7}", "POST /auth/login (8 at a time)", logins_per_sec, "", login_failures);
     eprintln!(
         "logins at {:.0}% of the raw Argon2id rate (target >= 90%); members page p99 during the login load {:.2} ms",
         logins_per_sec / raw * 100.0,
         read_p99
     );
-    let share = members.requests_per_sec / health.requests_per_sec;
     eprintln!(
-        "members page at {:.0}% of healthz (target >= 20%), p99 {:.2} ms (target < 20 ms), errors {} (target 0)",
-        share * 100.0,
-        members.p99_ms,
-        members.errors
+        "members page at {:.0}% of healthz (median of {rounds} rounds; target >= 20%), worst p99 {:.2} ms (target < 20 ms), errors {} (target 0)",
+        median_share * 100.0,
+        worst_p99,
+        errors
     );
     Ok(())
 }

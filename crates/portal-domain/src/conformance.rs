@@ -624,6 +624,12 @@ pub async fn sessions_expire_and_revoke<S: Store + crate::ports::SessionStore>(s
     store.create_session(sid(1), &token, ann, t0(), idle, absolute).await.map_err(err("create"))?;
     let used = store.use_session(&token, t0() + Duration::minutes(20), idle).await.map_err(err("use"))?;
     ensure!(used == Some((sid(1), ann)), "a fresh session: {used:?}");
+    let with_user =
+        store.session_user(&token, t0() + Duration::minutes(20), idle).await.map_err(err("session user"))?;
+    ensure!(
+        with_user.as_ref().map(|(s, u)| (*s, u.id())) == Some((sid(1), ann)),
+        "a fresh session's user: {with_user:?}"
+    );
     ensure!(
         store.use_session(&token, t0() + Duration::minutes(45), idle).await.map_err(err("use"))?.is_some(),
         "use did not extend the idle expiry"
@@ -635,6 +641,10 @@ pub async fn sessions_expire_and_revoke<S: Store + crate::ports::SessionStore>(s
     ensure!(
         store.use_session(&token, t0() + Duration::minutes(81), idle).await.map_err(err("use"))?.is_none(),
         "an expired session came back"
+    );
+    ensure!(
+        store.session_user(&token, t0() + Duration::minutes(82), idle).await.map_err(err("use"))?.is_none(),
+        "an expired session has a user"
     );
 
     let busy = TokenDigest::new("session-2");

@@ -474,6 +474,18 @@ pub struct SessionInfo {
     pub absolute_expires_at: DateTime<Utc>,
 }
 
+/// [`SessionStore::session_user`] from [`SessionStore::use_session`] and [`Store::user`]: its
+/// default, for a store that has no better way.
+pub async fn session_user_of<S: Store + SessionStore + ?Sized>(
+    store: &S,
+    token: &TokenDigest,
+    now: DateTime<Utc>,
+    idle: chrono::Duration,
+) -> Result<Option<(SessionId, User)>, StoreError> {
+    let Some((session, user)) = store.use_session(token, now, idle).await? else { return Ok(None) };
+    Ok(store.user(user).await?.map(|user| (session, user)))
+}
+
 /// Sign-in sessions and rate-limit counters, shared by every server process.
 pub trait SessionStore: Send + Sync {
     /// Starts a session under the digest of its token. It lives `idle` past its last use and
@@ -518,6 +530,21 @@ pub trait SessionStore: Send + Sync {
         now: DateTime<Utc>,
         idle: chrono::Duration,
     ) -> impl Future<Output = Result<Option<(SessionId, UserId)>, StoreError>> + Send;
+
+    /// [`SessionStore::use_session`] with the session's user as last committed (the per-request
+    /// authentication). The default uses the session, then reads the user; a SQL store reads
+    /// both in one join when the session needs no write.
+    fn session_user(
+        &self,
+        token: &TokenDigest,
+        now: DateTime<Utc>,
+        idle: chrono::Duration,
+    ) -> impl Future<Output = Result<Option<(SessionId, User)>, StoreError>> + Send
+    where
+        Self: Store,
+    {
+        session_user_of(self, token, now, idle)
+    }
 
     /// Ends the session of a token (logout).
     fn end_session(&self, token: &TokenDigest) -> impl Future<Output = Result<(), StoreError>> + Send;

@@ -1165,10 +1165,9 @@ impl<S: Store + crate::ports::SessionStore, H: PasswordHasher> Portal<S, H> {
     /// user's sessions are ended). `InvalidCredentials` for anything else.
     pub async fn authenticate(&self, token: &str) -> ServiceResult<(crate::ids::SessionId, User)> {
         let digest = self.digester.digest(token);
-        let Some((session, user)) = self.store.use_session(&digest, self.clock.now(), SESSION_IDLE).await? else {
+        let Some((session, user)) = self.store.session_user(&digest, self.clock.now(), SESSION_IDLE).await? else {
             return Err(ServiceError::InvalidCredentials);
         };
-        let user = self.store.user(user).await?.ok_or(ServiceError::InvalidCredentials)?;
         if user.status() == UserStatus::Disabled {
             self.store.end_sessions_of(user.id()).await?;
             return Err(ServiceError::InvalidCredentials);

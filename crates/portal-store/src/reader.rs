@@ -15,7 +15,7 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{LazyLock, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::config::DbConfig;
@@ -133,24 +133,29 @@ const USER_COLUMNS: &str = "id, email, email_key, name, phone, password_hash, em
      mfa_since, recovery_codes, opted_out, preferences_version, status, created_at, last_login_at, version";
 
 fn user_model(r: &Row<'_>) -> rusqlite::Result<users::Model> {
+    user_model_at(r, 0)
+}
+
+/// A user row whose columns ([`USER_COLUMNS`]) start at column `at`.
+fn user_model_at(r: &Row<'_>, at: usize) -> rusqlite::Result<users::Model> {
     Ok(users::Model {
-        id: r.get(0)?,
-        email: r.get(1)?,
-        email_key: r.get(2)?,
-        name: r.get(3)?,
-        phone: r.get(4)?,
-        password_hash: r.get(5)?,
-        email_verified_at: opt_time(r, 6)?,
-        pending_email: r.get(7)?,
-        mfa: r.get(8)?,
-        mfa_since: opt_time(r, 9)?,
-        recovery_codes: r.get(10)?,
-        opted_out: r.get(11)?,
-        preferences_version: r.get(12)?,
-        status: r.get(13)?,
-        created_at: time(r, 14)?,
-        last_login_at: opt_time(r, 15)?,
-        version: r.get(16)?,
+        id: r.get(at)?,
+        email: r.get(at + 1)?,
+        email_key: r.get(at + 2)?,
+        name: r.get(at + 3)?,
+        phone: r.get(at + 4)?,
+        password_hash: r.get(at + 5)?,
+        email_verified_at: opt_time(r, at + 6)?,
+        pending_email: r.get(at + 7)?,
+        mfa: r.get(at + 8)?,
+        mfa_since: opt_time(r, at + 9)?,
+        recovery_codes: r.get(at + 10)?,
+        opted_out: r.get(at + 11)?,
+        preferences_version: r.get(at + 12)?,
+        status: r.get(at + 13)?,
+        created_at: time(r, at + 14)?,
+        last_login_at: opt_time(r, at + 15)?,
+        version: r.get(at + 16)?,
     })
 }
 
@@ -192,6 +197,31 @@ pub(crate) fn session(c: &Connection, digest: &str) -> rusqlite::Result<Option<s
         })
     })
     .optional()
+}
+
+/// A session row by its token digest, with its user's row.
+pub(crate) fn session_user(c: &Connection, digest: &str) -> rusqlite::Result<Option<(sessions::Model, users::Model)>> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        let users = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
+        format!(
+            "SELECT s.token_digest, s.id, s.user_id, s.created_at, s.last_seen_at, s.idle_expires_at, \
+             s.absolute_expires_at, {users} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_digest = ?1"
+        )
+    });
+    c.prepare_cached(&SQL)?
+        .query_row(params![digest], |r| {
+            let session = sessions::Model {
+                token_digest: r.get(0)?,
+                id: r.get(1)?,
+                user_id: r.get(2)?,
+                created_at: time(r, 3)?,
+                last_seen_at: time(r, 4)?,
+                idle_expires_at: time(r, 5)?,
+                absolute_expires_at: time(r, 6)?,
+            };
+            Ok((session, user_model_at(r, 7)?))
+        })
+        .optional()
 }
 
 /// A user row by id.

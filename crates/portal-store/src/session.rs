@@ -3,17 +3,18 @@
 
 use chrono::{DateTime, Duration, Utc};
 use portal_domain::ids::{SessionId, UserId};
-use portal_domain::ports::{SessionInfo, SessionStore, StoreError};
+use portal_domain::ports::{SessionInfo, SessionStore, StoreError, session_user_of};
+use portal_domain::user::User;
 use portal_domain::values::TokenDigest;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::Store;
 use crate::entity::{sessions, users};
 use crate::error::db;
 use crate::query::first;
 use crate::reader;
+use crate::{Store, convert};
 
 fn info(m: sessions::Model) -> SessionInfo {
     SessionInfo {
@@ -69,6 +70,23 @@ impl SessionStore for Store {
         update.idle_expires_at = Set(idle_expires_at);
         sessions::Entity::update(update).exec(self.conn()).await.map_err(db("extend a session"))?;
         Ok(Some(found))
+    }
+
+    async fn session_user(
+        &self,
+        token: &TokenDigest,
+        now: DateTime<Utc>,
+        idle: Duration,
+    ) -> Result<Option<(SessionId, User)>, StoreError> {
+        if let Some(row) = self.read_inline("read a session", |c| reader::session_user(c, token.as_str())) {
+            let Some((session, user)) = row? else { return Ok(None) };
+            let live = now < session.idle_expires_at && now < session.absolute_expires_at;
+            if live && now - session.last_seen_at < portal_domain::ports::SESSION_TOUCH_RESOLUTION {
+                return Ok(Some((SessionId::from_uuid(session.id), convert::user_from_row(user)?)));
+            }
+            // Expired, or due an extension: the general path writes that.
+        }
+        session_user_of(self, token, now, idle).await
     }
 
     async fn end_session(&self, token: &TokenDigest) -> Result<(), StoreError> {

@@ -65,7 +65,8 @@ impl EmailAddress {
         if raw.is_empty() {
             return Err(EmailAddressError::Empty);
         }
-        if raw.chars().count() > Self::MAX_CHARS {
+        // A string's length in bytes bounds its length in characters: count only when needed.
+        if raw.len() > Self::MAX_CHARS && raw.chars().count() > Self::MAX_CHARS {
             return Err(EmailAddressError::TooLong { max: Self::MAX_CHARS });
         }
         let Some((local, domain)) = raw.rsplit_once('@') else {
@@ -74,7 +75,7 @@ impl EmailAddress {
         if local.is_empty() {
             return Err(EmailAddressError::EmptyLocalPart);
         }
-        if local.chars().count() > Self::MAX_LOCAL_CHARS {
+        if local.len() > Self::MAX_LOCAL_CHARS && local.chars().count() > Self::MAX_LOCAL_CHARS {
             return Err(EmailAddressError::LocalPartTooLong { max: Self::MAX_LOCAL_CHARS });
         }
         if let Some(bad) = local.chars().find(|c| !is_local_char(*c)) {
@@ -126,7 +127,7 @@ fn is_domain(domain: &str) -> bool {
     let Some((_, tld)) = domain.rsplit_once('.') else { return false };
     domain.split('.').all(|label| {
         !label.is_empty()
-            && label.chars().count() <= 63
+            && (label.len() <= 63 || label.chars().count() <= 63)
             && !label.starts_with('-')
             && !label.ends_with('-')
             && label.chars().all(|c| c.is_alphanumeric() || c == '-')

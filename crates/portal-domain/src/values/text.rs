@@ -24,7 +24,8 @@ fn parse_text(raw: &str, max: usize) -> Result<String, TextError> {
     if trimmed.is_empty() {
         return Err(TextError::Empty);
     }
-    if trimmed.chars().count() > max {
+    // Bytes bound characters: count only a long text.
+    if trimmed.len() > max && trimmed.chars().count() > max {
         return Err(TextError::TooLong { max });
     }
     if trimmed.chars().any(char::is_control) {
