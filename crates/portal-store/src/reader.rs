@@ -281,22 +281,32 @@ pub(crate) fn members(
     after: Option<Uuid>,
     limit: u64,
 ) -> rusqlite::Result<Vec<memberships::Model>> {
+    let select = format!("SELECT {MEMBERSHIP_COLUMNS} FROM memberships m WHERE m.account_id = ?1");
+    keyset_page(c, &select, "m.user_id", account, after, limit, membership_model)
+}
+
+/// Up to `limit` rows of `select` (a query whose WHERE conditions end it and bind `key` as
+/// `?1`) after `after` in the `order` column, by that column. Two statements, a first page and
+/// the rest, rather than `?2 IS NULL OR …`, which would hide the range from the planner: each
+/// is a seek on the key's index.
+fn keyset_page<T>(
+    c: &Connection,
+    select: &str,
+    order: &str,
+    key: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+    row: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Vec<T>> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    // Two statements rather than `?2 IS NULL OR …`, which would hide the range from the planner:
-    // each is a seek on the primary key (account_id, user_id).
     match after {
         None => c
-            .prepare_cached(&format!(
-                "SELECT {MEMBERSHIP_COLUMNS} FROM memberships m WHERE m.account_id = ?1 ORDER BY m.user_id LIMIT ?2"
-            ))?
-            .query_map(params![account, limit], membership_model)?
+            .prepare_cached(&format!("{select} ORDER BY {order} LIMIT ?2"))?
+            .query_map(params![key, limit], row)?
             .collect(),
         Some(after) => c
-            .prepare_cached(&format!(
-                "SELECT {MEMBERSHIP_COLUMNS} FROM memberships m WHERE m.account_id = ?1 AND m.user_id > ?2 \
-                 ORDER BY m.user_id LIMIT ?3"
-            ))?
-            .query_map(params![account, after, limit], membership_model)?
+            .prepare_cached(&format!("{select} AND {order} > ?2 ORDER BY {order} LIMIT ?3"))?
+            .query_map(params![key, after, limit], row)?
             .collect(),
     }
 }
@@ -309,28 +319,16 @@ pub(crate) fn member_rows(
     after: Option<Uuid>,
     limit: u64,
 ) -> rusqlite::Result<Vec<Result<MemberRow, StoreError>>> {
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let row = |r: &Row<'_>| {
         let membership = membership_model(r)?;
         let (email, name) = (r.get_ref(12)?.as_str()?, r.get_ref(13)?.as_str()?);
         Ok(convert::member_row(membership, email, name))
     };
-    match after {
-        None => c
-            .prepare_cached(&format!(
-                "SELECT {MEMBERSHIP_COLUMNS}, u.email, u.name FROM memberships m JOIN users u ON u.id = m.user_id \
-                 WHERE m.account_id = ?1 ORDER BY m.user_id LIMIT ?2"
-            ))?
-            .query_map(params![account, limit], row)?
-            .collect(),
-        Some(after) => c
-            .prepare_cached(&format!(
-                "SELECT {MEMBERSHIP_COLUMNS}, u.email, u.name FROM memberships m JOIN users u ON u.id = m.user_id \
-                 WHERE m.account_id = ?1 AND m.user_id > ?2 ORDER BY m.user_id LIMIT ?3"
-            ))?
-            .query_map(params![account, after, limit], row)?
-            .collect(),
-    }
+    let select = format!(
+        "SELECT {MEMBERSHIP_COLUMNS}, u.email, u.name FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.account_id = ?1"
+    );
+    keyset_page(c, &select, "m.user_id", account, after, limit, row)
 }
 
 /// What the account picker reads: a membership, its account's status, owner and display name.
@@ -344,25 +342,12 @@ pub(crate) fn memberships_of(
     after: Option<Uuid>,
     limit: u64,
 ) -> rusqlite::Result<Vec<ListingRow>> {
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let row = |r: &Row<'_>| Ok((membership_model(r)?, r.get(12)?, r.get(13)?, r.get(14)?));
-    match after {
-        None => c
-            .prepare_cached(&format!(
-                "SELECT {MEMBERSHIP_COLUMNS}, a.status, a.owner_id, a.display_name FROM memberships m \
-                 JOIN accounts a ON a.id = m.account_id WHERE m.user_id = ?1 ORDER BY m.account_id LIMIT ?2"
-            ))?
-            .query_map(params![user, limit], row)?
-            .collect(),
-        Some(after) => c
-            .prepare_cached(&format!(
-                "SELECT {MEMBERSHIP_COLUMNS}, a.status, a.owner_id, a.display_name FROM memberships m \
-                 JOIN accounts a ON a.id = m.account_id WHERE m.user_id = ?1 AND m.account_id > ?2 \
-                 ORDER BY m.account_id LIMIT ?3"
-            ))?
-            .query_map(params![user, after, limit], row)?
-            .collect(),
-    }
+    let select = format!(
+        "SELECT {MEMBERSHIP_COLUMNS}, a.status, a.owner_id, a.display_name FROM memberships m \
+         JOIN accounts a ON a.id = m.account_id WHERE m.user_id = ?1"
+    );
+    keyset_page(c, &select, "m.account_id", user, after, limit, row)
 }
 
 #[cfg(test)]
