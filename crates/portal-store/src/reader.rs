@@ -185,18 +185,21 @@ pub(crate) fn session(c: &Connection, digest: &str) -> rusqlite::Result<Option<s
         "SELECT token_digest, id, user_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at \
          FROM sessions WHERE token_digest = ?1",
     )?
-    .query_row(params![digest], |r| {
-        Ok(sessions::Model {
-            token_digest: r.get(0)?,
-            id: r.get(1)?,
-            user_id: r.get(2)?,
-            created_at: time(r, 3)?,
-            last_seen_at: time(r, 4)?,
-            idle_expires_at: time(r, 5)?,
-            absolute_expires_at: time(r, 6)?,
-        })
-    })
+    .query_row(params![digest], session_model)
     .optional()
+}
+
+/// A session row: its seven columns first, in table order.
+fn session_model(r: &Row<'_>) -> rusqlite::Result<sessions::Model> {
+    Ok(sessions::Model {
+        token_digest: r.get(0)?,
+        id: r.get(1)?,
+        user_id: r.get(2)?,
+        created_at: time(r, 3)?,
+        last_seen_at: time(r, 4)?,
+        idle_expires_at: time(r, 5)?,
+        absolute_expires_at: time(r, 6)?,
+    })
 }
 
 /// A session row by its token digest, with its user's row.
@@ -208,20 +211,7 @@ pub(crate) fn session_user(c: &Connection, digest: &str) -> rusqlite::Result<Opt
              s.absolute_expires_at, {users} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_digest = ?1"
         )
     });
-    c.prepare_cached(&SQL)?
-        .query_row(params![digest], |r| {
-            let session = sessions::Model {
-                token_digest: r.get(0)?,
-                id: r.get(1)?,
-                user_id: r.get(2)?,
-                created_at: time(r, 3)?,
-                last_seen_at: time(r, 4)?,
-                idle_expires_at: time(r, 5)?,
-                absolute_expires_at: time(r, 6)?,
-            };
-            Ok((session, user_model_at(r, 7)?))
-        })
-        .optional()
+    c.prepare_cached(&SQL)?.query_row(params![digest], |r| Ok((session_model(r)?, user_model_at(r, 7)?))).optional()
 }
 
 /// A user row by id.

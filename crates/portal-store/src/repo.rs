@@ -318,6 +318,22 @@ fn access_from(
     })
 }
 
+/// Sets the user's last login time, outside the versioned user row (on `conn`, which may be a
+/// transaction).
+pub(crate) async fn record_login_on(
+    conn: &impl sea_orm::ConnectionTrait,
+    user: UserId,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    users::Entity::update_many()
+        .col_expr(users::Column::LastLoginAt, Expr::value(at))
+        .filter(users::Column::Id.eq(user.as_uuid()))
+        .exec(conn)
+        .await
+        .map_err(db("record a login"))?;
+    Ok(())
+}
+
 fn fetch_limit(limit: usize) -> u64 {
     u64::try_from(limit.saturating_add(1)).unwrap_or(u64::MAX)
 }
@@ -686,12 +702,6 @@ impl StorePort for Store {
     }
 
     async fn record_login(&self, user: UserId, at: DateTime<Utc>) -> Result<(), StoreError> {
-        users::Entity::update_many()
-            .col_expr(users::Column::LastLoginAt, Expr::value(at))
-            .filter(users::Column::Id.eq(user.as_uuid()))
-            .exec(self.conn())
-            .await
-            .map_err(db("record a login"))?;
-        Ok(())
+        record_login_on(self.conn(), user, at).await
     }
 }

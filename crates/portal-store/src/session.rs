@@ -7,10 +7,9 @@ use portal_domain::ports::{SessionInfo, SessionStore, StoreError, session_user_o
 use portal_domain::user::User;
 use portal_domain::values::TokenDigest;
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::entity::{sessions, users};
+use crate::entity::sessions;
 use crate::error::db;
 use crate::query::first;
 use crate::reader;
@@ -202,12 +201,7 @@ impl SessionStore for Store {
         absolute: Duration,
     ) -> Result<(), StoreError> {
         let txn = self.begin_write().await?;
-        users::Entity::update_many()
-            .col_expr(users::Column::LastLoginAt, Expr::value(now))
-            .filter(users::Column::Id.eq(user.as_uuid()))
-            .exec(&*txn)
-            .await
-            .map_err(db("record a login"))?;
+        crate::repo::record_login_on(&*txn, user, now).await?;
         sessions::Entity::insert(session_row(id, token, user, now, idle, absolute))
             .exec(&*txn)
             .await
