@@ -62,6 +62,18 @@ impl EmailAddress {
     /// Parses an address as a person would type it.
     pub fn parse(raw: &str) -> Result<Self, EmailAddressError> {
         let raw = raw.trim();
+        // Nearly every address is plain ASCII and valid: one pass over the bytes settles it
+        // (every page of members re-reads 50 of them). Anything else takes the general path,
+        // which also names what is wrong.
+        if is_plain_valid(raw.as_bytes()) {
+            let raw_text: Arc<str> = Arc::from(raw);
+            let key = if raw.bytes().any(|b| b.is_ascii_uppercase()) {
+                Arc::from(raw.to_ascii_lowercase())
+            } else {
+                raw_text.clone()
+            };
+            return Ok(Self { raw: raw_text, key });
+        }
         if raw.is_empty() {
             return Err(EmailAddressError::Empty);
         }
@@ -115,6 +127,40 @@ impl EmailAddress {
     pub fn local_part(&self) -> &str {
         self.key.rsplit_once('@').map_or(&*self.key, |(local, _)| local)
     }
+}
+
+/// An ASCII address the general checks below accept: a local part of allowed characters without
+/// leading, trailing or doubled dots, and a domain of at least two labels of letters, digits and
+/// inner hyphens whose last is letters or `xn--…`. `false` says "ask the general path".
+fn is_plain_valid(raw: &[u8]) -> bool {
+    if raw.is_empty() || raw.len() > EmailAddress::MAX_CHARS || !raw.is_ascii() {
+        return false;
+    }
+    let Some(at) = raw.iter().rposition(|&b| b == b'@') else { return false };
+    let (local, domain) = (&raw[..at], &raw[at + 1..]);
+    let local_ok = !local.is_empty()
+        && local.len() <= EmailAddress::MAX_LOCAL_CHARS
+        && local.iter().all(|&b| is_local_char(char::from(b)))
+        && local[0] != b'.'
+        && local[local.len() - 1] != b'.'
+        && !local.windows(2).any(|w| w == b"..");
+    if !local_ok {
+        return false;
+    }
+    let mut labels = 0;
+    for label in domain.split(|&b| b == b'.') {
+        labels += 1;
+        if label.is_empty()
+            || label.len() > 63
+            || label[0] == b'-'
+            || label[label.len() - 1] == b'-'
+            || !label.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return false;
+        }
+    }
+    let tld = domain.rsplit(|&b| b == b'.').next().unwrap_or_default();
+    labels >= 2 && (tld.iter().all(u8::is_ascii_alphabetic) || tld.starts_with(b"xn--"))
 }
 
 fn is_local_char(c: char) -> bool {

@@ -96,3 +96,35 @@ proptest! {
         prop_assert_eq!(portal_domain::permission::PermissionSet::from_bits(set.bits()), Some(set));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(5_000))]
+
+    /// The one-pass check for plain addresses agrees with the general checks: compared here
+    /// through `parse` on inputs built to sit near every rule's edge.
+    #[test]
+    fn plain_and_general_checks_agree(
+        local in "[a-zA-Z0-9.+_\\-@\"(: ]{0,70}",
+        labels in proptest::collection::vec("[a-zA-Z0-9\\-]{0,8}|xn--[a-z0-9]{1,4}|[0-9]{1,3}", 0..4),
+        pad in "[ \t]{0,2}",
+    ) {
+        let raw = format!("{pad}{local}@{}{pad}", labels.join("."));
+        let parsed = EmailAddress::parse(&raw);
+        // Unicode-aware reference: the same rules, char by char.
+        let trimmed = raw.trim();
+        let reference = trimmed.rsplit_once('@').is_some_and(|(l, d)| {
+            !l.is_empty() && l.chars().count() <= 64 && trimmed.chars().count() <= 254
+                && l.chars().all(|c| !(c.is_whitespace() || c.is_control() || "@<>()[]\\,;:\"".contains(c)))
+                && !l.starts_with('.') && !l.ends_with('.') && !l.contains("..")
+                && d.split('.').count() >= 2
+                && d.split('.').all(|x| !x.is_empty() && x.chars().count() <= 63 && !x.starts_with('-') && !x.ends_with('-')
+                    && x.chars().all(|c| c.is_alphanumeric() || c == '-'))
+                && d.rsplit('.').next().is_some_and(|t| t.chars().all(char::is_alphabetic) || t.starts_with("xn--"))
+        });
+        prop_assert_eq!(parsed.is_ok(), reference, "{:?}", raw);
+        if let Ok(e) = parsed {
+            prop_assert_eq!(e.as_str(), trimmed);
+            prop_assert_eq!(e.normalized(), trimmed.to_lowercase());
+        }
+    }
+}
