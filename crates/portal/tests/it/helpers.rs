@@ -28,6 +28,27 @@ impl TestApp {
         format!("{}/api/v1{path}", self.base)
     }
 
+    /// `GET path` as the holder of `token`; the body as JSON.
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        self.client.get(self.url(path)).bearer_auth(token).send().await.unwrap().json().await.unwrap()
+    }
+
+    /// `method path` as the holder of `token`, with a JSON body when one is given.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let request = self.client.request(method, self.url(path)).bearer_auth(token);
+        let request = match body {
+            Some(body) => request.json(&body),
+            None => request,
+        };
+        request.send().await.unwrap()
+    }
+
     /// Stops the server the way SIGTERM would, and waits for it.
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {

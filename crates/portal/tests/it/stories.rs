@@ -1,5 +1,6 @@
 //! The seed stories over real HTTP.
 
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{PASSWORD, spawn_app};
@@ -26,30 +27,24 @@ async fn seed_001_a_customer_updates_their_profile_and_preferences() {
         .unwrap();
     assert_eq!(resp.status(), 200);
 
-    let resp = app
-        .client
-        .put(app.url("/me/notification-preferences"))
-        .bearer_auth(&token)
-        .json(&json!({"opted_out": ["promotions"]}))
-        .send()
-        .await
-        .unwrap();
+    let resp =
+        app.send(Method::PUT, "/me/notification-preferences", &token, Some(json!({"opted_out": ["promotions"]}))).await;
     assert_eq!(resp.status(), 200);
 
     let resp = app
-        .client
-        .patch(app.url(&format!("/accounts/{account}")))
-        .bearer_auth(&token)
-        .json(&json!({"company": "Acme Limited", "primary_email": "accounts@acme.example"}))
-        .send()
-        .await
-        .unwrap();
+        .send(
+            Method::PATCH,
+            &format!("/accounts/{account}"),
+            &token,
+            Some(json!({"company": "Acme Limited", "primary_email": "accounts@acme.example"})),
+        )
+        .await;
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["primary_email"], "accounts@acme.example");
 
     // The change is on disk: a new session sees it.
-    assert_eq!(app.client.post(app.url("/auth/logout")).bearer_auth(&token).send().await.unwrap().status(), 204);
+    assert_eq!(app.send(Method::POST, "/auth/logout", &token, None).await.status(), 204);
     assert_eq!(app.client.get(app.url("/me")).bearer_auth(&token).send().await.unwrap().status(), 401);
     let login: Value = app
         .client
@@ -74,13 +69,13 @@ async fn seed_002_003_invite_a_teammate_with_billing_permissions() {
     let mut seen = std::collections::HashSet::new();
     let (ann, _, acme) = app.signup("ann@acme.example", "Ann Owner", "Acme").await;
     let resp = app
-        .client
-        .post(app.url(&format!("/accounts/{acme}/invites")))
-        .bearer_auth(&ann)
-        .json(&json!({"email": "bob@acme.example", "name": "Bob", "role": "billing"}))
-        .send()
-        .await
-        .unwrap();
+        .send(
+            Method::POST,
+            &format!("/accounts/{acme}/invites"),
+            &ann,
+            Some(json!({"email": "bob@acme.example", "name": "Bob", "role": "billing"})),
+        )
+        .await;
     assert_eq!(resp.status(), 201);
     let invite: Value = resp.json().await.unwrap();
     assert_eq!(invite["role"], "billing");
@@ -125,8 +120,7 @@ async fn seed_002_003_invite_a_teammate_with_billing_permissions() {
     assert_eq!(again.status(), 409);
 
     // What Bob can and cannot do.
-    let mine: Value =
-        app.client.get(app.url("/me/accounts")).bearer_auth(&bob).send().await.unwrap().json().await.unwrap();
+    let mine: Value = app.get_json("/me/accounts", &bob).await;
     assert!(mine["items"][0]["permissions"].as_array().unwrap().iter().any(|p| p == "billing.view"));
     assert_eq!(
         app.client.get(app.url(&format!("/accounts/{acme}"))).bearer_auth(&bob).send().await.unwrap().status(),
@@ -137,26 +131,17 @@ async fn seed_002_003_invite_a_teammate_with_billing_permissions() {
         403
     );
     let invite_someone = app
-        .client
-        .post(app.url(&format!("/accounts/{acme}/invites")))
-        .bearer_auth(&bob)
-        .json(&json!({"email": "eve@x.example", "role": "read-only"}))
-        .send()
-        .await
-        .unwrap();
+        .send(
+            Method::POST,
+            &format!("/accounts/{acme}/invites"),
+            &bob,
+            Some(json!({"email": "eve@x.example", "role": "read-only"})),
+        )
+        .await;
     assert_eq!(invite_someone.status(), 403);
 
     // Ann sees who has access and edits Bob.
-    let users: Value = app
-        .client
-        .get(app.url(&format!("/accounts/{acme}/users")))
-        .bearer_auth(&ann)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let users: Value = app.get_json(&format!("/accounts/{acme}/users"), &ann).await;
     assert_eq!(users["items"].as_array().unwrap().len(), 2);
     let member =
         app.client.get(app.url(&format!("/accounts/{acme}/users/{bob_id}"))).bearer_auth(&ann).send().await.unwrap();
@@ -180,16 +165,7 @@ async fn seed_002_003_invite_a_teammate_with_billing_permissions() {
     assert_eq!(edited["permissions"], json!(["billing.view", "support.view"]));
 
     // Removed: nothing more for Bob there, from his very next request.
-    assert_eq!(
-        app.client
-            .delete(app.url(&format!("/accounts/{acme}/users/{bob_id}")))
-            .bearer_auth(&ann)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        204
-    );
+    assert_eq!(app.send(Method::DELETE, &format!("/accounts/{acme}/users/{bob_id}"), &ann, None).await.status(), 204);
     assert_eq!(
         app.client
             .get(app.url(&format!("/accounts/{acme}/users/{bob_id}")))
@@ -200,8 +176,7 @@ async fn seed_002_003_invite_a_teammate_with_billing_permissions() {
             .status(),
         404
     );
-    let mine: Value =
-        app.client.get(app.url("/me/accounts")).bearer_auth(&bob).send().await.unwrap().json().await.unwrap();
+    let mine: Value = app.get_json("/me/accounts", &bob).await;
     assert_eq!(mine["items"], json!([]));
     app.stop().await;
 }
@@ -213,25 +188,19 @@ async fn seed_003_resend_then_cancel_an_invite() {
     let mut seen = std::collections::HashSet::new();
     let (ann, _, acme) = app.signup("ann@acme.example", "Ann", "Acme").await;
     let invite: Value = app
-        .client
-        .post(app.url(&format!("/accounts/{acme}/invites")))
-        .bearer_auth(&ann)
-        .json(&json!({"email": "sam@agency.example", "permissions": ["projects.view"]}))
-        .send()
+        .send(
+            Method::POST,
+            &format!("/accounts/{acme}/invites"),
+            &ann,
+            Some(json!({"email": "sam@agency.example", "permissions": ["projects.view"]})),
+        )
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     let id = invite["id"].as_str().unwrap();
     let first = app.invite_token_for("sam@agency.example", &mut seen).await;
-    let resent = app
-        .client
-        .post(app.url(&format!("/accounts/{acme}/invites/{id}/resend")))
-        .bearer_auth(&ann)
-        .send()
-        .await
-        .unwrap();
+    let resent = app.send(Method::POST, &format!("/accounts/{acme}/invites/{id}/resend"), &ann, None).await;
     assert_eq!(resent.status(), 200);
     let resent: Value = resent.json().await.unwrap();
     assert_eq!(resent["sent_count"], 2);
@@ -245,16 +214,7 @@ async fn seed_003_resend_then_cancel_an_invite() {
         app.client.post(app.url("/invites/preview")).json(&json!({"token": second})).send().await.unwrap().status(),
         200
     );
-    assert_eq!(
-        app.client
-            .delete(app.url(&format!("/accounts/{acme}/invites/{id}")))
-            .bearer_auth(&ann)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        204
-    );
+    assert_eq!(app.send(Method::DELETE, &format!("/accounts/{acme}/invites/{id}"), &ann, None).await.status(), 204);
     let accept = app
         .client
         .post(app.url("/invites/accept"))
@@ -265,16 +225,7 @@ async fn seed_003_resend_then_cancel_an_invite() {
     assert_eq!(accept.status(), 409);
     let problem: Value = accept.json().await.unwrap();
     assert_eq!(problem["code"], "invite_not_pending");
-    let invites: Value = app
-        .client
-        .get(app.url(&format!("/accounts/{acme}/invites")))
-        .bearer_auth(&ann)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let invites: Value = app.get_json(&format!("/accounts/{acme}/invites"), &ann).await;
     assert_eq!(invites["items"][0]["status"], "cancelled");
     app.stop().await;
 }
@@ -290,23 +241,16 @@ async fn seed_003_004_one_user_in_two_accounts() {
     let (dana, _, _) = app.signup("dana@studio.example", "Dana", "Dana Studio").await;
     for (owner, account, role) in [(&ann, &acme, "technical"), (&carl, &globex, "read-only")] {
         let resp = app
-            .client
-            .post(app.url(&format!("/accounts/{account}/invites")))
-            .bearer_auth(owner)
-            .json(&json!({"email": "dana@studio.example", "role": role}))
-            .send()
-            .await
-            .unwrap();
+            .send(
+                Method::POST,
+                &format!("/accounts/{account}/invites"),
+                owner,
+                Some(json!({"email": "dana@studio.example", "role": role})),
+            )
+            .await;
         assert_eq!(resp.status(), 201);
         let token = app.invite_token_for("dana@studio.example", &mut seen).await;
-        let joined = app
-            .client
-            .post(app.url("/invites/accept"))
-            .bearer_auth(&dana)
-            .json(&json!({"token": token}))
-            .send()
-            .await
-            .unwrap();
+        let joined = app.send(Method::POST, "/invites/accept", &dana, Some(json!({"token": token}))).await;
         assert_eq!(joined.status(), 200);
     }
     let login: Value = app
@@ -341,25 +285,16 @@ async fn seed_000_003_004_a_finance_inbox_contact_receives_billing_notices() {
     let operator = app.operator_key().await;
     let (ann, ann_id, acme) = app.signup("ann@acme.example", "Ann", "Acme").await;
     let contact = app
-        .client
-        .post(app.url(&format!("/accounts/{acme}/contacts")))
-        .bearer_auth(&ann)
-        .json(&json!({"name": "Finance inbox", "email": "finance@acme.example", "categories": ["billing"]}))
-        .send()
-        .await
-        .unwrap();
+        .send(
+            Method::POST,
+            &format!("/accounts/{acme}/contacts"),
+            &ann,
+            Some(json!({"name": "Finance inbox", "email": "finance@acme.example", "categories": ["billing"]})),
+        )
+        .await;
     assert_eq!(contact.status(), 201);
 
-    let preview: Value = app
-        .client
-        .get(app.url(&format!("/accounts/{acme}/notices/recipients?category=billing")))
-        .bearer_auth(&ann)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let preview: Value = app.get_json(&format!("/accounts/{acme}/notices/recipients?category=billing"), &ann).await;
     let preview = preview.as_array().unwrap();
     assert_eq!(preview.len(), 2);
     let finance = preview.iter().find(|r| r["email"] == "finance@acme.example").unwrap();
@@ -373,13 +308,13 @@ async fn seed_000_003_004_a_finance_inbox_contact_receives_billing_notices() {
 
     // Sending needs the provider's operator key; a member's session is not one.
     let as_member = app
-        .client
-        .post(app.url(&format!("/accounts/{acme}/notices")))
-        .bearer_auth(&ann)
-        .json(&json!({"category": "billing", "subject": "Invoice INV-1001"}))
-        .send()
-        .await
-        .unwrap();
+        .send(
+            Method::POST,
+            &format!("/accounts/{acme}/notices"),
+            &ann,
+            Some(json!({"category": "billing", "subject": "Invoice INV-1001"})),
+        )
+        .await;
     assert_eq!(as_member.status(), 401);
     let sent = app
         .client
@@ -391,31 +326,13 @@ async fn seed_000_003_004_a_finance_inbox_contact_receives_billing_notices() {
         .unwrap();
     assert_eq!(sent.status(), 201);
     // Who received what, and why, is on record.
-    let history: Value = app
-        .client
-        .get(app.url(&format!("/accounts/{acme}/notices")))
-        .bearer_auth(&ann)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let history: Value = app.get_json(&format!("/accounts/{acme}/notices"), &ann).await;
     assert_eq!(history["items"][0]["subject"], "Invoice INV-1001");
     assert_eq!(history["items"][0]["recipients"].as_array().unwrap().len(), 2);
     // And the email to the inbox was delivered.
     wait_for_mail(&app, "finance@acme.example", "Invoice INV-1001").await;
 
-    let news: Value = app
-        .client
-        .get(app.url(&format!("/accounts/{acme}/notices/recipients?category=product-news")))
-        .bearer_auth(&ann)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let news: Value = app.get_json(&format!("/accounts/{acme}/notices/recipients?category=product-news"), &ann).await;
     assert!(news.as_array().unwrap().iter().all(|r| r["email"] != "finance@acme.example"));
     let login = app
         .client
@@ -448,45 +365,21 @@ async fn seed_001_opted_out_of_promotions_but_security_always_arrives() {
     let app = spawn_app().await;
     let (ann, _, acme) = app.signup("ann@acme.example", "Ann", "Acme").await;
     let resp = app
-        .client
-        .put(app.url("/me/notification-preferences"))
-        .bearer_auth(&ann)
-        .json(&json!({"opted_out": ["promotions", "product-news"]}))
-        .send()
-        .await
-        .unwrap();
+        .send(
+            Method::PUT,
+            "/me/notification-preferences",
+            &ann,
+            Some(json!({"opted_out": ["promotions", "product-news"]})),
+        )
+        .await;
     assert_eq!(resp.status(), 200);
-    let refused = app
-        .client
-        .put(app.url("/me/notification-preferences"))
-        .bearer_auth(&ann)
-        .json(&json!({"opted_out": ["security"]}))
-        .send()
-        .await
-        .unwrap();
+    let refused =
+        app.send(Method::PUT, "/me/notification-preferences", &ann, Some(json!({"opted_out": ["security"]}))).await;
     assert_eq!(refused.status(), 422);
-    let promos: Value = app
-        .client
-        .get(app.url(&format!("/accounts/{acme}/notices/recipients?category=promotions")))
-        .bearer_auth(&ann)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let promos: Value = app.get_json(&format!("/accounts/{acme}/notices/recipients?category=promotions"), &ann).await;
     // Nobody else qualifies, so the notice still goes somewhere (rule 8): to the owner as the fallback.
     assert_eq!(promos[0]["reason"], "owner_fallback");
-    let security: Value = app
-        .client
-        .get(app.url(&format!("/accounts/{acme}/notices/recipients?category=security")))
-        .bearer_auth(&ann)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let security: Value = app.get_json(&format!("/accounts/{acme}/notices/recipients?category=security"), &ann).await;
     assert_eq!(security[0]["reason"], "security_notice");
     app.stop().await;
 }
@@ -498,13 +391,13 @@ async fn seed_000_transfer_ownership_then_review_access_and_read_the_trail() {
     let app = spawn_app().await;
     let mut seen = std::collections::HashSet::new();
     let (ann, ann_id, acme) = app.signup("ann@acme.example", "Ann", "Acme").await;
-    app.client
-        .post(app.url(&format!("/accounts/{acme}/invites")))
-        .bearer_auth(&ann)
-        .json(&json!({"email": "olga@acme.example", "role": "admin"}))
-        .send()
-        .await
-        .unwrap();
+    app.send(
+        Method::POST,
+        &format!("/accounts/{acme}/invites"),
+        &ann,
+        Some(json!({"email": "olga@acme.example", "role": "admin"})),
+    )
+    .await;
     let token = app.invite_token_for("olga@acme.example", &mut seen).await;
     let olga: Value = app
         .client
@@ -520,58 +413,32 @@ async fn seed_000_transfer_ownership_then_review_access_and_read_the_trail() {
     let olga_id = olga["user"]["id"].as_str().unwrap().to_owned();
 
     let moved = app
-        .client
-        .post(app.url(&format!("/accounts/{acme}/transfer-ownership")))
-        .bearer_auth(&ann)
-        .json(&json!({"user_id": olga_id}))
-        .send()
-        .await
-        .unwrap();
+        .send(Method::POST, &format!("/accounts/{acme}/transfer-ownership"), &ann, Some(json!({"user_id": olga_id})))
+        .await;
     assert_eq!(moved.status(), 200);
     let moved: Value = moved.json().await.unwrap();
     assert_eq!(moved["owner_id"], olga_id);
     // Ann is no longer the owner: she cannot close the account.
-    assert_eq!(
-        app.client.post(app.url(&format!("/accounts/{acme}/close"))).bearer_auth(&ann).send().await.unwrap().status(),
-        403
-    );
+    assert_eq!(app.send(Method::POST, &format!("/accounts/{acme}/close"), &ann, None).await.status(), 403);
 
-    let review: Value = app
-        .client
-        .get(app.url(&format!("/accounts/{acme}/access-review")))
-        .bearer_auth(&olga_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let review: Value = app.get_json(&format!("/accounts/{acme}/access-review"), &olga_token).await;
     let members = review["members"].as_array().unwrap();
     assert_eq!(members[0]["user_id"], olga_id, "the owner comes first");
     assert_eq!(members[0]["invited_by"], ann_id);
     assert_eq!(members[0]["flags"]["sensitive"], true);
     let recorded = app
-        .client
-        .post(app.url(&format!("/accounts/{acme}/access-review")))
-        .bearer_auth(&olga_token)
-        .json(&json!({"confirmed": [ann_id], "removed": []}))
-        .send()
-        .await
-        .unwrap();
+        .send(
+            Method::POST,
+            &format!("/accounts/{acme}/access-review"),
+            &olga_token,
+            Some(json!({"confirmed": [ann_id], "removed": []})),
+        )
+        .await;
     assert_eq!(recorded.status(), 200);
     let recorded: Value = recorded.json().await.unwrap();
     assert_eq!(recorded["last_review_by"], olga_id);
 
-    let trail: Value = app
-        .client
-        .get(app.url(&format!("/accounts/{acme}/audit-events")))
-        .bearer_auth(&olga_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let trail: Value = app.get_json(&format!("/accounts/{acme}/audit-events"), &olga_token).await;
     let kinds: Vec<&str> = trail["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(
         kinds,
@@ -582,16 +449,8 @@ async fn seed_000_transfer_ownership_then_review_access_and_read_the_trail() {
     assert!(sent["change"]["MemberInvited"].get("token").is_none(), "the audit trail shows a token digest");
     let accepted = &trail["items"][2];
     assert_eq!(accepted["actor"], format!("user:{olga_id}"));
-    let about_olga: Value = app
-        .client
-        .get(app.url(&format!("/accounts/{acme}/audit-events?target=member:{olga_id}")))
-        .bearer_auth(&olga_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let about_olga: Value =
+        app.get_json(&format!("/accounts/{acme}/audit-events?target=member:{olga_id}"), &olga_token).await;
     assert_eq!(about_olga["items"].as_array().unwrap().len(), 1);
     app.stop().await;
 }
