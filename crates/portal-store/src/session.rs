@@ -25,6 +25,28 @@ fn info(m: sessions::Model) -> SessionInfo {
     }
 }
 
+impl Store {
+    /// Applies the session rules to a session row just read: an expired session is ended (and
+    /// `false`); a live one is extended when its last extension is
+    /// [`SESSION_TOUCH_RESOLUTION`](portal_domain::ports::SESSION_TOUCH_RESOLUTION) old (and
+    /// `true`).
+    async fn settle(&self, row: sessions::Model, now: DateTime<Utc>, idle: Duration) -> Result<bool, StoreError> {
+        if now >= row.idle_expires_at || now >= row.absolute_expires_at {
+            sessions::Entity::delete_by_id(row.token_digest).exec(self.conn()).await.map_err(db("end a session"))?;
+            return Ok(false);
+        }
+        if now - row.last_seen_at < portal_domain::ports::SESSION_TOUCH_RESOLUTION {
+            return Ok(true);
+        }
+        let idle_expires_at = (now + idle).min(row.absolute_expires_at);
+        let mut update: sessions::ActiveModel = row.into();
+        update.last_seen_at = Set(now);
+        update.idle_expires_at = Set(idle_expires_at);
+        sessions::Entity::update(update).exec(self.conn()).await.map_err(db("extend a session"))?;
+        Ok(true)
+    }
+}
+
 impl SessionStore for Store {
     async fn create_session(
         &self,
@@ -55,20 +77,8 @@ impl SessionStore for Store {
                 .map_err(db("read a session"))?,
         };
         let Some(row) = row else { return Ok(None) };
-        if now >= row.idle_expires_at || now >= row.absolute_expires_at {
-            sessions::Entity::delete_by_id(row.token_digest).exec(self.conn()).await.map_err(db("end a session"))?;
-            return Ok(None);
-        }
         let found = (SessionId::from_uuid(row.id), UserId::from_uuid(row.user_id));
-        if now - row.last_seen_at < portal_domain::ports::SESSION_TOUCH_RESOLUTION {
-            return Ok(Some(found));
-        }
-        let idle_expires_at = (now + idle).min(row.absolute_expires_at);
-        let mut update: sessions::ActiveModel = row.into();
-        update.last_seen_at = Set(now);
-        update.idle_expires_at = Set(idle_expires_at);
-        sessions::Entity::update(update).exec(self.conn()).await.map_err(db("extend a session"))?;
-        Ok(Some(found))
+        Ok(self.settle(row, now, idle).await?.then_some(found))
     }
 
     async fn session_user(
@@ -77,15 +87,15 @@ impl SessionStore for Store {
         now: DateTime<Utc>,
         idle: Duration,
     ) -> Result<Option<(SessionId, User)>, StoreError> {
-        if let Some(row) = self.read_inline("read a session", |c| reader::session_user(c, token.as_str())) {
-            let Some((session, user)) = row? else { return Ok(None) };
-            let live = now < session.idle_expires_at && now < session.absolute_expires_at;
-            if live && now - session.last_seen_at < portal_domain::ports::SESSION_TOUCH_RESOLUTION {
-                return Ok(Some((SessionId::from_uuid(session.id), convert::user_from_row(user)?)));
-            }
-            // Expired, or due an extension: the general path writes that.
+        let Some(row) = self.read_inline("read a session", |c| reader::session_user(c, token.as_str())) else {
+            return session_user_of(self, token, now, idle).await;
+        };
+        let Some((session, user)) = row? else { return Ok(None) };
+        let id = SessionId::from_uuid(session.id);
+        if !self.settle(session, now, idle).await? {
+            return Ok(None);
         }
-        session_user_of(self, token, now, idle).await
+        Ok(Some((id, convert::user_from_row(user)?)))
     }
 
     async fn end_session(&self, token: &TokenDigest) -> Result<(), StoreError> {
