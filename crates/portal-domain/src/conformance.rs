@@ -171,6 +171,23 @@ pub async fn committed_state_reads_back<S: Store>(store: &S) -> Result<(), Failu
         store.user_status(uid(1)).await.map_err(err("status"))? == Some(crate::user::UserStatus::Disabled),
         "a disabled user's status reads as active"
     );
+    let standing = store.standing(aid(1), uid(1)).await.map_err(err("standing"))?;
+    ensure!(
+        standing.as_ref().map(|(status, access)| (*status, access.as_ref().map(|a| a.is_owner)))
+            == Some((crate::user::UserStatus::Disabled, Some(true))),
+        "a disabled owner's standing: {standing:?}"
+    );
+    Ok(())
+}
+
+/// [`Store::standing`] answers what [`Store::user_status`] and [`Store::access`] answer.
+async fn standing_agrees<S: Store>(store: &S, account: AccountId, user: UserId) -> Result<(), Failure> {
+    let standing = store.standing(account, user).await.map_err(err("standing"))?;
+    let expected = match store.user_status(user).await.map_err(err("status"))? {
+        None => None,
+        Some(status) => Some((status, store.access(account, user).await.map_err(err("access"))?)),
+    };
+    ensure!(standing == expected, "standing of {user} in {account}: {standing:?}, not {expected:?}");
     Ok(())
 }
 
@@ -575,6 +592,20 @@ pub async fn lists_page_by_key<S: Store>(store: &S) -> Result<(), Failure> {
     ensure!(member.owner == uid(1) && owner.owner == uid(1), "access names the wrong owner");
     ensure!(store.access(aid(1), uid(99)).await.map_err(err("access"))?.is_none(), "access for a stranger");
     ensure!(store.access(aid(99), uid(1)).await.map_err(err("access"))?.is_none(), "access to a missing account");
+    // The owner, a member, a member of the other account only, no such user, no such account.
+    for (account, user) in [(aid(1), uid(1)), (aid(1), uid(3)), (aid(2), uid(3)), (aid(1), uid(99)), (aid(99), uid(1))]
+    {
+        standing_agrees(store, account, user).await?;
+    }
+    ensure!(
+        store.standing(aid(1), uid(3)).await.map_err(err("standing"))?.is_some_and(|(_, a)| a.is_some()),
+        "a member has no standing"
+    );
+    ensure!(
+        store.standing(aid(2), uid(3)).await.map_err(err("standing"))?.is_some_and(|(_, a)| a.is_none()),
+        "a member of another account has access"
+    );
+    ensure!(store.standing(aid(1), uid(99)).await.map_err(err("standing"))?.is_none(), "no such user has a standing");
 
     let waiting = store.open_invites_for(&email("OPEN1@example.com")?, 10).await.map_err(err("open invites"))?;
     ensure!(
@@ -630,6 +661,8 @@ pub async fn sessions_expire_and_revoke<S: Store + crate::ports::SessionStore>(s
         with_user.as_ref().map(|(s, u)| (*s, u.id())) == Some((sid(1), ann)),
         "a fresh session's user: {with_user:?}"
     );
+    let holder = store.session_holder(&token, t0() + Duration::minutes(20), idle).await.map_err(err("holder"))?;
+    ensure!(holder == Some((sid(1), ann, crate::user::UserStatus::Active)), "a fresh session's holder: {holder:?}");
     ensure!(
         store.use_session(&token, t0() + Duration::minutes(45), idle).await.map_err(err("use"))?.is_some(),
         "use did not extend the idle expiry"
@@ -645,6 +678,10 @@ pub async fn sessions_expire_and_revoke<S: Store + crate::ports::SessionStore>(s
     ensure!(
         store.session_user(&token, t0() + Duration::minutes(82), idle).await.map_err(err("use"))?.is_none(),
         "an expired session has a user"
+    );
+    ensure!(
+        store.session_holder(&token, t0() + Duration::minutes(83), idle).await.map_err(err("holder"))?.is_none(),
+        "an expired session has a holder"
     );
 
     let busy = TokenDigest::new("session-2");

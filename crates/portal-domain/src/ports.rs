@@ -381,6 +381,21 @@ pub trait Store: Send + Sync {
         user: UserId,
     ) -> impl Future<Output = Result<Option<Access>, StoreError>> + Send;
 
+    /// The user's status and their standing in `account` (the per-request check of rule 7 and
+    /// rule 2 together), or `None` when the user does not exist. MUST answer as
+    /// [`Store::user_status`] and [`Store::access`] would. The default asks the two in turn; a
+    /// SQL store reads both in one join.
+    fn standing(
+        &self,
+        account: AccountId,
+        user: UserId,
+    ) -> impl Future<Output = Result<Option<(UserStatus, Option<Access>)>, StoreError>> + Send {
+        async move {
+            let Some(status) = self.user_status(user).await? else { return Ok(None) };
+            Ok(Some((status, self.access(account, user).await?)))
+        }
+    }
+
     /// The account's memberships by user id ascending, starting after `page.after`. MUST read no
     /// more rows than the page needs.
     fn members_page(
@@ -544,6 +559,25 @@ pub trait SessionStore: Send + Sync {
         Self: Store,
     {
         session_user_of(self, token, now, idle)
+    }
+
+    /// [`SessionStore::use_session`] with the status of the session's user (the per-request
+    /// authentication when only the user's id is needed), or `None` as `use_session` answers or
+    /// when the user is gone. The default uses the session, then reads the status; a SQL store
+    /// reads both in one join when the session needs no write.
+    fn session_holder(
+        &self,
+        token: &TokenDigest,
+        now: DateTime<Utc>,
+        idle: chrono::Duration,
+    ) -> impl Future<Output = Result<Option<(SessionId, UserId, UserStatus)>, StoreError>> + Send
+    where
+        Self: Store,
+    {
+        async move {
+            let Some((session, user)) = self.use_session(token, now, idle).await? else { return Ok(None) };
+            Ok(self.user_status(user).await?.map(|status| (session, user, status)))
+        }
     }
 
     /// Ends the session of a token (logout).

@@ -313,11 +313,7 @@ impl<S: Store, H: PasswordHasher> Portal<S, H> {
     async fn check_actor(&self, actor: &Actor) -> ServiceResult<()> {
         if let Actor::User(user) = actor {
             // The status alone: this runs on every request.
-            match self.store.user_status(*user).await? {
-                Some(UserStatus::Active) => {}
-                Some(UserStatus::Disabled) => return Err(DomainError::UserDisabled.into()),
-                None => return Err(DomainError::UserNotFound.into()),
-            }
+            admit(self.store.user_status(*user).await?)?;
         }
         Ok(())
     }
@@ -860,11 +856,13 @@ impl<S: Store, H: PasswordHasher> Portal<S, H> {
     /// Whether `actor` may read `view` of an account, from one indexed read (rule 2 and rule 7,
     /// re-checked on every request). Returns the account's owner.
     pub async fn authorize(&self, actor: &Actor, account: AccountId, view: View) -> ServiceResult<UserId> {
-        self.check_actor(actor).await?;
         match actor {
             Actor::User(user) => {
                 let now = self.clock.now();
-                let access = self.store.access(account, *user).await?;
+                // The actor's status and membership from one read: this runs on every request.
+                let standing = self.store.standing(account, *user).await?;
+                admit(standing.as_ref().map(|(status, _)| *status))?;
+                let access = standing.and_then(|(_, access)| access);
                 crate::account::Access::authorize_view(access.as_ref(), view, now)?;
                 let access = access.ok_or(DomainError::AccountNotFound)?;
                 if access.membership.last_active_at().is_none_or(|last| now - last >= ACTIVITY_RESOLUTION) {
@@ -1041,6 +1039,15 @@ fn applied(account: &Account, events: &[AccountEvent]) -> Account {
     next
 }
 
+/// Whether a user of this status may act (rule 7: a disabled user can do nothing).
+fn admit(status: Option<UserStatus>) -> ServiceResult<()> {
+    match status {
+        Some(UserStatus::Active) => Ok(()),
+        Some(UserStatus::Disabled) => Err(DomainError::UserDisabled.into()),
+        None => Err(DomainError::UserNotFound.into()),
+    }
+}
+
 fn precondition(if_match: Option<u64>, current: u64) -> ServiceResult<()> {
     match if_match {
         Some(expected) if expected != current => Err(ServiceError::PreconditionFailed { current }),
@@ -1168,11 +1175,29 @@ impl<S: Store + crate::ports::SessionStore, H: PasswordHasher> Portal<S, H> {
         let Some((session, user)) = self.store.session_user(&digest, self.clock.now(), SESSION_IDLE).await? else {
             return Err(ServiceError::InvalidCredentials);
         };
-        if user.status() == UserStatus::Disabled {
-            self.store.end_sessions_of(user.id()).await?;
+        self.refuse_disabled(user.id(), user.status()).await?;
+        Ok((session, user))
+    }
+
+    /// [`Portal::authenticate`] when the caller needs only the user's id: the session and the
+    /// user's status from one read, not the whole user.
+    pub async fn authenticate_id(&self, token: &str) -> ServiceResult<(crate::ids::SessionId, UserId)> {
+        let digest = self.digester.digest(token);
+        let Some((session, user, status)) = self.store.session_holder(&digest, self.clock.now(), SESSION_IDLE).await?
+        else {
+            return Err(ServiceError::InvalidCredentials);
+        };
+        self.refuse_disabled(user, status).await?;
+        Ok((session, user))
+    }
+
+    /// A disabled user's sessions end at their next use (rule 7).
+    async fn refuse_disabled(&self, user: UserId, status: UserStatus) -> ServiceResult<()> {
+        if status == UserStatus::Disabled {
+            self.store.end_sessions_of(user).await?;
             return Err(ServiceError::InvalidCredentials);
         }
-        Ok((session, user))
+        Ok(())
     }
 
     /// Creates an operator key labelled `label`; the returned secret is shown once and stored

@@ -8,7 +8,7 @@ use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use portal_domain::account::View;
-use portal_domain::ids::AccountId;
+use portal_domain::ids::{AccountId, UserId};
 use portal_domain::notification::NotificationCategory;
 use portal_domain::permission::{Permission, Role};
 use portal_domain::ports::{PageRequest, PasswordHasher, SessionStore, Store};
@@ -86,14 +86,26 @@ pub(crate) fn if_match(raw: Option<&str>) -> Result<Option<u64>, ApiError> {
     }
 }
 
+/// The signed-in user's id (what most operations need: the use case checks the rest).
 pub(crate) async fn caller<S: Store + SessionStore, H: PasswordHasher>(
     portal: &Portal<S, H>,
     auth: &BearerAuth,
+) -> ApiResult<UserId> {
+    portal.authenticate_id(&auth.0.token).await.map(|(_, user)| user).map_err(unauthorized)
+}
+
+/// The signed-in user, whole.
+pub(crate) async fn caller_user<S: Store + SessionStore, H: PasswordHasher>(
+    portal: &Portal<S, H>,
+    auth: &BearerAuth,
 ) -> ApiResult<User> {
-    match portal.authenticate(&auth.0.token).await {
-        Ok((_, user)) => Ok(user),
-        Err(portal_domain::service::ServiceError::InvalidCredentials) => Err(ApiError::unauthorized()),
-        Err(e) => Err(e.into()),
+    portal.authenticate(&auth.0.token).await.map(|(_, user)| user).map_err(unauthorized)
+}
+
+fn unauthorized(e: portal_domain::service::ServiceError) -> ApiError {
+    match e {
+        portal_domain::service::ServiceError::InvalidCredentials => ApiError::unauthorized(),
+        e => e.into(),
     }
 }
 
@@ -273,7 +285,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> MeApi<S, H>
     /// Your profile.
     #[oai(path = "/", method = "get")]
     async fn get(&self, auth: BearerAuth) -> ApiResult<MeOk> {
-        let me = caller(&self.portal, &auth).await?;
+        let me = caller_user(&self.portal, &auth).await?;
         Ok(MeOk::Ok(Json(MeResponse::from(&me)), etag(me.version())))
     }
 
@@ -288,14 +300,14 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> MeApi<S, H>
         let me = caller(&self.portal, &auth).await?;
         let expected = if_match(version.0.as_deref())?;
         let (name, phone) = body.0.try_into_domain()?;
-        let me = self.portal.update_me(me.id(), name, phone, expected).await?;
+        let me = self.portal.update_me(me, name, phone, expected).await?;
         Ok(MeOk::Ok(Json(MeResponse::from(&me)), etag(me.version())))
     }
 
     /// Which notification categories you have turned off.
     #[oai(path = "/notification-preferences", method = "get")]
     async fn preferences(&self, auth: BearerAuth) -> ApiResult<PreferencesOk> {
-        let me = caller(&self.portal, &auth).await?;
+        let me = caller_user(&self.portal, &auth).await?;
         Ok(PreferencesOk::Ok(Json(me.preferences().into()), etag(me.preferences_version())))
     }
 
@@ -310,7 +322,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> MeApi<S, H>
         let me = caller(&self.portal, &auth).await?;
         let expected = if_match(version.0.as_deref())?;
         let prefs = body.0.try_into_domain()?;
-        let me = self.portal.set_preferences(me.id(), prefs, expected).await?;
+        let me = self.portal.set_preferences(me, prefs, expected).await?;
         Ok(PreferencesOk::Ok(Json(me.preferences().into()), etag(me.preferences_version())))
     }
 
@@ -319,7 +331,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> MeApi<S, H>
     async fn invites(&self, auth: BearerAuth) -> ApiResult<MyInvitesOk> {
         let me = caller(&self.portal, &auth).await?;
         let now = self.portal.now();
-        let found = self.portal.my_invites(me.id()).await?;
+        let found = self.portal.my_invites(me).await?;
         Ok(MyInvitesOk::Ok(Json(
             found
                 .iter()
@@ -342,7 +354,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> MeApi<S, H>
     ) -> ApiResult<AccountsPageOk> {
         let me = caller(&self.portal, &auth).await?;
         let request = page_request::<AccountId>(cursor.0.as_deref(), limit.0)?;
-        let page = self.portal.account_summaries(me.id(), request).await?;
+        let page = self.portal.account_summaries(me, request).await?;
         Ok(AccountsPageOk::Ok(Json(AccountSummaryPage {
             items: page.items.iter().map(AccountSummaryResponse::from).collect(),
             next_cursor: page.next.map(|a| a.to_string()),
@@ -385,7 +397,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> AccountsApi
         let me = caller(&self.portal, &auth).await?;
         let name = field("display_name", CompanyName::parse(&body.0.display_name))?;
         let company = body.0.company.as_deref().map(|c| field("company", CompanyName::parse(c))).transpose()?;
-        let account = self.portal.create_account(me.id(), name, company).await?;
+        let account = self.portal.create_account(me, name, company).await?;
         Ok(AccountCreated::Created(Json(AccountResponse::from(&account)), etag(account.version())))
     }
 
@@ -393,7 +405,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> AccountsApi
     #[oai(path = "/:id", method = "get")]
     async fn get(&self, auth: BearerAuth, id: Path<uuid::Uuid>) -> ApiResult<AccountOk> {
         let me = caller(&self.portal, &auth).await?;
-        let account = self.portal.account(&Actor::User(me.id()), AccountId::from_uuid(id.0), View::Profile).await?;
+        let account = self.portal.account(&Actor::User(me), AccountId::from_uuid(id.0), View::Profile).await?;
         Ok(AccountOk::Ok(Json(AccountResponse::from(&account)), etag(account.version())))
     }
 
@@ -409,8 +421,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> AccountsApi
         let me = caller(&self.portal, &auth).await?;
         let expected = if_match(version.0.as_deref())?;
         let patch = body.0.try_into_domain()?;
-        let account =
-            self.portal.update_profile(&Actor::User(me.id()), AccountId::from_uuid(id.0), patch, expected).await?;
+        let account = self.portal.update_profile(&Actor::User(me), AccountId::from_uuid(id.0), patch, expected).await?;
         Ok(AccountOk::Ok(Json(AccountResponse::from(&account)), etag(account.version())))
     }
 }

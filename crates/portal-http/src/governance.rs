@@ -76,7 +76,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> ContactsApi
     ) -> ApiResult<ContactPageOk> {
         let me = caller(&self.portal, &auth).await?;
         let request = page_request::<ContactId>(cursor.0.as_deref(), limit.0)?;
-        let page = self.portal.contacts(&Actor::User(me.id()), account(&id), request).await?;
+        let page = self.portal.contacts(&Actor::User(me), account(&id), request).await?;
         Ok(ContactPageOk::Ok(Json(ContactPage {
             items: page.items.iter().map(ContactResponse::from).collect(),
             next_cursor: page.next.map(|c| c.to_string()),
@@ -92,7 +92,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> ContactsApi
         body: Json<CreateContactRequest>,
     ) -> ApiResult<ContactCreated> {
         let me = caller(&self.portal, &auth).await?;
-        let contact = self.portal.add_contact(&Actor::User(me.id()), account(&id), body.0.try_into_domain()?).await?;
+        let contact = self.portal.add_contact(&Actor::User(me), account(&id), body.0.try_into_domain()?).await?;
         Ok(ContactCreated::Created(Json(ContactResponse::from(&contact)), etag(contact.version())))
     }
 
@@ -100,8 +100,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> ContactsApi
     #[oai(path = "/:id/contacts/:contact_id", method = "get")]
     async fn get(&self, auth: BearerAuth, id: Path<uuid::Uuid>, contact_id: Path<uuid::Uuid>) -> ApiResult<ContactOk> {
         let me = caller(&self.portal, &auth).await?;
-        let contact =
-            self.portal.contact(&Actor::User(me.id()), account(&id), ContactId::from_uuid(contact_id.0)).await?;
+        let contact = self.portal.contact(&Actor::User(me), account(&id), ContactId::from_uuid(contact_id.0)).await?;
         Ok(ContactOk::Ok(Json(ContactResponse::from(&contact)), etag(contact.version())))
     }
 
@@ -120,7 +119,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> ContactsApi
         let patch = body.0.try_into_domain()?;
         let contact = self
             .portal
-            .edit_contact(&Actor::User(me.id()), account(&id), ContactId::from_uuid(contact_id.0), patch, expected)
+            .edit_contact(&Actor::User(me), account(&id), ContactId::from_uuid(contact_id.0), patch, expected)
             .await?;
         Ok(ContactOk::Ok(Json(ContactResponse::from(&contact)), etag(contact.version())))
     }
@@ -134,7 +133,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> ContactsApi
         contact_id: Path<uuid::Uuid>,
     ) -> ApiResult<NoContent> {
         let me = caller(&self.portal, &auth).await?;
-        self.portal.remove_contact(&Actor::User(me.id()), account(&id), ContactId::from_uuid(contact_id.0)).await?;
+        self.portal.remove_contact(&Actor::User(me), account(&id), ContactId::from_uuid(contact_id.0)).await?;
         Ok(NoContent::Done)
     }
 }
@@ -189,7 +188,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> GovernanceA
     ) -> ApiResult<RecipientsOk> {
         let me = caller(&self.portal, &auth).await?;
         let category = field("category", NotificationCategory::from_key(&category.0))?;
-        let recipients = self.portal.notice_recipients(&Actor::User(me.id()), account(&id), category).await?;
+        let recipients = self.portal.notice_recipients(&Actor::User(me), account(&id), category).await?;
         Ok(RecipientsOk::Ok(Json(recipients.iter().map(RecipientResponse::from).collect())))
     }
 
@@ -204,7 +203,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> GovernanceA
     ) -> ApiResult<NoticePageOk> {
         let me = caller(&self.portal, &auth).await?;
         let request = page_request::<NoticeId>(cursor.0.as_deref(), limit.0)?;
-        let page = self.portal.notices(&Actor::User(me.id()), account(&id), request).await?;
+        let page = self.portal.notices(&Actor::User(me), account(&id), request).await?;
         let items = page
             .items
             .iter()
@@ -232,7 +231,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> GovernanceA
     ) -> ApiResult<AuditPageOk> {
         let me = caller(&self.portal, &auth).await?;
         let request = page_request::<u64>(cursor.0.as_deref(), limit.0)?;
-        let actor = Actor::User(me.id());
+        let actor = Actor::User(me);
         let page = match target.0.as_deref() {
             None => self.portal.audit_events(&actor, account(&id), request).await?,
             Some(t) => {
@@ -250,7 +249,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> GovernanceA
     #[oai(path = "/:id/access-review", method = "get", tag = "ApiTags::Governance")]
     async fn review(&self, auth: BearerAuth, id: Path<uuid::Uuid>) -> ApiResult<ReviewOk> {
         let me = caller(&self.portal, &auth).await?;
-        let review = self.portal.access_review(&Actor::User(me.id()), account(&id)).await?;
+        let review = self.portal.access_review(&Actor::User(me), account(&id)).await?;
         Ok(ReviewOk::Ok(Json(AccessReviewResponse::from(&review))))
     }
 
@@ -265,7 +264,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> GovernanceA
         let me = caller(&self.portal, &auth).await?;
         let confirmed = body.0.confirmed.into_iter().map(UserId::from_uuid).collect();
         let removed = body.0.removed.into_iter().map(UserId::from_uuid).collect();
-        let review = self.portal.record_access_review(&Actor::User(me.id()), account(&id), confirmed, removed).await?;
+        let review = self.portal.record_access_review(&Actor::User(me), account(&id), confirmed, removed).await?;
         Ok(ReviewOk::Ok(Json(AccessReviewResponse::from(&review))))
     }
 }

@@ -63,7 +63,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> UsersApi<S,
     ) -> ApiResult<MemberPageOk> {
         let me = caller(&self.portal, &auth).await?;
         let request = page_request::<UserId>(cursor.0.as_deref(), limit.0)?;
-        let page = self.portal.members(&Actor::User(me.id()), account(&id), request).await?;
+        let page = self.portal.members(&Actor::User(me), account(&id), request).await?;
         Ok(MemberPageOk::Ok(Streamed::new(MemberViews(page))))
     }
 
@@ -71,7 +71,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> UsersApi<S,
     #[oai(path = "/:id/users/:user_id", method = "get")]
     async fn get(&self, auth: BearerAuth, id: Path<uuid::Uuid>, user_id: Path<uuid::Uuid>) -> ApiResult<MemberOk> {
         let me = caller(&self.portal, &auth).await?;
-        let member = self.portal.member(&Actor::User(me.id()), account(&id), UserId::from_uuid(user_id.0)).await?;
+        let member = self.portal.member(&Actor::User(me), account(&id), UserId::from_uuid(user_id.0)).await?;
         Ok(MemberOk::Ok(Json(MemberResponse::from(&member)), etag(member.membership.version())))
     }
 
@@ -90,7 +90,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> UsersApi<S,
         let expected = if_match(version.0.as_deref())?;
         let user = UserId::from_uuid(user_id.0);
         let edit = body.0.try_into_domain(user)?;
-        let actor = Actor::User(me.id());
+        let actor = Actor::User(me);
         self.portal.edit_member(&actor, account(&id), edit, expected).await?;
         let member = self.portal.member(&actor, account(&id), user).await?;
         Ok(MemberOk::Ok(Json(MemberResponse::from(&member)), etag(member.membership.version())))
@@ -100,7 +100,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> UsersApi<S,
     #[oai(path = "/:id/users/:user_id", method = "delete")]
     async fn remove(&self, auth: BearerAuth, id: Path<uuid::Uuid>, user_id: Path<uuid::Uuid>) -> ApiResult<NoContent> {
         let me = caller(&self.portal, &auth).await?;
-        self.portal.remove_member(&Actor::User(me.id()), account(&id), UserId::from_uuid(user_id.0)).await?;
+        self.portal.remove_member(&Actor::User(me), account(&id), UserId::from_uuid(user_id.0)).await?;
         Ok(NoContent::Done)
     }
 
@@ -108,7 +108,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> UsersApi<S,
     #[oai(path = "/:id/leave", method = "post")]
     async fn leave(&self, auth: BearerAuth, id: Path<uuid::Uuid>) -> ApiResult<NoContent> {
         let me = caller(&self.portal, &auth).await?;
-        self.portal.leave(&Actor::User(me.id()), account(&id)).await?;
+        self.portal.leave(&Actor::User(me), account(&id)).await?;
         Ok(NoContent::Done)
     }
 
@@ -121,10 +121,8 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> UsersApi<S,
         body: Json<TransferRequest>,
     ) -> ApiResult<AccountOk> {
         let me = caller(&self.portal, &auth).await?;
-        let account = self
-            .portal
-            .transfer_ownership(&Actor::User(me.id()), account(&id), UserId::from_uuid(body.0.user_id))
-            .await?;
+        let account =
+            self.portal.transfer_ownership(&Actor::User(me), account(&id), UserId::from_uuid(body.0.user_id)).await?;
         Ok(AccountOk::Ok(Json(AccountResponse::from(&account)), etag(account.version())))
     }
 
@@ -132,7 +130,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> UsersApi<S,
     #[oai(path = "/:id/close", method = "post")]
     async fn close(&self, auth: BearerAuth, id: Path<uuid::Uuid>) -> ApiResult<AccountOk> {
         let me = caller(&self.portal, &auth).await?;
-        let account = self.portal.close_account(&Actor::User(me.id()), account(&id)).await?;
+        let account = self.portal.close_account(&Actor::User(me), account(&id)).await?;
         Ok(AccountOk::Ok(Json(AccountResponse::from(&account)), etag(account.version())))
     }
 }
@@ -212,7 +210,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> InvitesApi<
     ) -> ApiResult<InvitePageOk> {
         let me = caller(&self.portal, &auth).await?;
         let request = page_request::<InviteId>(cursor.0.as_deref(), limit.0)?;
-        let page = self.portal.invites(&Actor::User(me.id()), account(&id), request).await?;
+        let page = self.portal.invites(&Actor::User(me), account(&id), request).await?;
         let now = self.portal.now();
         Ok(InvitePageOk::Ok(Json(InvitePage {
             items: page.items.iter().map(|i| InviteResponse::new(i, now)).collect(),
@@ -231,7 +229,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> InvitesApi<
     ) -> ApiResult<InviteCreated> {
         let me = caller(&self.portal, &auth).await?;
         let request = body.0.try_into_domain()?;
-        let invite = self.portal.invite_limited(&Actor::User(me.id()), account(&id), request).await?;
+        let invite = self.portal.invite_limited(&Actor::User(me), account(&id), request).await?;
         Ok(InviteCreated::Created(Json(InviteResponse::new(&invite, self.portal.now()))))
     }
 
@@ -240,7 +238,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> InvitesApi<
     async fn resend(&self, auth: BearerAuth, id: Path<uuid::Uuid>, invite_id: Path<uuid::Uuid>) -> ApiResult<InviteOk> {
         let me = caller(&self.portal, &auth).await?;
         let invite =
-            self.portal.resend_limited(&Actor::User(me.id()), account(&id), InviteId::from_uuid(invite_id.0)).await?;
+            self.portal.resend_limited(&Actor::User(me), account(&id), InviteId::from_uuid(invite_id.0)).await?;
         Ok(InviteOk::Ok(Json(InviteResponse::new(&invite, self.portal.now()))))
     }
 
@@ -253,7 +251,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> InvitesApi<
         invite_id: Path<uuid::Uuid>,
     ) -> ApiResult<NoContent> {
         let me = caller(&self.portal, &auth).await?;
-        self.portal.cancel_invite(&Actor::User(me.id()), account(&id), InviteId::from_uuid(invite_id.0)).await?;
+        self.portal.cancel_invite(&Actor::User(me), account(&id), InviteId::from_uuid(invite_id.0)).await?;
         Ok(NoContent::Done)
     }
 
@@ -270,11 +268,11 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> InvitesApi<
     async fn accept(&self, req: &Request, body: Json<AcceptInviteRequest>) -> ApiResult<Accepted> {
         let body = body.0;
         if let Some(token) = bearer(req) {
-            let (_, me) = self.portal.authenticate(&token).await.map_err(|_| ApiError::unauthorized())?;
-            let account = self.portal.accept_invite(me.id(), &body.token).await?;
+            let (_, me) = self.portal.authenticate_id(&token).await.map_err(|_| ApiError::unauthorized())?;
+            let account = self.portal.accept_invite(me, &body.token).await?;
             let summary = self
                 .portal
-                .account_summaries(me.id(), PageRequest { after: None, limit: crate::api::MAX_LIMIT as usize })
+                .account_summaries(me, PageRequest { after: None, limit: crate::api::MAX_LIMIT as usize })
                 .await?
                 .items
                 .into_iter()

@@ -23,6 +23,15 @@ use sea_orm::ActiveValue::Set;
 use crate::entity::{account_events, accounts, contacts, invites, memberships, user_events, users};
 
 /// Re-parses one field of one row.
+/// A two-part key (`account/user`), written only if an error names it.
+struct KeyPair(uuid::Uuid, uuid::Uuid);
+
+impl Display for KeyPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.0, self.1)
+    }
+}
+
 struct Row<'a> {
     table: &'static str,
     id: &'a dyn Display,
@@ -222,7 +231,7 @@ pub(crate) fn membership_row(account: AccountId, m: &Membership, is_owner: bool)
 }
 
 pub(crate) fn membership_from_row(m: memberships::Model) -> Result<Membership, StoreError> {
-    let id = format!("{}/{}", m.account_id, m.user_id);
+    let id = KeyPair(m.account_id, m.user_id);
     let r = Row { table: "memberships", id: &id };
     Ok(Membership::restore(MembershipParts {
         user: UserId::from_uuid(m.user_id),

@@ -163,21 +163,29 @@ const MEMBERSHIP_COLUMNS: &str = "m.account_id, m.user_id, m.is_owner, m.permiss
      m.invite_id, m.granted_by, m.joined_at, m.ends_at, m.last_active_at, m.version";
 
 fn membership_model(r: &Row<'_>) -> rusqlite::Result<memberships::Model> {
+    membership_model_at(r, 0)
+}
+
+/// A membership row whose columns ([`MEMBERSHIP_COLUMNS`]) start at column `at`.
+fn membership_model_at(r: &Row<'_>, at: usize) -> rusqlite::Result<memberships::Model> {
     Ok(memberships::Model {
-        account_id: r.get(0)?,
-        user_id: r.get(1)?,
-        is_owner: r.get(2)?,
-        permissions: r.get(3)?,
-        role: r.get(4)?,
-        invited_by: r.get(5)?,
-        invite_id: r.get(6)?,
-        granted_by: r.get(7)?,
-        joined_at: time(r, 8)?,
-        ends_at: opt_time(r, 9)?,
-        last_active_at: opt_time(r, 10)?,
-        version: r.get(11)?,
+        account_id: r.get(at)?,
+        user_id: r.get(at + 1)?,
+        is_owner: r.get(at + 2)?,
+        permissions: r.get(at + 3)?,
+        role: r.get(at + 4)?,
+        invited_by: r.get(at + 5)?,
+        invite_id: r.get(at + 6)?,
+        granted_by: r.get(at + 7)?,
+        joined_at: time(r, at + 8)?,
+        ends_at: opt_time(r, at + 9)?,
+        last_active_at: opt_time(r, at + 10)?,
+        version: r.get(at + 11)?,
     })
 }
+
+const SESSION_COLUMNS: &str = "s.token_digest, s.id, s.user_id, s.created_at, s.last_seen_at, s.idle_expires_at, \
+     s.absolute_expires_at";
 
 /// A session row by its token digest.
 pub(crate) fn session(c: &Connection, digest: &str) -> rusqlite::Result<Option<sessions::Model>> {
@@ -207,18 +215,28 @@ pub(crate) fn session_user(c: &Connection, digest: &str) -> rusqlite::Result<Opt
     static SQL: LazyLock<String> = LazyLock::new(|| {
         let users = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
         format!(
-            "SELECT s.token_digest, s.id, s.user_id, s.created_at, s.last_seen_at, s.idle_expires_at, \
-             s.absolute_expires_at, {users} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_digest = ?1"
+            "SELECT {SESSION_COLUMNS}, {users} FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_digest = ?1"
         )
     });
     c.prepare_cached(&SQL)?.query_row(params![digest], |r| Ok((session_model(r)?, user_model_at(r, 7)?))).optional()
 }
 
+/// A session row by its token digest, with its user's status.
+pub(crate) fn session_holder(c: &Connection, digest: &str) -> rusqlite::Result<Option<(sessions::Model, String)>> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {SESSION_COLUMNS}, u.status FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_digest = ?1"
+        )
+    });
+    c.prepare_cached(&SQL)?.query_row(params![digest], |r| Ok((session_model(r)?, r.get(7)?))).optional()
+}
+
 /// A user row by id.
 pub(crate) fn user(c: &Connection, id: Uuid) -> rusqlite::Result<Option<users::Model>> {
-    c.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?
-        .query_row(params![id], user_model)
-        .optional()
+    static SQL: LazyLock<String> = LazyLock::new(|| format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"));
+    c.prepare_cached(&SQL)?.query_row(params![id], user_model).optional()
 }
 
 /// A user's status column alone.
@@ -228,9 +246,8 @@ pub(crate) fn user_status(c: &Connection, id: Uuid) -> rusqlite::Result<Option<S
 
 /// The user row whose email key is `key` (the unique `users_email_key` index).
 pub(crate) fn user_by_email_key(c: &Connection, key: &str) -> rusqlite::Result<Option<users::Model>> {
-    c.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE email_key = ?1"))?
-        .query_row(params![key], user_model)
-        .optional()
+    static SQL: LazyLock<String> = LazyLock::new(|| format!("SELECT {USER_COLUMNS} FROM users WHERE email_key = ?1"));
+    c.prepare_cached(&SQL)?.query_row(params![key], user_model).optional()
 }
 
 /// User rows by id, in no particular order; unknown ids are left out.
@@ -256,12 +273,44 @@ pub(crate) type AccessRow = (memberships::Model, String, Uuid);
 
 /// The membership of `user` in `account`, with the account's status and owner.
 pub(crate) fn access(c: &Connection, account: Uuid, user: Uuid) -> rusqlite::Result<Option<AccessRow>> {
-    c.prepare_cached(&format!(
-        "SELECT {MEMBERSHIP_COLUMNS}, a.status, a.owner_id FROM memberships m \
-         JOIN accounts a ON a.id = m.account_id WHERE m.account_id = ?1 AND m.user_id = ?2"
-    ))?
-    .query_row(params![account, user], |r| Ok((membership_model(r)?, r.get(12)?, r.get(13)?)))
-    .optional()
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {MEMBERSHIP_COLUMNS}, a.status, a.owner_id FROM memberships m \
+             JOIN accounts a ON a.id = m.account_id WHERE m.account_id = ?1 AND m.user_id = ?2"
+        )
+    });
+    c.prepare_cached(&SQL)?
+        .query_row(params![account, user], |r| Ok((membership_model(r)?, r.get(12)?, r.get(13)?)))
+        .optional()
+}
+
+/// A user's status and, when they have one, their membership in `account` with the account's
+/// status and owner ([`access`] and [`user_status`] in one statement).
+pub(crate) fn standing(
+    c: &Connection,
+    account: Uuid,
+    user: Uuid,
+) -> rusqlite::Result<Option<(String, Option<AccessRow>)>> {
+    // Three primary-key seeks. (A parenthesised `memberships JOIN accounts` would read as
+    // `access` does directly, but SQLite materialises it for the whole account first.)
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT u.status, {MEMBERSHIP_COLUMNS}, a.status, a.owner_id FROM users u \
+             LEFT JOIN memberships m ON m.account_id = ?1 AND m.user_id = u.id \
+             LEFT JOIN accounts a ON a.id = m.account_id WHERE u.id = ?2"
+        )
+    });
+    c.prepare_cached(&SQL)?
+        .query_row(params![account, user], |r| {
+            // No membership, or (as `access`'s inner join reads it) a membership whose account
+            // row is missing: no access.
+            let access = match (r.get_ref(1)?, r.get_ref(13)?) {
+                (ValueRef::Null, _) | (_, ValueRef::Null) => None,
+                _ => Some((membership_model_at(r, 1)?, r.get(13)?, r.get(14)?)),
+            };
+            Ok((r.get(0)?, access))
+        })
+        .optional()
 }
 
 /// Up to `limit` memberships of `account` after `after`, by user id.
@@ -271,18 +320,34 @@ pub(crate) fn members(
     after: Option<Uuid>,
     limit: u64,
 ) -> rusqlite::Result<Vec<memberships::Model>> {
-    let select = format!("SELECT {MEMBERSHIP_COLUMNS} FROM memberships m WHERE m.account_id = ?1");
-    keyset_page(c, &select, "m.user_id", account, after, limit, membership_model)
+    static SQL: LazyLock<Keyset> = LazyLock::new(|| {
+        Keyset::new(&format!("SELECT {MEMBERSHIP_COLUMNS} FROM memberships m WHERE m.account_id = ?1"), "m.user_id")
+    });
+    keyset_page(c, &SQL, account, after, limit, membership_model)
 }
 
-/// Up to `limit` rows of `select` (a query whose WHERE conditions end it and bind `key` as
-/// `?1`) after `after` in the `order` column, by that column. Two statements, a first page and
-/// the rest, rather than `?2 IS NULL OR …`, which would hide the range from the planner: each
-/// is a seek on the key's index.
+/// The two statements of a keyset page: up to `limit` rows of `select` (a query whose WHERE
+/// conditions end it and bind the key as `?1`) by the `order` column, from the start or after a
+/// value of it. Two statements rather than `?2 IS NULL OR …`, which would hide the range from
+/// the planner: each is a seek on the key's index. Built once per query, not per page.
+struct Keyset {
+    first: String,
+    after: String,
+}
+
+impl Keyset {
+    fn new(select: &str, order: &str) -> Self {
+        Self {
+            first: format!("{select} ORDER BY {order} LIMIT ?2"),
+            after: format!("{select} AND {order} > ?2 ORDER BY {order} LIMIT ?3"),
+        }
+    }
+}
+
+/// Up to `limit` rows of a [`Keyset`] query for `key`, after `after`.
 fn keyset_page<T>(
     c: &Connection,
-    select: &str,
-    order: &str,
+    sql: &Keyset,
     key: Uuid,
     after: Option<Uuid>,
     limit: u64,
@@ -290,14 +355,8 @@ fn keyset_page<T>(
 ) -> rusqlite::Result<Vec<T>> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     match after {
-        None => c
-            .prepare_cached(&format!("{select} ORDER BY {order} LIMIT ?2"))?
-            .query_map(params![key, limit], row)?
-            .collect(),
-        Some(after) => c
-            .prepare_cached(&format!("{select} AND {order} > ?2 ORDER BY {order} LIMIT ?3"))?
-            .query_map(params![key, after, limit], row)?
-            .collect(),
+        None => c.prepare_cached(&sql.first)?.query_map(params![key, limit], row)?.collect(),
+        Some(after) => c.prepare_cached(&sql.after)?.query_map(params![key, after, limit], row)?.collect(),
     }
 }
 
@@ -314,11 +373,14 @@ pub(crate) fn member_rows(
         let (email, name) = (r.get_ref(12)?.as_str()?, r.get_ref(13)?.as_str()?);
         Ok(convert::member_row(membership, email, name))
     };
-    let select = format!(
-        "SELECT {MEMBERSHIP_COLUMNS}, u.email, u.name FROM memberships m JOIN users u ON u.id = m.user_id \
-         WHERE m.account_id = ?1"
-    );
-    keyset_page(c, &select, "m.user_id", account, after, limit, row)
+    static SQL: LazyLock<Keyset> = LazyLock::new(|| {
+        let select = format!(
+            "SELECT {MEMBERSHIP_COLUMNS}, u.email, u.name FROM memberships m JOIN users u ON u.id = m.user_id \
+             WHERE m.account_id = ?1"
+        );
+        Keyset::new(&select, "m.user_id")
+    });
+    keyset_page(c, &SQL, account, after, limit, row)
 }
 
 /// What the account picker reads: a membership, its account's status, owner and display name.
@@ -333,11 +395,14 @@ pub(crate) fn memberships_of(
     limit: u64,
 ) -> rusqlite::Result<Vec<ListingRow>> {
     let row = |r: &Row<'_>| Ok((membership_model(r)?, r.get(12)?, r.get(13)?, r.get(14)?));
-    let select = format!(
-        "SELECT {MEMBERSHIP_COLUMNS}, a.status, a.owner_id, a.display_name FROM memberships m \
-         JOIN accounts a ON a.id = m.account_id WHERE m.user_id = ?1"
-    );
-    keyset_page(c, &select, "m.account_id", user, after, limit, row)
+    static SQL: LazyLock<Keyset> = LazyLock::new(|| {
+        let select = format!(
+            "SELECT {MEMBERSHIP_COLUMNS}, a.status, a.owner_id, a.display_name FROM memberships m \
+             JOIN accounts a ON a.id = m.account_id WHERE m.user_id = ?1"
+        );
+        Keyset::new(&select, "m.account_id")
+    });
+    keyset_page(c, &SQL, user, after, limit, row)
 }
 
 #[cfg(test)]

@@ -533,6 +533,24 @@ impl StorePort for Store {
         access_from(account, membership, &owner_account.status, owner_account.owner_id).map(Some)
     }
 
+    async fn standing(
+        &self,
+        account: AccountId,
+        user: UserId,
+    ) -> Result<Option<(UserStatus, Option<Access>)>, StoreError> {
+        let Some(row) =
+            self.read_inline("read a user's standing", |c| reader::standing(c, account.as_uuid(), user.as_uuid()))
+        else {
+            let Some(status) = self.user_status(user).await? else { return Ok(None) };
+            return Ok(Some((status, self.access(account, user).await?)));
+        };
+        let Some((status, access)) = row? else { return Ok(None) };
+        let access = access
+            .map(|(membership, account_status, owner)| access_from(account, membership, &account_status, owner))
+            .transpose()?;
+        Ok(Some((convert::user_status(&user, &status)?, access)))
+    }
+
     async fn members_page(
         &self,
         account: AccountId,

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use portal_domain::ids::{SessionId, UserId};
-use portal_domain::ports::{SessionInfo, SessionStore, StoreError, session_user_of};
-use portal_domain::user::User;
+use portal_domain::ports::{SessionInfo, SessionStore, Store as _, StoreError, session_user_of};
+use portal_domain::user::{User, UserStatus};
 use portal_domain::values::TokenDigest;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -96,6 +96,24 @@ impl SessionStore for Store {
             return Ok(None);
         }
         Ok(Some((id, convert::user_from_row(user)?)))
+    }
+
+    async fn session_holder(
+        &self,
+        token: &TokenDigest,
+        now: DateTime<Utc>,
+        idle: Duration,
+    ) -> Result<Option<(SessionId, UserId, UserStatus)>, StoreError> {
+        let Some(row) = self.read_inline("read a session", |c| reader::session_holder(c, token.as_str())) else {
+            let Some((session, user)) = self.use_session(token, now, idle).await? else { return Ok(None) };
+            return Ok(self.user_status(user).await?.map(|status| (session, user, status)));
+        };
+        let Some((session, status)) = row? else { return Ok(None) };
+        let (id, user) = (SessionId::from_uuid(session.id), UserId::from_uuid(session.user_id));
+        if !self.settle(session, now, idle).await? {
+            return Ok(None);
+        }
+        Ok(Some((id, user, convert::user_status(&user, &status)?)))
     }
 
     async fn end_session(&self, token: &TokenDigest) -> Result<(), StoreError> {

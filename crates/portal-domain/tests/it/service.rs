@@ -208,21 +208,27 @@ fn sessions_authenticate_until_idle_logout_or_disabling() {
     let (login, session) = block_on(portal.sign_in("ANN@acme.example", PASSWORD)).unwrap();
     assert_eq!(login.accounts.len(), 1);
     assert!(!format!("{session:?}").contains(&session.token), "a session's Debug shows its token");
-    let (_, user) = block_on(portal.authenticate(&session.token)).unwrap();
+    let (sid, user) = block_on(portal.authenticate(&session.token)).unwrap();
     assert_eq!(user.id(), login.user.id());
+    assert_eq!(block_on(portal.authenticate_id(&session.token)).unwrap(), (sid, login.user.id()));
     assert!(matches!(block_on(portal.authenticate("not a token")), Err(ServiceError::InvalidCredentials)));
+    assert!(matches!(block_on(portal.authenticate_id("not a token")), Err(ServiceError::InvalidCredentials)));
 
     // Idle expiry.
     clock.advance(portal_domain::service::SESSION_IDLE + Duration::seconds(1));
     assert!(matches!(block_on(portal.authenticate(&session.token)), Err(ServiceError::InvalidCredentials)));
+    assert!(matches!(block_on(portal.authenticate_id(&session.token)), Err(ServiceError::InvalidCredentials)));
 
     // Logout.
     let (_, second) = block_on(portal.sign_in("ann@acme.example", PASSWORD)).unwrap();
     block_on(portal.sign_out(&second.token)).unwrap();
     assert!(block_on(portal.authenticate(&second.token)).is_err());
+    assert!(block_on(portal.authenticate_id(&second.token)).is_err());
 
-    // Disabling ends every session from the next request.
+    // Disabling ends every session from the next request, by either way of authenticating.
     let (_, third) = block_on(portal.sign_in("ann@acme.example", PASSWORD)).unwrap();
+    let (_, fourth) = block_on(portal.sign_in("ann@acme.example", PASSWORD)).unwrap();
     block_on(portal.disable_user(login.user.id())).unwrap();
-    assert!(matches!(block_on(portal.authenticate(&third.token)), Err(ServiceError::InvalidCredentials)));
+    assert!(matches!(block_on(portal.authenticate_id(&third.token)), Err(ServiceError::InvalidCredentials)));
+    assert!(matches!(block_on(portal.authenticate(&fourth.token)), Err(ServiceError::InvalidCredentials)));
 }
