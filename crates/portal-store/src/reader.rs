@@ -61,7 +61,19 @@ impl Readers {
     }
 
     fn connection(&self) -> MutexGuard<'_, Connection> {
-        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        // Each thread starts at a connection of its own: the async workers (one per core) then
+        // keep reusing the same few connections, whose statements and pages stay in that core's
+        // cache, rather than cycling through all of them.
+        thread_local! {
+            static HOME: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+        }
+        let start = HOME.with(|home| {
+            home.get().unwrap_or_else(|| {
+                let slot = self.next.fetch_add(1, Ordering::Relaxed);
+                home.set(Some(slot));
+                slot
+            })
+        });
         let n = self.slots.len();
         for i in 0..n {
             if let Ok(conn) = self.slots[(start + i) % n].try_lock() {
@@ -353,12 +365,28 @@ fn keyset_page<T>(
     limit: u64,
     row: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
 ) -> rusqlite::Result<Vec<T>> {
+    // Room for the whole page at once: rows are large, and growing the vector copies them.
+    let mut out = Vec::with_capacity(usize::try_from(limit).unwrap_or(0).min(MAX_PAGE_ROWS));
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    match after {
-        None => c.prepare_cached(&sql.first)?.query_map(params![key, limit], row)?.collect(),
-        Some(after) => c.prepare_cached(&sql.after)?.query_map(params![key, after, limit], row)?.collect(),
+    let mut statement;
+    let rows = match after {
+        None => {
+            statement = c.prepare_cached(&sql.first)?;
+            statement.query_map(params![key, limit], row)?
+        }
+        Some(after) => {
+            statement = c.prepare_cached(&sql.after)?;
+            statement.query_map(params![key, after, limit], row)?
+        }
+    };
+    for r in rows {
+        out.push(r?);
     }
+    Ok(out)
 }
+
+/// The most rows a page asks for (a page of 200 and the one that says whether more follow).
+const MAX_PAGE_ROWS: usize = 201;
 
 /// Up to `limit` memberships of `account` after `after`, by user id, each with its user's
 /// email and name: one join, two columns of each user, parsed straight from SQLite's text.
