@@ -8,7 +8,6 @@
 //! [`WriteJson`]: only text that came from a person is escaped. Every type written this way has
 //! a test that its bytes read back equal to its `to_json`.
 
-use std::io::Write as _;
 use std::marker::PhantomData;
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
@@ -121,14 +120,17 @@ pub mod json {
         out.push(b'"');
     }
 
-    /// An object key: `"key":`.
-    pub fn key(out: &mut Vec<u8>, first: bool, key: &'static str) {
-        if !first {
-            out.push(b',');
-        }
-        plain(out, key);
-        out.push(b':');
+    /// An object key, `"key":`, after a `,` unless it is the first: one copy of text put
+    /// together at compile time.
+    macro_rules! json_key {
+        ($out:expr, first, $key:literal) => {
+            $out.extend_from_slice(concat!("\"", $key, "\":").as_bytes())
+        };
+        ($out:expr, $key:literal) => {
+            $out.extend_from_slice(concat!(",\"", $key, "\":").as_bytes())
+        };
     }
+    pub(crate) use json_key as key;
 
     /// A uuid, hyphenated lower case.
     pub fn uuid(out: &mut Vec<u8>, id: &Uuid) {
@@ -190,9 +192,18 @@ pub mod json {
     }
 
     /// A whole number.
-    pub fn number(out: &mut Vec<u8>, n: u64) {
-        // Writing to a Vec cannot fail.
-        let _ = write!(out, "{n}");
+    pub fn number(out: &mut Vec<u8>, mut n: u64) {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        out.extend_from_slice(&digits[at..]);
     }
 
     /// `true` or `false`.

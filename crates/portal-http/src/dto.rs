@@ -451,6 +451,9 @@ impl WriteJson for MemberViews {
     }
 
     fn write_json(&self, out: &mut Vec<u8>) {
+        // Members mostly share a few permission sets: the last one written is copied from the
+        // output rather than written key by key.
+        let mut last_permissions: Option<(portal_domain::permission::PermissionSet, std::ops::Range<usize>)> = None;
         out.extend_from_slice(b"{\"items\":[");
         for (i, v) in self.0.items.iter().enumerate() {
             if i > 0 {
@@ -458,41 +461,49 @@ impl WriteJson for MemberViews {
             }
             let m = &v.membership;
             out.push(b'{');
-            json::key(out, true, "user_id");
+            json::key!(out, first, "user_id");
             json::uuid(out, &m.user().as_uuid());
-            json::key(out, false, "email");
+            json::key!(out, "email");
             json::text(out, v.email.as_str());
-            json::key(out, false, "name");
+            json::key!(out, "name");
             json::text(out, v.name.as_str());
-            json::key(out, false, "is_owner");
+            json::key!(out, "is_owner");
             json::boolean(out, v.is_owner);
-            json::key(out, false, "permissions");
-            out.push(b'[');
-            for (i, p) in m.permissions().iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
+            json::key!(out, "permissions");
+            let permissions = m.permissions();
+            match &last_permissions {
+                Some((set, written)) if *set == permissions => out.extend_from_within(written.clone()),
+                _ => {
+                    let start = out.len();
+                    out.push(b'[');
+                    for (i, p) in permissions.iter().enumerate() {
+                        if i > 0 {
+                            out.push(b',');
+                        }
+                        json::plain(out, p.key());
+                    }
+                    out.push(b']');
+                    last_permissions = Some((permissions, start..out.len()));
                 }
-                json::plain(out, p.key());
             }
-            out.push(b']');
-            json::key(out, false, "role");
+            json::key!(out, "role");
             json::opt(out, m.role(), |out, r| json::text(out, r.as_str()));
-            json::key(out, false, "invited_by");
+            json::key!(out, "invited_by");
             json::opt(out, m.invited_by().map(|u| u.as_uuid()).as_ref(), json::uuid);
-            json::key(out, false, "granted_by");
+            json::key!(out, "granted_by");
             json::opt(out, m.granted_by().map(|u| u.as_uuid()).as_ref(), json::uuid);
-            json::key(out, false, "joined_at");
+            json::key!(out, "joined_at");
             json::time(out, &m.joined_at());
-            json::key(out, false, "ends_at");
+            json::key!(out, "ends_at");
             json::opt(out, m.ends_at().as_ref(), json::time);
-            json::key(out, false, "last_active_at");
+            json::key!(out, "last_active_at");
             json::opt(out, m.last_active_at().as_ref(), json::time);
-            json::key(out, false, "version");
+            json::key!(out, "version");
             json::number(out, m.version());
             out.push(b'}');
         }
         out.push(b']');
-        json::key(out, false, "next_cursor");
+        json::key!(out, "next_cursor");
         json::opt(out, self.0.next.map(|u| u.to_string()).as_ref(), |out, c| json::text(out, c));
         out.push(b'}');
     }

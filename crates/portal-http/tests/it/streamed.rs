@@ -82,4 +82,52 @@ proptest! {
         json::text(&mut out, &s);
         prop_assert_eq!(serde_json::from_slice::<String>(&out).unwrap(), s);
     }
+
+    /// Whole numbers: the same digits as `Display`.
+    #[test]
+    fn numbers_write_as_displayed(n in prop_oneof![Just(0_u64), Just(u64::MAX), any::<u64>()]) {
+        let mut out = Vec::new();
+        json::number(&mut out, n);
+        prop_assert_eq!(String::from_utf8(out).unwrap(), n.to_string());
+    }
+
+    /// Pages whose members share, repeat and change permission sets (a set repeated from the
+    /// row before is copied from the output) and versions of any size.
+    #[test]
+    fn member_pages_write_as_their_openapi_json(
+        rows in prop::collection::vec((0_usize..4, any::<u64>()), 0..12),
+    ) {
+        let sets = [
+            PermissionSet::of(&[]),
+            Role::Billing.permissions(),
+            PermissionSet::ALL,
+            PermissionSet::from_bits(0b101).unwrap(),
+        ];
+        let at = Utc.with_ymd_and_hms(2026, 11, 23, 5, 34, 47).unwrap();
+        let items: Vec<MemberView> = rows
+            .iter()
+            .enumerate()
+            .map(|(n, (set, version))| {
+                let mut v = view(n as u128, n % 2 == 0, "Member", at);
+                let parts = MembershipParts {
+                    user: v.membership.user(),
+                    permissions: sets[*set],
+                    role: None,
+                    invited_by: None,
+                    invite: None,
+                    granted_by: None,
+                    joined_at: at,
+                    ends_at: None,
+                    last_active_at: None,
+                    version: *version,
+                };
+                v.membership = Membership::restore(parts);
+                v
+            })
+            .collect();
+        let page = Page { items, next: None };
+        let documented =
+            MemberPage { items: page.items.iter().map(MemberResponse::from).collect(), next_cursor: None };
+        prop_assert_eq!(Some(written(&MemberViews(page))), documented.to_json());
+    }
 }
