@@ -61,62 +61,94 @@ async fn request(
     text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).context("no status line")
 }
 
-/// Logins/s over `seconds`, `concurrency` at a time, each from its own address and user, and the
-/// p99 of reads (`read_path` with `read_auth`) made meanwhile.
-pub(crate) async fn run(
-    port: u16,
-    users: &[String],
-    password: &str,
-    read_path: &str,
-    read_auth: &str,
-    seconds: u64,
-) -> Result<(f64, f64, u64)> {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let ok = Arc::new(AtomicU64::new(0));
-    let failed = Arc::new(AtomicU64::new(0));
-    let concurrency = 8;
-    let mut tasks = Vec::new();
-    for worker in 0..concurrency {
-        let (ok, failed) = (ok.clone(), failed.clone());
-        let users: Vec<String> = users.iter().skip(worker).step_by(concurrency).cloned().collect();
-        let password = password.to_owned();
-        tasks.push(tokio::spawn(async move {
-            // Each user signs in at most 10 times (the per-email limit); each address 50 times.
-            let mut n = 0usize;
-            while Instant::now() < deadline {
-                let user = &users[(n / 10) % users.len()];
-                let source = std::net::Ipv4Addr::new(
-                    127,
-                    0,
-                    ((worker * 16 + n / 50) / 250 + 1) as u8,
-                    ((worker * 16 + n / 50) % 250 + 2) as u8,
-                );
-                let body = format!("{{\"email\":\"{user}\",\"password\":\"{password}\"}}");
-                match request(source, port, "POST", "/api/v1/auth/login", "Content-Type: application/json\r\n", &body)
-                    .await
-                {
-                    Ok(200) => ok.fetch_add(1, Ordering::Relaxed),
-                    _ => failed.fetch_add(1, Ordering::Relaxed),
-                };
-                n += 1;
-            }
-        }));
-    }
-    // Reads meanwhile, one at a time, for their latency.
-    let mut latencies = Vec::new();
-    while Instant::now() < deadline {
-        let t = Instant::now();
-        let status = request(std::net::Ipv4Addr::new(127, 0, 0, 1), port, "GET", read_path, read_auth, "").await?;
-        if status != 200 {
-            bail!("a read during the login load answered {status}");
+/// One round of logins: `users` signing in with `password`, 8 at a time, for `seconds`.
+pub(crate) struct LoginRun<'a> {
+    pub(crate) port: u16,
+    pub(crate) users: &'a [String],
+    pub(crate) password: &'a str,
+    /// Which round this is: each round signs in from its own client addresses.
+    pub(crate) round: usize,
+    pub(crate) seconds: u64,
+}
+
+/// What a round measured.
+pub(crate) struct Logins {
+    pub(crate) per_sec: f64,
+    pub(crate) seconds: f64,
+    /// The server's CPU seconds during the round, when known.
+    pub(crate) server_cpu: Option<f64>,
+    /// The p99 of the reads made meanwhile.
+    pub(crate) read_p99_ms: f64,
+    pub(crate) failures: u64,
+}
+
+impl LoginRun<'_> {
+    /// Logins/s, each login from its own address and user, and the p99 of reads (`read_path`
+    /// with `read_auth`) made meanwhile.
+    pub(crate) async fn run(&self, read_path: &str, read_auth: &str) -> Result<Logins> {
+        let (port, seconds, round) = (self.port, self.seconds, self.round);
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        let ok = Arc::new(AtomicU64::new(0));
+        let failed = Arc::new(AtomicU64::new(0));
+        let concurrency = 8;
+        let mut tasks = Vec::new();
+        for worker in 0..concurrency {
+            let (ok, failed) = (ok.clone(), failed.clone());
+            let users: Vec<String> = self.users.iter().skip(worker).step_by(concurrency).cloned().collect();
+            let password = self.password.to_owned();
+            tasks.push(tokio::spawn(async move {
+                // Each user signs in at most 10 times (the per-email limit); each address 50 times.
+                let mut n = 0usize;
+                while Instant::now() < deadline {
+                    let user = &users[(n / 10) % users.len()];
+                    let slot = worker * 16 + n / 50;
+                    let source =
+                        std::net::Ipv4Addr::new(127, (round * 8 + slot / 250 + 1) as u8, 0, (slot % 250 + 2) as u8);
+                    let body = format!("{{\"email\":\"{user}\",\"password\":\"{password}\"}}");
+                    let status = request(
+                        source,
+                        port,
+                        "POST",
+                        "/api/v1/auth/login",
+                        "Content-Type: application/json\r\n",
+                        &body,
+                    )
+                    .await;
+                    // A login still in flight at the deadline counts neither way.
+                    if Instant::now() > deadline {
+                        break;
+                    }
+                    match status {
+                        Ok(200) => ok.fetch_add(1, Ordering::Relaxed),
+                        _ => failed.fetch_add(1, Ordering::Relaxed),
+                    };
+                    n += 1;
+                }
+            }));
         }
-        latencies.push(t.elapsed());
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        // Reads meanwhile, one at a time, for their latency.
+        let mut latencies = Vec::new();
+        while Instant::now() < deadline {
+            let t = Instant::now();
+            let status = request(std::net::Ipv4Addr::new(127, 0, 0, 1), port, "GET", read_path, read_auth, "").await?;
+            if status != 200 {
+                bail!("a read during the login load answered {status}");
+            }
+            latencies.push(t.elapsed());
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        for t in tasks {
+            t.await?;
+        }
+        latencies.sort();
+        let p99 =
+            latencies.get(((latencies.len() as f64 - 1.0) * 0.99) as usize).map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+        Ok(Logins {
+            per_sec: ok.load(Ordering::Relaxed) as f64 / seconds as f64,
+            seconds: seconds as f64,
+            server_cpu: None,
+            read_p99_ms: p99,
+            failures: failed.load(Ordering::Relaxed),
+        })
     }
-    for t in tasks {
-        t.await?;
-    }
-    latencies.sort();
-    let p99 = latencies.get(((latencies.len() as f64 - 1.0) * 0.99) as usize).map_or(0.0, |d| d.as_secs_f64() * 1000.0);
-    Ok((ok.load(Ordering::Relaxed) as f64 / seconds as f64, p99, failed.load(Ordering::Relaxed)))
 }
