@@ -13,11 +13,11 @@ use portal_domain::values::{CompanyName, EmailAddress, PersonName};
 use crate::project_root;
 
 const PASSWORD: &str = "correct horse battery staple";
-/// Seeded members: the login load's users, a third of them per login round. Each signs in at
-/// most 10 times (the per-email limit): a 6-second round at 130 logins/s needs 78 of them.
-const MEMBERS: usize = 240;
+/// Seeded members: the login load's users, a fifth of them per login round. Each signs in at
+/// most 10 times (the per-email limit): a 5-second round at 150 logins/s needs 75 of them.
+const MEMBERS: usize = 400;
 /// Login rounds, each between two measures of the raw Argon2id rate.
-const LOGIN_ROUNDS: usize = 3;
+const LOGIN_ROUNDS: usize = 5;
 
 struct Wrk {
     requests_per_sec: f64,
@@ -273,8 +273,8 @@ async fn login_rounds(
     account: &str,
     token: &str,
 ) -> Result<(Vec<f64>, Vec<crate::login_bench::Logins>)> {
-    let raw_seconds = if quick { 2.0 } else { 4.0 };
-    let login_seconds = if quick { 3 } else { 6 };
+    let raw_seconds = if quick { 1.5 } else { 3.0 };
+    let login_seconds = if quick { 2 } else { 5 };
     let per_round = users.len() / LOGIN_ROUNDS;
     let read_path = format!("/api/v1/accounts/{account}/users?limit=50");
     let read_auth = format!("Authorization: Bearer {token}\r\n");
