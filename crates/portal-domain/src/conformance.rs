@@ -761,6 +761,29 @@ pub async fn rate_limits_count_per_window<S: crate::ports::SessionStore>(store: 
     ensure!(store.rate_limit_hit("login:9.9.9.9", t0(), window, 5).await.map_err(err("hit"))?, "fourth hit refused");
     ensure!(store.rate_limit_hit("login:9.9.9.9", t0(), window, 5).await.map_err(err("hit"))?, "fifth hit refused");
     ensure!(!store.rate_limit_hit("login:9.9.9.9", t0(), window, 5).await.map_err(err("hit"))?, "a sixth hit admitted");
+    // Joint hits reset each key's window on its own: the first key's has passed, the second's
+    // (started later) has not.
+    let later = [("login:1.1.1.1", 1), ("login:email:bob", 2)];
+    ensure!(store.rate_limit_hit("login:1.1.1.1", t0(), window, 1).await.map_err(err("hit"))?, "first hit refused");
+    ensure!(
+        store.rate_limit_hit("login:email:bob", t0() + Duration::seconds(30), window, 2).await.map_err(err("hit"))?,
+        "bob's first hit refused"
+    );
+    ensure!(
+        store.rate_limit_hits(&later, t0() + Duration::seconds(61), window).await.map_err(err("hits"))?,
+        "a joint hit after one window passed refused"
+    );
+    ensure!(
+        !store.rate_limit_hits(&later, t0() + Duration::seconds(62), window).await.map_err(err("hits"))?,
+        "a second joint hit inside both windows admitted"
+    );
+    // A key named twice counts twice.
+    let twice = [("login:twice", 5), ("login:twice", 5)];
+    ensure!(store.rate_limit_hits(&twice, t0(), window).await.map_err(err("hits"))?, "a doubled hit refused");
+    ensure!(
+        !store.rate_limit_hit("login:twice", t0(), window, 2).await.map_err(err("hit"))?,
+        "a key named twice counted once"
+    );
     Ok(())
 }
 

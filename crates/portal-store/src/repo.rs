@@ -26,16 +26,22 @@ use crate::reader;
 use crate::{Backend, Store};
 
 impl Store {
+    /// This process's turn to write to SQLite (nothing to wait for on PostgreSQL), for a write
+    /// of one statement outside a transaction.
+    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match &self.write_turn {
+            Some(turn) => Some(turn.clone().lock_owned().await),
+            None => None,
+        }
+    }
+
     pub(crate) async fn begin_write(&self) -> Result<WriteTxn, StoreError> {
         // SQLite has one writer at a time. Writers of this process queue here, in order, and
         // start the moment the last one commits; left to SQLite's busy handler they would poll
         // with sleeps of 1, 2, 5, 10 ms..., which under a burst of sign-ins (each holding the
         // lock across its statements and an fsync) cost more than a quarter of the login rate,
         // measured. Other processes (the operator commands) still meet the busy timeout.
-        let turn = match &self.write_turn {
-            Some(turn) => Some(turn.clone().lock_owned().await),
-            None => None,
-        };
+        let turn = self.write_turn().await;
         // SQLite: take the write lock at BEGIN, so a writer waits (busy timeout) rather than
         // failing on a read-to-write upgrade.
         let options = TransactionOptions {
