@@ -620,7 +620,7 @@ pub trait SessionStore: Send + Sync {
 
     /// Counts a hit on every key of `limits` (each with its `max`), as
     /// [`SessionStore::rate_limit_hit`] does; `true` while every one is within its max. The
-    /// default counts them in turn; a SQL store counts them in one transaction.
+    /// default counts them in turn; a SQL store counts them in one statement.
     fn rate_limit_hits(
         &self,
         limits: &[(&str, u32)],
