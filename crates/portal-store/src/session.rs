@@ -268,7 +268,6 @@ fn session_row(
     }
 }
 
-/// Counts a hit on `key` in its fixed window and returns the window's count.
 /// Counts a hit on each of `limits`' keys (distinct) in one statement; each key with its count.
 async fn count_hits(
     conn: &impl ConnectionTrait,
@@ -308,6 +307,7 @@ async fn count_hits(
         .collect()
 }
 
+/// Counts a hit on `key` in its fixed window and returns the window's count.
 async fn count_hit(
     conn: &impl ConnectionTrait,
     backend: crate::Backend,
