@@ -122,8 +122,86 @@ impl Bench {
         if ratio > MAX_SCALE_RATIO {
             bail!("a members page at {} users is {ratio:.2}x slower than at {}", sizes[1], sizes[0]);
         }
-        Ok(())
+        sign_in_cost(&dir, if self.quick { 100 } else { 300 }).await
     }
+}
+
+/// A password check that costs nothing, to see what a sign-in costs apart from Argon2.
+struct FreeHasher(portal_domain::values::PasswordHash);
+
+impl portal_domain::ports::PasswordHasher for FreeHasher {
+    async fn hash(
+        &self,
+        _: &portal_domain::values::Password,
+    ) -> Result<portal_domain::values::PasswordHash, portal_domain::ports::StoreError> {
+        Ok(self.0.clone())
+    }
+
+    async fn verify(&self, _: &str, _: &portal_domain::values::PasswordHash) -> bool {
+        true
+    }
+
+    fn decoy(&self) -> &portal_domain::values::PasswordHash {
+        &self.0
+    }
+}
+
+/// This process's CPU seconds so far (user, system); `None` off Linux.
+fn process_cpu() -> Option<(f64, f64)> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // utime and stime, in USER_HZ (100) ticks.
+    Some((fields.get(11)?.parse::<f64>().ok()? / 100.0, fields.get(12)?.parse::<f64>().ok()? / 100.0))
+}
+
+/// The CPU a sign-in costs the server apart from hashing (its rate-limit counters, the user's
+/// row, the session and last-login commit, the account picker), on a SQLite file: what a login
+/// adds to the Argon2id check it is held against.
+async fn sign_in_cost(dir: &std::path::Path, users: usize) -> Result<()> {
+    use portal::adapters::{RandomTokens, Sha256Digester, SystemClock, UuidV7};
+    use portal_domain::service::{Portal, Signup};
+    use portal_domain::values::{CompanyName, EmailAddress, PasswordHash, PersonName};
+
+    let path = dir.join("sign-in.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    let store = portal::open_store(&format!("sqlite://{}?mode=rwc", path.display())).await?;
+    let hasher = FreeHasher(PasswordHash::new("not a hash"));
+    let portal = Portal::new(store, hasher, Sha256Digester, RandomTokens, SystemClock, UuidV7);
+    let email = |n: usize| format!("user{n}@bench.example");
+    for n in 0..users {
+        let signup = Signup {
+            email: EmailAddress::parse(&email(n))?,
+            name: PersonName::parse("User")?,
+            password: "correct horse battery staple".into(),
+            account_name: CompanyName::parse("Co")?,
+            company: None,
+        };
+        portal.signup(signup).await?;
+    }
+    let rounds = 3;
+    eprintln!("{:<34} {:>10} {:>10} {:>10}", "sign-in without Argon2 (SQLite)", "user CPU", "sys CPU", "wall");
+    for round in 0..rounds {
+        let (before, started) = (process_cpu(), Instant::now());
+        for n in 0..users {
+            portal.sign_in(&email(n), "correct horse battery staple").await?;
+        }
+        let wall = started.elapsed().as_secs_f64() * 1e6 / users as f64;
+        let per = |f: fn((f64, f64)) -> f64| {
+            before
+                .zip(process_cpu())
+                .map_or_else(|| "-".to_owned(), |(b, a)| format!("{:.0}µs", (f(a) - f(b)) * 1e6 / users as f64))
+        };
+        eprintln!(
+            "{:<34} {:>10} {:>10} {:>10}",
+            format!("round {} ({users} sign-ins)", round + 1),
+            per(|c| c.0),
+            per(|c| c.1),
+            format!("{wall:.0}µs")
+        );
+    }
+    Ok(())
 }
 
 fn println_table(
