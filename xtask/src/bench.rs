@@ -146,11 +146,13 @@ impl portal_domain::ports::PasswordHasher for FreeHasher {
     }
 }
 
-/// This process's CPU seconds so far (user, system); `None` off Linux.
-fn process_cpu() -> Option<(f64, f64)> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+/// The CPU seconds (user, system) a process has used so far, from its `/proc/<pid>/stat`
+/// (`"self"` for this one); `None` off Linux.
+pub(crate) fn cpu_times(pid: &str) -> Option<(f64, f64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name (which may hold spaces) start at field 3: utime is
+    // field 14, stime 15, in USER_HZ ticks (100 a second on every Linux architecture).
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    // utime and stime, in USER_HZ (100) ticks.
     Some((fields.get(11)?.parse::<f64>().ok()? / 100.0, fields.get(12)?.parse::<f64>().ok()? / 100.0))
 }
 
@@ -183,14 +185,14 @@ async fn sign_in_cost(dir: &std::path::Path, users: usize) -> Result<()> {
     let rounds = 3;
     eprintln!("{:<34} {:>10} {:>10} {:>10}", "sign-in without Argon2 (SQLite)", "user CPU", "sys CPU", "wall");
     for round in 0..rounds {
-        let (before, started) = (process_cpu(), Instant::now());
+        let (before, started) = (cpu_times("self"), Instant::now());
         for n in 0..users {
             portal.sign_in(&email(n), "correct horse battery staple").await?;
         }
         let wall = started.elapsed().as_secs_f64() * 1e6 / users as f64;
         let per = |f: fn((f64, f64)) -> f64| {
             before
-                .zip(process_cpu())
+                .zip(cpu_times("self"))
                 .map_or_else(|| "-".to_owned(), |(b, a)| format!("{:.0}µs", (f(a) - f(b)) * 1e6 / users as f64))
         };
         eprintln!(

@@ -296,13 +296,7 @@ async fn login_rounds(
 
 /// The CPU time (user and system) process `pid` has used, in seconds; `None` off Linux.
 fn cpu_seconds(pid: u32) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name (which may hold spaces), from field 3: utime is 14, stime 15.
-    let rest = stat.rsplit_once(')')?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-    // USER_HZ is 100 on every Linux architecture this runs on.
-    Some(ticks / 100.0)
+    crate::bench::cpu_times(&pid.to_string()).map(|(user, system)| user + system)
 }
 
 /// Runs `f` and notes the server's CPU seconds meanwhile in its result.
