@@ -307,7 +307,8 @@ async fn count_hits(
         .collect()
 }
 
-/// Counts a hit on `key` in its fixed window and returns the window's count.
+/// Counts a hit on `key` in its fixed window and returns the window's count: [`count_hits`]
+/// for one key.
 async fn count_hit(
     conn: &impl ConnectionTrait,
     backend: crate::Backend,
@@ -315,29 +316,10 @@ async fn count_hit(
     now: DateTime<Utc>,
     window: Duration,
 ) -> Result<u32, StoreError> {
-    let cutoff = now - window;
-    let (sql, backend) = match backend {
-        crate::Backend::Sqlite => (
-            "INSERT INTO rate_limits (key, window_start, count) VALUES (?, ?, 1) ON CONFLICT (key) DO UPDATE SET \
-             count = CASE WHEN rate_limits.window_start <= ? THEN 1 ELSE rate_limits.count + 1 END, \
-             window_start = CASE WHEN rate_limits.window_start <= ? THEN excluded.window_start ELSE rate_limits.window_start END \
-             RETURNING count",
-            sea_orm::DbBackend::Sqlite,
-        ),
-        crate::Backend::Postgres => (
-            "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) ON CONFLICT (key) DO UPDATE SET \
-             count = CASE WHEN rate_limits.window_start <= $3 THEN 1 ELSE rate_limits.count + 1 END, \
-             window_start = CASE WHEN rate_limits.window_start <= $4 THEN excluded.window_start ELSE rate_limits.window_start END \
-             RETURNING count",
-            sea_orm::DbBackend::Postgres,
-        ),
-    };
-    let stmt = sea_orm::Statement::from_sql_and_values(
-        backend,
-        sql,
-        vec![key.into(), now.into(), cutoff.into(), cutoff.into()],
-    );
-    let row = conn.query_one_raw(stmt).await.map_err(db("count a request"))?;
-    let count: i32 = row.map(|r| r.try_get("", "count")).transpose().map_err(db("count a request"))?.unwrap_or(1);
-    Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    let counts = count_hits(conn, backend, &[(key, 0)], now, window).await?;
+    counts
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, count)| count)
+        .ok_or_else(|| StoreError::new("count a request: the counter was not returned"))
 }
