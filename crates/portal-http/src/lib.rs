@@ -13,12 +13,14 @@ pub mod governance;
 pub mod members;
 pub mod observe;
 pub mod operator;
+pub mod route_table;
 pub mod security;
 pub mod tags;
+pub mod transport;
 
 use std::sync::Arc;
 
-use poem::http::{HeaderValue, StatusCode, header};
+use poem::http::{HeaderValue, Method, StatusCode, header};
 use poem::{Endpoint, EndpointExt, Response, Route};
 use poem_openapi::OpenApiService;
 use portal_domain::ports::{PasswordHasher, SessionStore, Store};
@@ -28,6 +30,8 @@ use crate::api::{AccountsApi, AuthApi, CatalogueApi, HealthApi, MeApi, Readiness
 use crate::governance::{ContactsApi, GovernanceApi};
 use crate::members::{InvitesApi, UsersApi};
 use crate::operator::OperatorApi;
+use crate::route_table::RouteTable;
+pub use crate::transport::HttpSettings;
 
 /// Where the API lives.
 pub const API_PREFIX: &str = "/api/v1";
@@ -74,41 +78,60 @@ pub fn openapi_yaml() -> String {
     openapi(portal, Arc::new(api::AlwaysReady)).spec_yaml()
 }
 
-/// The whole HTTP application: the API, its document, the docs page, problem details for every
-/// error raised before a handler runs.
+/// The public HTTP application with default settings and a management side nobody reads (for
+/// tests that need only the API).
 pub fn app<S, H>(portal: Arc<Portal<S, H>>, ready: Arc<dyn Readiness>) -> impl Endpoint<Output = Response>
+where
+    S: Store + SessionStore + 'static,
+    H: PasswordHasher + 'static,
+{
+    apps(portal, ready, HttpSettings::default()).0
+}
+
+/// The two HTTP applications: the public one (the API, its document, the docs page, problem
+/// details for every error raised before a handler runs) and the management one (`/metrics`,
+/// `/healthz`, `/readyz`), for a listener of its own that the public never reaches.
+pub fn apps<S, H>(
+    portal: Arc<Portal<S, H>>,
+    ready: Arc<dyn Readiness>,
+    settings: HttpSettings,
+) -> (impl Endpoint<Output = Response>, impl Endpoint<Output = Response>)
 where
     S: Store + SessionStore + 'static,
     H: PasswordHasher + 'static,
 {
     let service = openapi(portal, ready.clone());
     let spec = service.spec_endpoint();
-    let docs = service.swagger_ui();
+    let docs_html = service.swagger_ui_html();
+    let docs_csp = Arc::new(transport::docs_csp(&docs_html));
+    let mut routes = RouteTable::from_meta(API_PREFIX, &<Apis<S, H> as poem_openapi::OpenApi>::meta());
+    routes.add(&format!("{API_PREFIX}/openapi.json"), Method::GET);
+    routes.add("/docs/*", Method::GET);
+    let routes = Arc::new(routes);
     let metrics = Arc::new(observe::Metrics::default());
-    let exposition = metrics.clone();
-    Route::new()
-        .nest(API_PREFIX, service)
-        .at(format!("{API_PREFIX}/openapi.json"), spec)
-        .nest("/docs", docs)
-        .at(
-            "/metrics",
-            poem::endpoint::make(move |_| {
-                let (metrics, ready) = (exposition.clone(), ready.clone());
-                async move {
-                    let text = metrics.render() + &ready.gauges().await;
-                    Response::builder().content_type("text/plain; version=0.0.4").body(text)
-                }
-            }),
-        )
-        .after(|result: poem::Result<Response>| async move {
-            let response = match result {
-                Ok(response) => response,
-                Err(err) => err.into_response(),
-            };
-            Ok::<_, poem::Error>(as_problem(response).await)
-        })
-        .around(move |ep, req| observe::observe(ep, metrics.clone(), req))
-        .map_to_response()
+    let settings = Arc::new(settings);
+    let public = {
+        let (routes, metrics) = (routes.clone(), metrics.clone());
+        Route::new()
+            .nest(API_PREFIX, service)
+            .at(format!("{API_PREFIX}/openapi.json"), spec)
+            .nest("/docs", poem::endpoint::make_sync(move |_| poem::web::Html(docs_html.clone())))
+            .after(|result: poem::Result<Response>| async move {
+                let response = match result {
+                    Ok(response) => response,
+                    Err(err) => err.into_response(),
+                };
+                Ok::<_, poem::Error>(as_problem(response).await)
+            })
+            .around({
+                let routes = routes.clone();
+                move |ep, req| transport::guard(ep, settings.clone(), routes.clone(), docs_csp.clone(), req)
+            })
+            .around(move |ep, req| observe::observe(ep, metrics.clone(), routes.clone(), req))
+            .map_to_response()
+    };
+    let management = observe::management(metrics, ready);
+    (public, management)
 }
 
 /// Keeps answers that are already problem details; turns the plain-text errors poem itself

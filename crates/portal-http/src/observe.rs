@@ -1,18 +1,21 @@
 //! A request id on every log line of a request, and request metrics in Prometheus text format.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use poem::http::HeaderValue;
-use poem::{Endpoint, IntoResponse, Request, Response};
+use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response};
 use tracing::Instrument;
+
+use crate::api::Readiness;
+use crate::route_table::RouteTable;
 
 /// Latency bucket bounds, in seconds.
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
-/// Past this many (method, route, status) series, new ones are counted as `other`: random URLs
-/// must not grow the metrics without bound.
+/// Past this many (method, route, status) series, new ones are counted as `other`. Routes are
+/// templates, so this bounds only odd methods and statuses.
 const MAX_SERIES: usize = 500;
 
 #[derive(Default, Clone)]
@@ -34,18 +37,12 @@ impl std::fmt::Debug for Metrics {
     }
 }
 
-/// The route of a path: ids replaced by `{id}`, so metrics group by endpoint, not by resource.
-pub fn route_of(path: &str) -> String {
-    path.split('/')
-        .map(|seg| {
-            if uuid::Uuid::parse_str(seg).is_ok() || (seg.len() > 16 && seg.chars().all(|c| c.is_ascii_hexdigit())) {
-                "{id}"
-            } else {
-                seg
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
+/// A label value as the exposition format requires it: backslash, quote and newline escaped.
+fn escape(value: &str) -> std::borrow::Cow<'_, str> {
+    if !value.contains(['\\', '"', '\n']) {
+        return value.into();
+    }
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n").into()
 }
 
 impl Metrics {
@@ -78,6 +75,7 @@ impl Metrics {
             "# HELP portal_http_requests_total Requests served.\n# TYPE portal_http_requests_total counter\n",
         );
         for ((method, route, status), s) in &sorted {
+            let (method, route) = (escape(method), escape(route));
             out.push_str(&format!(
                 "portal_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {}\n",
                 s.count
@@ -85,6 +83,7 @@ impl Metrics {
         }
         out.push_str("# HELP portal_http_request_duration_seconds Time to answer.\n# TYPE portal_http_request_duration_seconds histogram\n");
         for ((method, route, status), s) in &sorted {
+            let (method, route) = (escape(method), escape(route));
             let labels = format!("method=\"{method}\",route=\"{route}\",status=\"{status}\"");
             for (i, bound) in BUCKETS.iter().enumerate() {
                 out.push_str(&format!(
@@ -115,13 +114,14 @@ fn request_id(req: &Request) -> String {
 /// Wraps an endpoint: a span with the request id around the whole request, one log line when it
 /// ends (method, route, status, latency; never a body or a header), metrics, `X-Request-Id` back.
 pub async fn observe<E: Endpoint>(
-    ep: std::sync::Arc<E>,
-    metrics: std::sync::Arc<Metrics>,
+    ep: Arc<E>,
+    metrics: Arc<Metrics>,
+    routes: Arc<RouteTable>,
     req: Request,
 ) -> poem::Result<Response> {
     let id = request_id(&req);
     let method = req.method().to_string();
-    let route = route_of(req.uri().path());
+    let route = routes.label(req.uri().path()).to_owned();
     let span = tracing::info_span!("request", request_id = %id, method = %method, route = %route);
     let started = Instant::now();
     let result = ep.call(req).instrument(span.clone()).await;
@@ -139,17 +139,49 @@ pub async fn observe<E: Endpoint>(
     Ok(response)
 }
 
+/// The management application: `/metrics`, `/healthz`, `/readyz`, for a listener of its own.
+pub fn management(metrics: Arc<Metrics>, ready: Arc<dyn Readiness>) -> impl Endpoint<Output = Response> {
+    let probe = ready.clone();
+    poem::Route::new()
+        .at(
+            "/metrics",
+            poem::endpoint::make(move |_| {
+                let (metrics, ready) = (metrics.clone(), ready.clone());
+                async move {
+                    let text = metrics.render() + &ready.gauges().await;
+                    Response::builder().content_type("text/plain; version=0.0.4").body(text)
+                }
+            }),
+        )
+        .at("/healthz", poem::endpoint::make_sync(|_| poem::web::Json(serde_json::json!({"status": "ok"}))))
+        .at(
+            "/readyz",
+            poem::endpoint::make(move |_| {
+                let ready = probe.clone();
+                async move {
+                    match ready.ready().await {
+                        Ok(()) => poem::web::Json(serde_json::json!({"status": "ok"})).into_response(),
+                        Err(why) => {
+                            tracing::warn!(%why, "not ready");
+                            let body = poem::web::Json(serde_json::json!({"status": "unavailable"}));
+                            (poem::http::StatusCode::SERVICE_UNAVAILABLE, body).into_response()
+                        }
+                    }
+                }
+            }),
+        )
+        .map_to_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn routes_hide_ids() {
-        assert_eq!(
-            route_of("/api/v1/accounts/019b76da-a802-7000-8000-000000000002/users"),
-            "/api/v1/accounts/{id}/users"
-        );
-        assert_eq!(route_of("/api/v1/healthz"), "/api/v1/healthz");
+    fn label_values_are_escaped() {
+        let m = Metrics::default();
+        m.observe("GET", "/x\"}\\\n".into(), 404, 0.001);
+        assert!(m.render().contains("route=\"/x\\\"}\\\\\\n\""), "{}", m.render());
     }
 
     #[test]

@@ -104,14 +104,42 @@ impl Store {
         self.backend
     }
 
-    /// Applies every pending migration. Re-running it is a no-op.
+    /// Applies every pending migration. Re-running it is a no-op. Any number of processes may
+    /// call it at once on one database: they take turns (see `migrate_steps`).
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        Migrator::up(&self.db, None).await.map_err(db("migrate"))
+        self.migrate_up(None).await
     }
 
     /// Applies at most `steps` pending migrations, oldest first: a staged upgrade.
     pub async fn migrate_steps(&self, steps: u32) -> Result<(), StoreError> {
-        Migrator::up(&self.db, Some(steps)).await.map_err(db("migrate"))
+        self.migrate_up(Some(steps)).await
+    }
+
+    /// Runs the migrations inside one transaction that first excludes every other migrator of
+    /// the database: a PostgreSQL advisory lock held until commit, or SQLite's exclusive
+    /// transaction. Whoever comes second finds nothing pending; two processes creating the same
+    /// table at once (a unique violation in PostgreSQL's catalogue) cannot happen.
+    async fn migrate_up(&self, steps: Option<u32>) -> Result<(), StoreError> {
+        use sea_orm::{ConnectionTrait, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+        let txn = match self.backend {
+            Backend::Sqlite => self
+                .db
+                .begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Exclusive),
+                    ..TransactionOptions::default()
+                })
+                .await
+                .map_err(db("lock the database for migrations"))?,
+            Backend::Postgres => {
+                let txn = self.db.begin().await.map_err(db("lock the database for migrations"))?;
+                txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+                    .await
+                    .map_err(db("lock the database for migrations"))?;
+                txn
+            }
+        };
+        Migrator::up(&txn, steps).await.map_err(db("migrate"))?;
+        txn.commit().await.map_err(db("migrate"))
     }
 
     /// How many migrations are not yet applied (0 when the schema is current).
@@ -139,6 +167,10 @@ impl Store {
         Some(result.map_err(|e| StoreError::with_source(format!("database error while trying to {doing}"), e)))
     }
 }
+
+/// The advisory lock key migrators of one PostgreSQL database share (any fixed number; this is
+/// "portal" in ASCII).
+const MIGRATION_LOCK: i64 = 0x706f_7274_616c;
 
 /// How many in-line SQLite readers a store keeps: each is held for one short read, by one of a
 /// few runtime threads at a time.

@@ -77,6 +77,7 @@ pub async fn create_operator_key(url: &str, label: &str) -> anyhow::Result<Strin
 pub struct Application {
     port: u16,
     acceptor: poem::listener::TcpAcceptor,
+    management: Option<(u16, poem::listener::TcpAcceptor)>,
     store: Store,
     settings: ServeSettings,
 }
@@ -95,8 +96,17 @@ impl Application {
             .into_acceptor()
             .await
             .with_context(|| format!("listening on {}", settings.listen))?;
-        let port = acceptor.local_addr().first().and_then(|a| a.as_socket_addr().map(SocketAddr::port)).unwrap_or(0);
-        Ok(Self { port, acceptor, store, settings })
+        let management = match settings.management_listen {
+            Some(addr) => {
+                let acceptor = TcpListener::bind(addr)
+                    .into_acceptor()
+                    .await
+                    .with_context(|| format!("listening on {addr} (management)"))?;
+                Some((port_of(&acceptor), acceptor))
+            }
+            None => None,
+        };
+        Ok(Self { port: port_of(&acceptor), acceptor, management, store, settings })
     }
 
     /// The port it listens on (useful with port 0).
@@ -104,10 +114,15 @@ impl Application {
         self.port
     }
 
+    /// The management listener's port, when there is one.
+    pub fn management_port(&self) -> Option<u16> {
+        self.management.as_ref().map(|(port, _)| *port)
+    }
+
     /// Serves until `shutdown` resolves, then stops accepting, finishes in-flight requests (up
     /// to 10 s) and stops the outbox worker, leaving unsent email queued.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Self { acceptor, store, settings, port } = self;
+        let Self { acceptor, management, store, settings, port } = self;
         let hasher = tokio::task::spawn_blocking(Argon2Hasher::owasp).await??;
         let portal: Arc<ServerPortal> =
             Arc::new(Portal::new(store.clone(), hasher, Sha256Digester, RandomTokens, SystemClock, UuidV7));
@@ -122,18 +137,37 @@ impl Application {
             transport,
             from,
             Arc::from(settings.public_url.as_str()),
-            stop_rx,
+            stop_rx.clone(),
         ));
-        let app = portal_http::app(portal, Arc::new(StoreReadiness(store)));
+        let http = portal_http::HttpSettings { max_body_bytes: settings.max_body_bytes };
+        let (app, management_app) = portal_http::apps(portal, Arc::new(StoreReadiness(store)), http);
+        let management = management.map(|(port, acceptor)| {
+            tracing::info!(port, "serving management");
+            let mut stopped = stop_rx.clone();
+            tokio::spawn(poem::Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
+                management_app,
+                async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                },
+                Some(Duration::from_secs(1)),
+            ))
+        });
         tracing::info!(port, "serving");
         poem::Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(app, shutdown, Some(Duration::from_secs(10)))
             .await?;
         let _ = stop_tx.send(true);
+        if let Some(management) = management {
+            let _ = management.await;
+        }
         let _ = worker.await;
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+fn port_of(acceptor: &poem::listener::TcpAcceptor) -> u16 {
+    acceptor.local_addr().first().and_then(|a| a.as_socket_addr().map(SocketAddr::port)).unwrap_or(0)
 }
 
 /// Runs the outbox worker, restarting it if it ever panics: a bug in one delivery must not stop

@@ -105,4 +105,11 @@ pub struct ServeSettings {
     /// Log format.
     #[arg(long, env = "PORTAL_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+    /// Refuse request bodies larger than this many bytes (413).
+    #[arg(long, env = "PORTAL_MAX_BODY_BYTES", default_value_t = portal_http::transport::DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
+    /// Serve `/metrics`, `/healthz` and `/readyz` on this address too (off when not given; never
+    /// on the public listener's port).
+    #[arg(long, env = "PORTAL_MANAGEMENT_LISTEN")]
+    pub management_listen: Option<SocketAddr>,
 }

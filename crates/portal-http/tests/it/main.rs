@@ -9,3 +9,4 @@ mod openapi_gen;
 mod problems;
 mod streamed;
 mod support;
+mod transport;

@@ -10,6 +10,8 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 pub struct TestApp {
     pub base: String,
+    /// The management listener (`/metrics`, `/healthz`, `/readyz`).
+    pub management: String,
     pub database_url: String,
     pub mail_dir: PathBuf,
     pub client: reqwest::Client,
@@ -90,9 +92,12 @@ pub async fn spawn_app() -> TestApp {
         smtp_url: None,
         mail_from: "portal@portal.test".into(),
         log_format: LogFormat::Text,
+        max_body_bytes: portal_http::transport::DEFAULT_MAX_BODY_BYTES,
+        management_listen: Some("127.0.0.1:0".parse().unwrap()),
     };
     let app = portal::Application::build(settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
+    let management = format!("http://127.0.0.1:{}", app.management_port().unwrap());
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async move {
         let _ = stopped.await;
@@ -105,7 +110,7 @@ pub async fn spawn_app() -> TestApp {
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    TestApp { base, database_url, mail_dir, client, _dir: dir, stop: Some(stop), server: Some(server) }
+    TestApp { base, management, database_url, mail_dir, client, _dir: dir, stop: Some(stop), server: Some(server) }
 }
 
 impl TestApp {

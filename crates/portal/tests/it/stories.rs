@@ -464,7 +464,7 @@ async fn metrics_and_request_ids() {
     assert!(resp.headers().get("x-request-id").is_some());
     let (token, _, account) = app.signup("ann@acme.example", "Ann", "Acme").await;
     app.client.get(app.url(&format!("/accounts/{account}"))).bearer_auth(&token).send().await.unwrap();
-    let text = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    let text = app.client.get(format!("{}/metrics", app.management)).send().await.unwrap().text().await.unwrap();
     assert!(
         text.contains("portal_http_requests_total{method=\"GET\",route=\"/api/v1/accounts/{id}\",status=\"200\"} 1"),
         "{text}"

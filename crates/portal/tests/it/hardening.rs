@@ -1,0 +1,178 @@
+//! What one request or a second process must not break: the body limit as resident memory
+//! shows it, the metrics' exposition after hostile paths, several servers starting together.
+
+use std::io::{Read, Write};
+
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, spawn_app};
+use crate::process;
+
+/// Sends `POST path` declaring a body of `length` bytes, sends none of it, and returns the
+/// status line and headers of the answer (which must come before any body is read).
+fn declare_body(base: &str, path: &str, length: usize) -> String {
+    let addr = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = vec![0u8; 4096];
+    let n = stream.read(&mut answer).unwrap();
+    String::from_utf8_lossy(&answer[..n]).into_owned()
+}
+
+#[tokio::test]
+async fn a_64_mib_body_is_refused_with_413_and_the_server_does_not_grow() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("portal.db").display());
+    let server = process::serve(dir.path(), &url, &[]);
+    let client = reqwest::Client::new();
+    // Warm up the paths a login takes, so what follows measures the body alone.
+    let resp = client
+        .post(server.url("/auth/login"))
+        .json(&json!({"email": "nobody@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    let before = server.resident_kib();
+
+    let answer = declare_body(&server.base, "/api/v1/auth/login", 64 << 20);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+
+    // The body sent in full, through a real client: still refused, memory still flat.
+    let body = vec![b' '; 64 << 20];
+    let sent =
+        client.post(server.url("/auth/login")).header("content-type", "application/json").body(body).send().await;
+    if let Ok(resp) = sent {
+        assert_eq!(resp.status(), 413);
+    }
+    let after = server.resident_kib();
+    assert!(after < before + 32 * 1024, "resident memory grew from {before} KiB to {after} KiB");
+
+    // A body under the limit is still read.
+    let resp = client
+        .post(server.url("/auth/login"))
+        .json(&json!({"email": "nobody@example.com", "password": "x".repeat(100)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+}
+
+#[tokio::test]
+async fn the_body_limit_is_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("portal.db").display());
+    let server = process::serve(dir.path(), &url, &["--max-body-bytes", "100"]);
+    let answer = declare_body(&server.base, "/api/v1/auth/login", 101);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("larger than the limit of 100 bytes"), "{answer}");
+}
+
+/// Hostile paths leave the exposition parsable, are counted as `unmatched`, and `/metrics` is
+/// served only on the management listener.
+#[tokio::test]
+async fn metrics_stay_parsable_and_private() {
+    let app = spawn_app().await;
+    for path in ["/x\"}\\", "/api/v1/accounts/%22%7D%5C/users", "/a\nb", "/api/v1/../../etc/passwd"] {
+        let _ = app.client.get(format!("{}{path}", app.base)).send().await;
+    }
+    let (token, _, account) = app.signup("ann@acme.example", "Ann", "Acme").await;
+    app.client.get(app.url(&format!("/accounts/{account}"))).bearer_auth(&token).send().await.unwrap();
+
+    let public = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap();
+    assert_eq!(public.status(), 404, "the public listener serves /metrics");
+
+    let text = app.client.get(format!("{}/metrics", app.management)).send().await.unwrap().text().await.unwrap();
+    // A grammar-based parser: one malformed line fails the whole scrape, as in Prometheus.
+    let scrape = openmetrics_parser::prometheus::parse_prometheus(&text).expect("the exposition parses");
+    let requests = &scrape.families["portal_http_requests_total"];
+    let routes: std::collections::BTreeSet<String> = requests
+        .iter_samples()
+        .map(|s| s.get_labelset().unwrap().get_label_value("route").unwrap().to_owned())
+        .collect();
+    assert!(routes.contains("unmatched"), "{routes:?}");
+    assert!(routes.contains("/api/v1/accounts/{id}"), "{routes:?}");
+    assert!(routes.iter().all(|r| r == "unmatched" || r.starts_with("/api/v1/")), "{routes:?}");
+    for path in ["/healthz", "/readyz"] {
+        let resp = app.client.get(format!("{}{path}", app.management)).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+    }
+    app.stop().await;
+}
+
+/// A server that cannot start says why in one line, not a backtrace.
+#[test]
+fn a_failed_start_prints_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = process::portal(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", "mysql://nowhere/portal"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].starts_with("error: opening the database: "), "{stderr}");
+}
+
+/// A new, empty PostgreSQL database on the test server, or `None` (the test is skipped) when
+/// there is none and none is required.
+async fn fresh_postgres() -> Option<String> {
+    use sea_orm::{ConnectionTrait, Database};
+    let base = match std::env::var("PORTAL_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            assert!(
+                std::env::var("PORTAL_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "PORTAL_REQUIRE_POSTGRES=1 but PORTAL_TEST_POSTGRES_URL is not set"
+            );
+            eprintln!("skipped: PostgreSQL tests need PORTAL_TEST_POSTGRES_URL");
+            return None;
+        }
+    };
+    let name = format!("portal_e2e_{}", uuid::Uuid::now_v7().simple());
+    let admin = Database::connect(&base).await.unwrap();
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+    let _ = admin.close().await;
+    let (prefix, _) = base.rsplit_once('/').unwrap();
+    Some(format!("{prefix}/{name}"))
+}
+
+/// Four servers started at once on an empty PostgreSQL database all start (they migrate in
+/// turn), and a session made on one is good on every other.
+#[tokio::test]
+async fn four_servers_start_together_on_a_fresh_postgres() {
+    let Some(url) = fresh_postgres().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let starts: Vec<_> = (0..4)
+        .map(|_| {
+            let (dir, url) = (dir.path().to_owned(), url.clone());
+            std::thread::spawn(move || process::serve(&dir, &url, &[]))
+        })
+        .collect();
+    let servers: Vec<process::Server> = starts.into_iter().map(|s| s.join().unwrap()).collect();
+    let client = reqwest::Client::new();
+    for (i, server) in servers.iter().enumerate() {
+        let ready = client.get(format!("{}/readyz", server.management.as_ref().unwrap())).send().await.unwrap();
+        assert_eq!(ready.status(), 200, "server {i} is not ready");
+        let resp = client
+            .post(server.url("/auth/signup"))
+            .json(&json!({"email": format!("owner{i}@example.com"), "name": "Owner", "password": PASSWORD, "account_name": "Acme"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201, "signup on server {i}");
+        let token = resp.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+        let other = &servers[(i + 1) % servers.len()];
+        let me = client.get(other.url("/me")).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(me.status(), 200, "a session of server {i} on another server");
+        let email = me.json::<serde_json::Value>().await.unwrap()["email"].as_str().unwrap().to_owned();
+        assert_eq!(email, format!("owner{i}@example.com"));
+    }
+}
