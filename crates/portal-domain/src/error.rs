@@ -130,9 +130,12 @@ pub enum DomainError {
     /// A review cannot both confirm and remove the same member.
     #[error("member {0} is both confirmed and removed")]
     ConfirmedAndRemoved(crate::ids::UserId),
-    /// An end date must lie in the future.
-    #[error("the end date must be in the future")]
-    EndDateNotInFuture,
+    /// The access end date of an invite is outside its window.
+    #[error(transparent)]
+    InviteEndDate(crate::values::EndDateError),
+    /// The end date of a membership is outside its window.
+    #[error(transparent)]
+    MemberEndDate(crate::values::EndDateError),
     /// The notification preferences are not acceptable.
     #[error(transparent)]
     Preferences(#[from] PreferencesError),
@@ -151,7 +154,12 @@ impl DomainError {
             OwnerCannotLeave | InvalidNewOwner => Some(Rule::OwnerStays),
             InviteNotPending(_) | InviteExpired | InviteEmailMismatch | EmailNotVerified | AlreadyMember
             | InviteAlreadyPending => Some(Rule::Invites),
-            EmailTaken | ContactEmailTaken | ConfirmedAndRemoved(_) | EndDateNotInFuture | Preferences(_) => None,
+            EmailTaken
+            | ContactEmailTaken
+            | ConfirmedAndRemoved(_)
+            | InviteEndDate(_)
+            | MemberEndDate(_)
+            | Preferences(_) => None,
         }
     }
 }

@@ -516,8 +516,8 @@ pub struct UpdateMemberRequest {
     pub permissions: Option<Vec<String>>,
     /// The new role label, or `null`.
     pub role: MaybeUndefined<String>,
-    /// When their access ends, or `null` for no end.
-    pub ends_at: MaybeUndefined<DateTime<Utc>>,
+    /// When their access ends (RFC 3339, at most 10 years ahead), or `null` for no end.
+    pub ends_at: MaybeUndefined<crate::wire::InstantText>,
 }
 
 impl UpdateMemberRequest {
@@ -540,7 +540,7 @@ impl UpdateMemberRequest {
             ends_at: match self.ends_at {
                 MaybeUndefined::Undefined => None,
                 MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(t) => Some(Some(t)),
+                MaybeUndefined::Value(t) => Some(Some(t.parse("ends_at")?)),
             },
         })
     }
@@ -620,8 +620,8 @@ pub struct CreateInviteRequest {
     pub permissions: Option<Vec<String>>,
     /// A label for their role (defaults to the preset's key).
     pub role_label: Option<String>,
-    /// When their access should end, for contractors.
-    pub access_ends_at: Option<DateTime<Utc>>,
+    /// When their access should end, for contractors (RFC 3339, at most 10 years ahead).
+    pub access_ends_at: Option<crate::wire::InstantText>,
 }
 
 impl CreateInviteRequest {
@@ -641,7 +641,7 @@ impl CreateInviteRequest {
             name: self.name.as_deref().map(|n| field("name", PersonName::parse(n))).transpose()?,
             permissions,
             role: label.map(|l| field("role_label", portal_domain::values::RoleLabel::parse(l))).transpose()?,
-            access_ends_at: self.access_ends_at,
+            access_ends_at: self.access_ends_at.map(|t| t.parse("access_ends_at")).transpose()?,
         })
     }
 }

@@ -200,7 +200,8 @@ fn domain(e: DomainError) -> ApiError {
         D::EmailTaken => (409, "email_taken", Some("email")),
         D::ContactEmailTaken => (409, "contact_email_taken", Some("email")),
         D::ConfirmedAndRemoved(_) => (422, "confirmed_and_removed", Some("removed")),
-        D::EndDateNotInFuture => (422, "end_date_not_in_future", Some("ends_at")),
+        D::InviteEndDate(why) => (422, end_date_code(*why), Some("access_ends_at")),
+        D::MemberEndDate(why) => (422, end_date_code(*why), Some("ends_at")),
         D::Preferences(_) => (422, "security_is_mandatory", Some("opted_out")),
     };
     let title = match status {
@@ -217,6 +218,13 @@ fn domain(e: DomainError) -> ApiError {
         404 => ApiError::NotFound(Json(p)),
         409 => ApiError::Conflict(Json(p)),
         _ => ApiError::Unprocessable(Json(p)),
+    }
+}
+
+fn end_date_code(why: portal_domain::values::EndDateError) -> &'static str {
+    match why {
+        portal_domain::values::EndDateError::NotInFuture => "end_date_not_in_future",
+        portal_domain::values::EndDateError::TooFar => "end_date_too_far",
     }
 }
 

@@ -17,6 +17,7 @@ pub mod route_table;
 pub mod security;
 pub mod tags;
 pub mod transport;
+pub mod wire;
 
 use std::sync::Arc;
 

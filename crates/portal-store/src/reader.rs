@@ -105,7 +105,10 @@ fn time(r: &Row<'_>, i: usize) -> rusqlite::Result<DateTime<Utc>> {
     if let Some(t) = utc_time(text) {
         return Ok(t);
     }
-    DateTime::parse_from_rfc3339(text)
+    // chrono's lenient parse, as sqlx's own decoding on the other read path: both read every
+    // form either could have written (years past 9999 as `+10000-…`, from before the domain
+    // bounded its instants, among them).
+    text.parse::<DateTime<chrono::FixedOffset>>()
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, Box::new(e)))
 }
@@ -416,13 +419,18 @@ pub(crate) type ListingRow = (memberships::Model, String, Uuid, String);
 
 /// Up to `limit` memberships of `user` after account `after`, by account id, each with its
 /// account's status, owner and display name: one join on the `memberships_by_user` index.
+/// A user's memberships with their accounts' status, owner and name, by account id. A row that
+/// does not decode comes back as its account id and the error, so one bad row costs only itself.
 pub(crate) fn memberships_of(
     c: &Connection,
     user: Uuid,
     after: Option<Uuid>,
     limit: u64,
-) -> rusqlite::Result<Vec<ListingRow>> {
-    let row = |r: &Row<'_>| Ok((membership_model(r)?, r.get(12)?, r.get(13)?, r.get(14)?));
+) -> rusqlite::Result<Vec<Result<ListingRow, (Uuid, rusqlite::Error)>>> {
+    let row = |r: &Row<'_>| {
+        let decoded = (|| Ok((membership_model(r)?, r.get(12)?, r.get(13)?, r.get(14)?)))();
+        Ok(decoded.map_err(|e| (r.get::<_, Uuid>(0).unwrap_or_default(), e)))
+    };
     static SQL: LazyLock<Keyset> = LazyLock::new(|| {
         let select = format!(
             "SELECT {MEMBERSHIP_COLUMNS}, a.status, a.owner_id, a.display_name FROM memberships m \

@@ -8,14 +8,14 @@ use portal_domain::account::{Access, Account, AccountChange, AccountEvent, Conta
 use portal_domain::ids::{AccountId, ContactId, InviteId, NoticeId, UserId};
 use portal_domain::ports::{
     AccountListing, Changes, CommitError, MemberRow, MembershipListing, NoticeRecord, OutgoingEmail, Page, PageRequest,
-    Saved, Store as StorePort, StoreError, StoredEvent, member_rows_of, memberships_of_accounts,
+    Saved, Store as StorePort, StoreError, StoredEvent, member_rows_of,
 };
 use portal_domain::user::{User, UserEvent, UserStatus};
 use portal_domain::values::{EmailAddress, TokenDigest};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 use crate::convert::{self, version_i64};
@@ -309,6 +309,54 @@ async fn write_outbox(
     Ok(())
 }
 
+/// One membership that cannot be read must not lock its user out of sign-in and the account
+/// picker: it is left out, and said so in the log (the table, the row, the cause).
+fn unreadable_membership(user: UserId, e: &StoreError) {
+    let mut chain = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        chain.push_str(": ");
+        chain.push_str(&c.to_string());
+        cause = c.source();
+    }
+    tracing::warn!(table = "memberships", %user, error = %chain, "left out an unreadable row");
+}
+
+impl Store {
+    /// [`Store::memberships_of`] through SeaORM: the page's account ids (never a bad column),
+    /// then each membership with its account, leaving out any that does not read.
+    async fn memberships_one_by_one(
+        &self,
+        user: UserId,
+        req: PageRequest<AccountId>,
+    ) -> Result<Page<MembershipListing, AccountId>, StoreError> {
+        let ids = self.accounts_of(user, req).await?;
+        let mut items = Vec::with_capacity(ids.items.len());
+        for account in ids.items {
+            let listing = async {
+                let row = memberships::Entity::find_by_id((account.as_uuid(), user.as_uuid()))
+                    .find_also_related(accounts::Entity)
+                    .all(self.conn())
+                    .await
+                    .map(first)
+                    .map_err(db("read a membership"))?;
+                let Some((membership, Some(owner_account))) = row else { return Ok(None) };
+                Ok::<_, StoreError>(Some(MembershipListing {
+                    account,
+                    display_name: convert::display_name(&account, &owner_account.display_name)?,
+                    access: access_from(account, membership, &owner_account.status, owner_account.owner_id)?,
+                }))
+            };
+            match listing.await {
+                Ok(Some(listing)) => items.push(listing),
+                Ok(None) => {}
+                Err(e) => unreadable_membership(user, &e),
+            }
+        }
+        Ok(Page { items, next: ids.next })
+    }
+}
+
 fn access_from(
     account: AccountId,
     membership: memberships::Model,
@@ -474,12 +522,16 @@ impl StorePort for Store {
         if let Some(after) = req.after {
             query = query.filter(memberships::Column::AccountId.gt(after.as_uuid()));
         }
-        let rows = limited(query, fetch_limit(req.limit), self.conn()).await.map_err(db("list a user's accounts"))?;
-        Ok(Page::from_overfetch(
-            rows.into_iter().map(|r| AccountId::from_uuid(r.account_id)).collect(),
-            req.limit,
-            |a| *a,
-        ))
+        // The ids alone: a membership whose other columns do not decode still has its key.
+        let ids: Vec<uuid::Uuid> = query
+            .select_only()
+            .column(memberships::Column::AccountId)
+            .limit(fetch_limit(req.limit))
+            .into_tuple()
+            .all(self.conn())
+            .await
+            .map_err(db("list a user's accounts"))?;
+        Ok(Page::from_overfetch(ids.into_iter().map(AccountId::from_uuid).collect(), req.limit, |a| *a))
     }
 
     async fn account_events(
@@ -589,19 +641,36 @@ impl StorePort for Store {
         let inline = self.read_inline("list a user's accounts", |c| {
             reader::memberships_of(c, user.as_uuid(), req.after.map(|a| a.as_uuid()), fetch_limit(req.limit))
         });
-        let Some(rows) = inline else { return memberships_of_accounts(self, user, req).await };
-        let items = rows?
-            .into_iter()
-            .map(|(membership, status, owner, display_name)| {
-                let account = AccountId::from_uuid(membership.account_id);
-                Ok(MembershipListing {
-                    account,
-                    display_name: convert::display_name(&account, &display_name)?,
-                    access: access_from(account, membership, &status, owner)?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(Page::from_overfetch(items, req.limit, |l| l.account))
+        let Some(rows) = inline else { return self.memberships_one_by_one(user, req).await };
+        let mut rows = rows?;
+        let more = rows.len() > req.limit;
+        rows.truncate(req.limit);
+        let next = more
+            .then(|| rows.last().map(|r| AccountId::from_uuid(r.as_ref().map_or_else(|(a, _)| *a, |r| r.0.account_id))))
+            .flatten();
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            let listing = match row {
+                Ok((membership, status, owner, display_name)) => {
+                    let account = AccountId::from_uuid(membership.account_id);
+                    convert::display_name(&account, &display_name).and_then(|display_name| {
+                        Ok(MembershipListing {
+                            account,
+                            display_name,
+                            access: access_from(account, membership, &status, owner)?,
+                        })
+                    })
+                }
+                Err((account, e)) => {
+                    Err(StoreError::with_source(format!("membership {account}/{user} does not decode"), e))
+                }
+            };
+            match listing {
+                Ok(listing) => items.push(listing),
+                Err(e) => unreadable_membership(user, &e),
+            }
+        }
+        Ok(Page { items, next })
     }
 
     async fn member_rows_page(

@@ -210,10 +210,8 @@ impl Account {
     ) -> Result<Vec<AccountChange>, DomainError> {
         member.require(Permission::UsersManage)?;
         member.may_grant(cmd.permissions)?;
-        if let Some(end) = cmd.access_ends_at
-            && end <= now
-        {
-            return Err(DomainError::EndDateNotInFuture);
+        if let Some(end) = cmd.access_ends_at {
+            crate::values::check_end_date(end, now).map_err(DomainError::InviteEndDate)?;
         }
         if let Some(user) = cmd.existing_user
             && self.members.get(&user).is_some_and(|m| m.is_active(now))
@@ -337,10 +335,8 @@ impl Account {
         }
         let role = edit.role.filter(|r| *r != target.role);
         let ends_at = edit.ends_at.filter(|e| *e != target.ends_at);
-        if let Some(Some(end)) = ends_at
-            && end <= now
-        {
-            return Err(DomainError::EndDateNotInFuture);
+        if let Some(Some(end)) = ends_at {
+            crate::values::check_end_date(end, now).map_err(DomainError::MemberEndDate)?;
         }
         if permissions.is_none() && role.is_none() && ends_at.is_none() {
             return Ok(vec![]);

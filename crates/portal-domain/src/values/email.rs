@@ -12,9 +12,9 @@ pub enum EmailAddressError {
     #[error("must not be empty")]
     Empty,
     /// The address is longer than an SMTP path allows.
-    #[error("must be at most {max} characters")]
+    #[error("must be at most {max} bytes long (UTF-8)")]
     TooLong {
-        /// The longest allowed, in characters.
+        /// The longest allowed, in bytes.
         max: usize,
     },
     /// There is no `@` between a local part and a domain.
@@ -24,11 +24,12 @@ pub enum EmailAddressError {
     #[error("must have a name before the @")]
     EmptyLocalPart,
     /// The part before the `@` is longer than SMTP allows.
-    #[error("the part before the @ must be at most {max} characters")]
+    #[error("the part before the @ must be at most {max} bytes long (UTF-8)")]
     LocalPartTooLong {
-        /// The longest allowed, in characters.
+        /// The longest allowed, in bytes.
         max: usize,
     },
+
     /// The part after the `@` is not a domain name with at least one dot.
     #[error("the part after the @ must be a domain such as example.com")]
     InvalidDomain,
@@ -54,9 +55,11 @@ pub struct EmailAddress {
 }
 
 impl EmailAddress {
-    /// The longest accepted address (RFC 5321 path limit less the angle brackets).
+    /// The longest accepted address, in bytes (RFC 5321's 256-octet path less the angle
+    /// brackets). Bytes, not characters: SMTP counts octets, and a relay refuses the rest.
     pub const MAX_CHARS: usize = 254;
-    /// The longest accepted local part (RFC 5321).
+    /// The longest accepted local part, in bytes (RFC 5321 §4.5.3.1.1). With the whole at
+    /// most [`Self::MAX_CHARS`], a domain has at most 252 bytes, inside DNS's 253.
     pub const MAX_LOCAL_CHARS: usize = 64;
 
     /// Parses an address as a person would type it.
@@ -77,8 +80,7 @@ impl EmailAddress {
         if raw.is_empty() {
             return Err(EmailAddressError::Empty);
         }
-        // A string's length in bytes bounds its length in characters: count only when needed.
-        if raw.len() > Self::MAX_CHARS && raw.chars().count() > Self::MAX_CHARS {
+        if raw.len() > Self::MAX_CHARS {
             return Err(EmailAddressError::TooLong { max: Self::MAX_CHARS });
         }
         let Some((local, domain)) = raw.rsplit_once('@') else {
@@ -87,9 +89,10 @@ impl EmailAddress {
         if local.is_empty() {
             return Err(EmailAddressError::EmptyLocalPart);
         }
-        if local.len() > Self::MAX_LOCAL_CHARS && local.chars().count() > Self::MAX_LOCAL_CHARS {
+        if local.len() > Self::MAX_LOCAL_CHARS {
             return Err(EmailAddressError::LocalPartTooLong { max: Self::MAX_LOCAL_CHARS });
         }
+
         if let Some(bad) = local.chars().find(|c| !is_local_char(*c)) {
             return Err(EmailAddressError::InvalidCharacter(bad));
         }
@@ -242,6 +245,27 @@ mod tests {
         assert_eq!(EmailAddress::parse("ann.@example.com"), Err(InvalidCharacter('.')));
         assert_eq!(EmailAddress::parse(&format!("{}@example.com", "a".repeat(65))), Err(LocalPartTooLong { max: 64 }));
         assert_eq!(EmailAddress::parse(&format!("a@{}.com", "b".repeat(250))), Err(TooLong { max: 254 }));
+    }
+
+    #[test]
+    fn smtp_limits_count_bytes_not_characters() {
+        use EmailAddressError::*;
+        // 40 characters, 80 bytes: lettre (and every relay) refuses it, so the domain does.
+        let local = "é".repeat(40);
+        assert_eq!(EmailAddress::parse(&format!("{local}@example.com")), Err(LocalPartTooLong { max: 64 }));
+        assert!(EmailAddress::parse(&format!("{}@example.com", "é".repeat(32))).is_ok());
+        let label = "d".repeat(60);
+        let domain = format!("{label}.{label}.{label}.{label}.com");
+        assert_eq!(domain.len(), 247);
+        assert!(EmailAddress::parse(&format!("a@{domain}")).is_ok());
+        let (l63, l61) = ("d".repeat(63), "d".repeat(61));
+        let domain = format!("{l63}.{l63}.{l63}.{l61}");
+        assert_eq!(domain.len(), 253);
+        assert_eq!(EmailAddress::parse(&format!("a@{domain}")), Err(TooLong { max: 254 }));
+        assert_eq!(
+            EmailAddress::parse(&format!("{}@{}", "é".repeat(30), "ü".repeat(100) + ".de")),
+            Err(TooLong { max: 254 })
+        );
     }
 
     #[test]

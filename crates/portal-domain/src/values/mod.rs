@@ -2,6 +2,7 @@
 
 mod address;
 mod email;
+mod instant;
 mod password;
 mod phone;
 mod secret;
@@ -10,6 +11,7 @@ mod text;
 
 pub use address::{AddressError, CountryCode, PostalAddress, PostalAddressInput};
 pub use email::{EmailAddress, EmailAddressError};
+pub use instant::{EndDateError, InstantError, MAX_END_DATE_YEARS, check_end_date, in_range, parse_instant};
 pub use password::{Password, PasswordError, is_common_password};
 pub use phone::{PhoneNumber, PhoneNumberError};
 pub use secret::{PasswordHash, TokenDigest};

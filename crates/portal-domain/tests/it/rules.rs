@@ -291,7 +291,39 @@ fn an_end_date_must_be_in_the_future() {
         role: None,
         ends_at: Some(Some(t0())),
     });
-    assert_eq!(refuse(&mut a, as_user(OWNER), command), DomainError::EndDateNotInFuture);
+    assert_eq!(
+        refuse(&mut a, as_user(OWNER), command),
+        DomainError::MemberEndDate(portal_domain::values::EndDateError::NotInFuture)
+    );
+}
+
+#[test]
+fn an_end_date_lies_at_most_ten_years_ahead_for_members_and_invites() {
+    use portal_domain::values::EndDateError;
+    let mut a = team();
+    let edit_to = |end| {
+        AccountCommand::EditMember(EditMember {
+            user: user(ADMIN),
+            permissions: None,
+            role: None,
+            ends_at: Some(Some(end)),
+        })
+    };
+    // `refuse` decides an hour after t0.
+    let now = t0() + Duration::hours(1);
+    let ten_years = now.checked_add_months(chrono::Months::new(120)).unwrap();
+    assert_eq!(
+        refuse(&mut a, as_user(OWNER), edit_to(ten_years + Duration::seconds(1))),
+        DomainError::MemberEndDate(EndDateError::TooFar)
+    );
+    run(&mut a, as_user(OWNER), edit_to(ten_years), now).unwrap();
+    for (end, why) in [(now, EndDateError::NotInFuture), (ten_years + Duration::days(1), EndDateError::TooFar)] {
+        let mut cmd = invite_cmd(20, &email_of(21), PermissionSet::EMPTY, "t");
+        if let AccountCommand::Invite(i) = &mut cmd {
+            i.access_ends_at = Some(end);
+        }
+        assert_eq!(refuse(&mut a, as_user(OWNER), cmd), DomainError::InviteEndDate(why));
+    }
 }
 
 #[test]

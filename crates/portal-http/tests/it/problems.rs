@@ -107,3 +107,47 @@ async fn invalid_values_are_422_problems_naming_the_field() {
     let p = problem(resp, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(p["field"], "limit");
 }
+
+#[tokio::test]
+async fn instants_outside_what_the_domain_accepts_are_422_naming_the_field() {
+    let cli = client();
+    let (ann, _, acme) = signup(&cli, "ann@acme.example", "Acme").await;
+    let auth = format!("Bearer {ann}");
+    // The in-memory clock stands at 2026-04-18.
+    for (end, code) in [
+        ("+10000-01-01T00:00:00Z", "invalid_value"),
+        ("9999-12-31T23:59:59-05:00", "invalid_value"),
+        ("2027-02-30T00:00:00Z", "invalid_value"),
+        ("tomorrow", "invalid_value"),
+        ("2026-04-17T00:00:00Z", "end_date_not_in_future"),
+        ("2040-01-01T00:00:00Z", "end_date_too_far"),
+    ] {
+        let resp = cli
+            .post(format!("/api/v1/accounts/{acme}/invites"))
+            .header("Authorization", &auth)
+            .body_json(&json!({"email": "bob@acme.example", "role": "billing", "access_ends_at": end}))
+            .send()
+            .await;
+        let p = problem(resp, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!((p["field"].as_str(), p["code"].as_str()), (Some("access_ends_at"), Some(code)), "{end}: {p}");
+    }
+    let resp = cli
+        .patch(format!("/api/v1/accounts/{acme}/users/019b76da-a802-7000-8000-000000000002"))
+        .header("Authorization", &auth)
+        .body_json(&json!({"ends_at": "+10000-01-01T00:00:00Z"}))
+        .send()
+        .await;
+    let p = problem(resp, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(p["field"], "ends_at");
+    let resp = cli
+        .post(format!("/api/v1/accounts/{acme}/invites"))
+        .header("Authorization", &auth)
+        .body_json(
+            &json!({"email": "bob@acme.example", "role": "billing", "access_ends_at": "2027-04-18T19:00:00+02:00"}),
+        )
+        .send()
+        .await;
+    resp.assert_status(StatusCode::CREATED);
+    let invite: Value = resp.json().await.value().deserialize();
+    assert_eq!(invite["access_ends_at"], "2027-04-18T17:00:00+00:00");
+}

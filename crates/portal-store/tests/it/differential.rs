@@ -299,7 +299,7 @@ fn sorted(mut users: Vec<portal_domain::user::User>) -> Vec<portal_domain::user:
     users
 }
 
-async fn outbox_tokens(raw: &sea_orm::DatabaseConnection) -> Vec<(String, String)> {
+pub(crate) async fn outbox_tokens(raw: &sea_orm::DatabaseConnection) -> Vec<(String, String)> {
     use sea_orm::{ConnectionTrait, Statement};
     let rows = raw
         .query_all_raw(Statement::from_string(

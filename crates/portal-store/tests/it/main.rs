@@ -5,6 +5,7 @@
 mod conformance;
 mod crash;
 mod differential;
+mod instants;
 mod outbox;
 mod race;
 mod schema;
