@@ -10,10 +10,12 @@ mod entity;
 mod error;
 mod migration;
 mod outbox;
+mod picker;
 mod query;
 mod reader;
 mod repo;
 mod session;
+mod write;
 
 use std::path::PathBuf;
 use std::str::FromStr;
