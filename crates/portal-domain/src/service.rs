@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::account::{
-    Account, AccountCommand, AccountEvent, Contact, ContactPatch, EditMember, Invite, InviteMember, InviteStatus,
-    Membership, NewContact, Profile, ProfilePatch, View, open_account,
+    Account, AccountCommand, AccountEvent, AuditEntry, Contact, ContactPatch, EditMember, Invite, InviteMember,
+    InviteStatus, Membership, NewContact, Profile, ProfilePatch, View, open_account,
 };
 use crate::actor::Actor;
 use crate::error::DomainError;
@@ -13,7 +13,7 @@ use crate::notification::{CategorySet, NotificationCategory, NotificationPrefere
 use crate::permission::PermissionSet;
 use crate::ports::{
     Changes, Clock, CommitError, IdSource, Message, OutgoingEmail, Page, PageRequest, PasswordHasher, Saved, Store,
-    StoreError, StoredEvent, TokenDigester, TokenGenerator,
+    StoreError, TokenDigester, TokenGenerator,
 };
 use crate::review::{AccessReview, access_review};
 use crate::routing::{MemberAddress, MemberDirectory, Recipient, route};
@@ -816,15 +816,17 @@ impl<S: Store, H: PasswordHasher> Portal<S, H> {
         Ok(access_review(&account, self.clock.now()))
     }
 
-    /// The account's audit trail, newest first (needs `audit.view`).
+    /// The account's audit trail, newest first (needs `audit.view`). Each entry shows its
+    /// values only to who may read them elsewhere ([`AuditEntry`]).
     pub async fn audit_events(
         &self,
         actor: &Actor,
         id: AccountId,
         page: PageRequest<u64>,
-    ) -> ServiceResult<Page<StoredEvent, u64>> {
-        self.authorize(actor, id, View::Audit).await?;
-        Ok(self.store.account_events(id, page).await?)
+    ) -> ServiceResult<Page<AuditEntry, u64>> {
+        let (_, reader) = self.admit_to(actor, id, View::Audit).await?;
+        let page = self.store.account_events(id, page).await?;
+        Ok(Page { items: page.items.into_iter().map(|e| AuditEntry::for_reader(e, reader)).collect(), next: page.next })
     }
 
     /// The account's events about one target, newest first (needs `audit.view`).
@@ -834,9 +836,10 @@ impl<S: Store, H: PasswordHasher> Portal<S, H> {
         id: AccountId,
         target: crate::account::Target,
         page: PageRequest<u64>,
-    ) -> ServiceResult<Page<StoredEvent, u64>> {
-        self.authorize(actor, id, View::Audit).await?;
-        Ok(self.store.target_events(id, target, page).await?)
+    ) -> ServiceResult<Page<AuditEntry, u64>> {
+        let (_, reader) = self.admit_to(actor, id, View::Audit).await?;
+        let page = self.store.target_events(id, target, page).await?;
+        Ok(Page { items: page.items.into_iter().map(|e| AuditEntry::for_reader(e, reader)).collect(), next: page.next })
     }
 
     /// Who held which permissions in the account at `instant`, from its events (needs `audit.view`).
@@ -856,6 +859,11 @@ impl<S: Store, H: PasswordHasher> Portal<S, H> {
     /// Whether `actor` may read `view` of an account, from one indexed read (rule 2 and rule 7,
     /// re-checked on every request). Returns the account's owner.
     pub async fn authorize(&self, actor: &Actor, account: AccountId, view: View) -> ServiceResult<UserId> {
+        Ok(self.admit_to(actor, account, view).await?.0)
+    }
+
+    /// [`Portal::authorize`], with the permissions the actor holds there (the operator: all).
+    async fn admit_to(&self, actor: &Actor, account: AccountId, view: View) -> ServiceResult<(UserId, PermissionSet)> {
         match actor {
             Actor::User(user) => {
                 let now = self.clock.now();
@@ -868,9 +876,12 @@ impl<S: Store, H: PasswordHasher> Portal<S, H> {
                 if access.membership.last_active_at().is_none_or(|last| now - last >= ACTIVITY_RESOLUTION) {
                     self.store.record_activity(account, *user, now).await?;
                 }
-                Ok(access.owner)
+                Ok((access.owner, access.membership.permissions()))
             }
-            Actor::Operator => Ok(self.store.account(account).await?.ok_or(DomainError::AccountNotFound)?.owner()),
+            Actor::Operator => {
+                let owner = self.store.account(account).await?.ok_or(DomainError::AccountNotFound)?.owner();
+                Ok((owner, PermissionSet::ALL))
+            }
             Actor::InviteHolder => Err(DomainError::AccountNotFound.into()),
         }
     }

@@ -879,8 +879,11 @@ pub struct AuditEventResponse {
     pub kind: String,
     /// What it is about: `account`, `member:<id>`, `invite:<id>`, `contact:<id>`, `notice:<id>`.
     pub target: String,
-    /// What changed.
+    /// What changed; `null` when its values are withheld from you (see `withheld`).
     pub change: serde_json::Value,
+    /// The fields whose values you may not read (a profile's without `account.profile.manage`,
+    /// a contact's without `contacts.manage`); empty when `change` shows them.
+    pub withheld: Vec<String>,
 }
 
 fn strip_tokens(value: &mut serde_json::Value) {
@@ -894,23 +897,22 @@ fn strip_tokens(value: &mut serde_json::Value) {
     }
 }
 
-impl From<&portal_domain::ports::StoredEvent> for AuditEventResponse {
-    fn from(s: &portal_domain::ports::StoredEvent) -> Self {
+impl From<&portal_domain::account::AuditEntry> for AuditEventResponse {
+    fn from(e: &portal_domain::account::AuditEntry) -> Self {
         use portal_domain::account::Target;
-        let e = &s.event;
-        let mut change = serde_json::to_value(&e.change).unwrap_or(serde_json::Value::Null);
+        let mut change = e.change().and_then(|c| serde_json::to_value(c).ok()).unwrap_or(serde_json::Value::Null);
         // Token digests mean nothing to a reader of the trail.
         strip_tokens(&mut change);
         Self {
-            seq: s.seq,
-            at: e.at,
-            actor: match e.actor {
+            seq: e.seq(),
+            at: e.at(),
+            actor: match e.actor() {
                 portal_domain::Actor::User(u) => format!("user:{u}"),
                 portal_domain::Actor::Operator => "operator".into(),
                 portal_domain::Actor::InviteHolder => "invite_holder".into(),
             },
-            kind: e.change.kind().to_owned(),
-            target: match e.change.target() {
+            kind: e.kind().to_owned(),
+            target: match e.target() {
                 Target::Account => "account".into(),
                 Target::Member(u) => format!("member:{u}"),
                 Target::Invite(i) => format!("invite:{i}"),
@@ -918,6 +920,7 @@ impl From<&portal_domain::ports::StoredEvent> for AuditEventResponse {
                 Target::Notice(n) => format!("notice:{n}"),
             },
             change,
+            withheld: e.withheld().iter().map(|f| (*f).to_owned()).collect(),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! two admins racing cannot leave an account with no owner or two.
 
 mod access;
+mod audit;
 mod command;
 mod decide;
 mod event;
@@ -16,6 +17,7 @@ use std::fmt;
 use chrono::{DateTime, Duration, Utc};
 
 pub use access::Access;
+pub use audit::AuditEntry;
 pub use command::{AccountCommand, ContactPatch, EditMember, InviteMember, NewContact, ProfilePatch};
 pub use decide::open_account;
 pub use event::{AccountChange, AccountEvent, Target};

@@ -127,3 +127,109 @@ async fn every_secured_operation_needs_credentials_and_nobody_reaches_another_ac
     }
     assert!(scoped >= 20, "only {scoped} account-scoped operations checked");
 }
+
+/// `audit.view` shows who changed what; a profile's values need `account.profile.manage` and a
+/// contact's details `contacts.manage`, as everywhere else.
+#[tokio::test]
+async fn the_audit_trail_shows_a_value_only_to_who_may_read_it_elsewhere() {
+    use portal_domain::account::ProfilePatch;
+    use portal_domain::permission::{Permission, PermissionSet};
+    use portal_domain::values::{PhoneNumber, PostalAddress, PostalAddressInput, TaxId};
+
+    let (portal, _clock) = memory_portal(t0());
+    let portal = Arc::new(portal);
+    let cli = TestClient::new(portal_http::app(portal.clone(), Arc::new(portal_http::api::AlwaysReady)));
+    let signup = |email: &str, account: &str| Signup {
+        email: EmailAddress::parse(email).unwrap(),
+        name: PersonName::parse("Someone").unwrap(),
+        password: PASSWORD.into(),
+        account_name: CompanyName::parse(account).unwrap(),
+        company: None,
+    };
+    let (alice, acme) = portal.signup(signup("alice@acme.example", "Acme")).await.unwrap();
+    let owner = Actor::User(alice.id());
+    let patch = ProfilePatch {
+        phone: Some(Some(PhoneNumber::parse("+44 20 7946 0000").unwrap())),
+        address: Some(Some(
+            PostalAddress::parse(&PostalAddressInput {
+                lines: vec!["1 Secret Street".into()],
+                city: "London".into(),
+                region: None,
+                postal_code: Some("SW1A 1AA".into()),
+                country: "GB".into(),
+            })
+            .unwrap(),
+        )),
+        tax_id: Some(Some(TaxId::parse("GB123456789").unwrap())),
+        ..ProfilePatch::default()
+    };
+    portal.update_profile(&owner, acme.id(), patch, None).await.unwrap();
+    let contact = ContactRequest {
+        name: PersonName::parse("Finance").unwrap(),
+        email: EmailAddress::parse("finance@acme.example").unwrap(),
+        phone: Some(PhoneNumber::parse("+44 20 7946 0999").unwrap()),
+        company: None,
+        categories: CategorySet::of(&[NotificationCategory::Billing]),
+    };
+    portal.add_contact(&owner, acme.id(), contact).await.unwrap();
+
+    // Auditors: one with audit.view only, one also holding the profile right (only the owner grants it).
+    let mut tokens = Vec::new();
+    for (email, permissions) in [
+        ("audit@acme.example", PermissionSet::of(&[Permission::AuditView])),
+        ("profile@acme.example", PermissionSet::of(&[Permission::AuditView, Permission::AccountProfileManage])),
+    ] {
+        let request = InviteRequest {
+            email: EmailAddress::parse(email).unwrap(),
+            name: None,
+            permissions,
+            role: None,
+            access_ends_at: None,
+        };
+        portal.invite(&owner, acme.id(), request).await.unwrap();
+        let token = match &portal.store().outbox().last().unwrap().message {
+            portal_domain::ports::Message::Invite { token, .. } => token.clone(),
+            portal_domain::ports::Message::Notice { .. } => unreachable!(),
+        };
+        portal.accept_invite_as_new_user(&token, PersonName::parse("Auditor").unwrap(), PASSWORD).await.unwrap();
+        tokens.push(format!("Bearer {}", portal.sign_in(email, PASSWORD).await.unwrap().1.token));
+    }
+    let (_, alice_session) = portal.sign_in("alice@acme.example", PASSWORD).await.unwrap();
+    let alice = format!("Bearer {}", alice_session.token);
+
+    let trail = async |auth: &str| -> Value {
+        let resp =
+            cli.get(format!("/api/v1/accounts/{}/audit-events", acme.id())).header("Authorization", auth).send().await;
+        resp.assert_status_is_ok();
+        resp.json().await.value().deserialize()
+    };
+    let entry = |trail: &Value, kind: &str| -> Value {
+        trail["items"].as_array().unwrap().iter().find(|e| e["kind"] == kind).unwrap().clone()
+    };
+    let secrets = ["GB123456789", "Secret Street", "+442079460000", "+442079460999"];
+
+    let audit_only = trail(&tokens[0]).await;
+    let text = audit_only.to_string();
+    for secret in secrets {
+        assert!(!text.contains(secret), "an audit.view-only reader sees {secret}: {text}");
+    }
+    let profile = entry(&audit_only, "account.profile_updated");
+    assert_eq!(profile["change"], Value::Null);
+    assert_eq!(profile["withheld"], serde_json::json!(["phone", "address", "tax_id"]));
+    assert_eq!(profile["actor"], format!("user:{}", acme.owner()));
+    assert!(entry(&audit_only, "contact.added")["withheld"].as_array().unwrap().contains(&"phone".into()));
+    assert!(entry(&audit_only, "account.opened")["change"].is_null());
+    // Access events carry nothing secret and stay whole.
+    assert!(entry(&audit_only, "invite.accepted")["change"].is_object());
+
+    let with_profile = trail(&tokens[1]).await;
+    let text = with_profile.to_string();
+    assert!(text.contains("GB123456789") && text.contains("Secret Street"), "{text}");
+    assert!(!text.contains("+442079460999"), "a reader without contacts.manage sees the contact's phone: {text}");
+    assert_eq!(entry(&with_profile, "account.profile_updated")["withheld"], serde_json::json!([]));
+
+    let owner_view = trail(&alice).await.to_string();
+    for secret in secrets {
+        assert!(owner_view.contains(secret), "the owner does not see {secret}");
+    }
+}
