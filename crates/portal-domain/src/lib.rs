@@ -15,6 +15,7 @@ pub mod account;
 pub mod actor;
 pub mod error;
 pub mod ids;
+pub mod limits;
 pub mod memory;
 pub mod notification;
 pub mod permission;

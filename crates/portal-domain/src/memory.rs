@@ -30,7 +30,7 @@ struct Inner {
     outbox: Vec<OutgoingEmail>,
     sessions: HashMap<TokenDigest, MemorySession>,
     operator_keys: HashMap<TokenDigest, String>,
-    counters: HashMap<String, (DateTime<Utc>, u32)>,
+    counters: HashMap<String, crate::limits::Window>,
 }
 
 #[derive(Clone)]
@@ -447,12 +447,37 @@ impl SessionStore for MemoryStore {
         max: u32,
     ) -> Result<bool, StoreError> {
         let mut inner = self.lock()?;
-        let entry = inner.counters.entry(key.to_owned()).or_insert((now, 0));
-        if entry.0 <= now - window {
-            *entry = (now, 0);
+        let lapsed = crate::limits::Window { start: now - window, count: 0 };
+        let counter = inner.counters.entry(key.to_owned()).or_insert(lapsed);
+        *counter = counter.hit(now, window);
+        Ok(counter.count <= max)
+    }
+
+    async fn rate_limit_windows(&self, keys: &[&str]) -> Result<Vec<Option<crate::limits::Window>>, StoreError> {
+        let inner = self.lock()?;
+        Ok(keys.iter().map(|k| inner.counters.get(*k).copied()).collect())
+    }
+
+    async fn purge_expired(&self, now: DateTime<Utc>, window: Duration, batch: u32) -> Result<u64, StoreError> {
+        let mut inner = self.lock()?;
+        let batch = batch as usize;
+        let lapsed: Vec<String> =
+            inner.counters.iter().filter(|(_, w)| w.lapsed(now, window)).map(|(k, _)| k.clone()).take(batch).collect();
+        let ended: Vec<TokenDigest> = inner
+            .sessions
+            .iter()
+            .filter(|(_, s)| now >= s.idle_expires_at || now >= s.absolute_expires_at)
+            .map(|(k, _)| k.clone())
+            .take(batch)
+            .collect();
+        let gone = lapsed.len() + ended.len();
+        for k in &lapsed {
+            inner.counters.remove(k);
         }
-        entry.1 = entry.1.saturating_add(1);
-        Ok(entry.1 <= max)
+        for k in &ended {
+            inner.sessions.remove(k);
+        }
+        Ok(gone as u64)
     }
 }
 

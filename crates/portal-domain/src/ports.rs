@@ -618,6 +618,30 @@ pub trait SessionStore: Send + Sync {
         max: u32,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
+    /// The current window of each key, in order (`None`: never hit, or purged). MUST NOT
+    /// write: a refused request leaves nothing behind. The default knows no windows, so every
+    /// check passes and only [`SessionStore::rate_limit_hits`] refuses.
+    fn rate_limit_windows(
+        &self,
+        keys: &[&str],
+    ) -> impl Future<Output = Result<Vec<Option<crate::limits::Window>>, StoreError>> + Send {
+        let none = vec![None; keys.len()];
+        async move { Ok(none) }
+    }
+
+    /// Deletes at most `batch` rows of each kind that can no longer matter at `now`: rate-limit
+    /// windows lapsed for `window`, sessions past their idle or absolute expiry. Returns how
+    /// many went. MUST leave every live window and session alone.
+    fn purge_expired(
+        &self,
+        now: DateTime<Utc>,
+        window: chrono::Duration,
+        batch: u32,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        let _ = (now, window, batch);
+        async { Ok(0) }
+    }
+
     /// Counts a hit on every key of `limits` (each with its `max`), as
     /// [`SessionStore::rate_limit_hit`] does; `true` while every one is within its max. The
     /// default counts them in turn; a SQL store counts them in one statement.

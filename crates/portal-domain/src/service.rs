@@ -1,5 +1,7 @@
 //! The use cases: load, decide, save. No rule is written here; each is in a `decide` or a value.
 
+mod limited;
+
 use chrono::{DateTime, Utc};
 
 use crate::account::{
@@ -46,9 +48,9 @@ pub enum ServiceError {
     /// Other writers kept winning the race; try again.
     #[error("the data kept changing; try again")]
     Conflict,
-    /// Too many attempts in a short time; try again later.
-    #[error("too many attempts; try again in a few minutes")]
-    RateLimited,
+    /// Too many attempts in a short time; try again after the wait it names.
+    #[error("too many attempts; try again in {} seconds", .0.seconds())]
+    RateLimited(crate::limits::RetryAfter),
     /// Infrastructure failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -289,7 +291,7 @@ impl<S: Store, H: PasswordHasher> Portal<S, H> {
 
     /// The active user with this email and password; the same hashing work whether or not the
     /// email exists.
-    async fn check_password(&self, email: &str, password: &str) -> ServiceResult<User> {
+    pub(crate) async fn check_password(&self, email: &str, password: &str) -> ServiceResult<User> {
         let user = match EmailAddress::parse(email) {
             Ok(email) => self.store.user_by_email(&email).await?,
             Err(_) => None,
@@ -1109,57 +1111,21 @@ impl std::fmt::Debug for NewSession {
     }
 }
 
-/// Sign-in attempts allowed per email address, and per client, in [`RATE_WINDOW`].
-pub const LOGIN_ATTEMPTS: u32 = 10;
-/// Sign-in attempts allowed per client (network address) in [`RATE_WINDOW`].
-pub const LOGIN_ATTEMPTS_PER_CLIENT: u32 = 50;
-/// Invites (and re-sends) one member may send in [`RATE_WINDOW`].
-pub const INVITES: u32 = 50;
-/// The window the limits count in.
-pub const RATE_WINDOW: chrono::Duration = chrono::Duration::minutes(15);
+pub use crate::limits::RATE_WINDOW;
+/// Failed sign-ins allowed per email address from one client ([`crate::limits`]).
+pub const LOGIN_ATTEMPTS: u32 = crate::limits::LOGIN_FAILURES_PER_PAIR;
 /// Activity is recorded at most this often per member and account (the review counts days).
 pub const ACTIVITY_RESOLUTION: chrono::Duration = chrono::Duration::minutes(5);
 
 impl<S: Store + crate::ports::SessionStore, H: PasswordHasher> Portal<S, H> {
-    async fn within_limit(&self, key: &str, max: u32) -> ServiceResult<()> {
-        if self.store.rate_limit_hit(key, self.clock.now(), RATE_WINDOW, max).await? {
-            Ok(())
-        } else {
-            Err(ServiceError::RateLimited)
-        }
-    }
-
-    /// Signs in from a client (its network address): rate-limited per email and per client
-    /// before any password is hashed, then checks the password and starts a session.
-    pub async fn sign_in_from(&self, client: &str, email: &str, password: &str) -> ServiceResult<(Login, NewSession)> {
-        let client = format!("login:client:{client}");
-        let address = format!("login:email:{}", email.trim().to_lowercase());
-        let limits = [(client.as_str(), LOGIN_ATTEMPTS_PER_CLIENT), (address.as_str(), LOGIN_ATTEMPTS)];
-        if !self.store.rate_limit_hits(&limits, self.clock.now(), RATE_WINDOW).await? {
-            return Err(ServiceError::RateLimited);
-        }
-        self.sign_in(email, password).await
-    }
-
-    /// Invites someone, within the per-member invite limit.
-    pub async fn invite_limited(&self, actor: &Actor, id: AccountId, request: InviteRequest) -> ServiceResult<Invite> {
-        if let Some(user) = actor.user() {
-            self.within_limit(&format!("invite:{user}"), INVITES).await?;
-        }
-        self.invite(actor, id, request).await
-    }
-
-    /// Re-sends an invite, within the same per-member limit as sending.
-    pub async fn resend_limited(&self, actor: &Actor, id: AccountId, invite: InviteId) -> ServiceResult<Invite> {
-        if let Some(user) = actor.user() {
-            self.within_limit(&format!("invite:{user}"), INVITES).await?;
-        }
-        self.resend_invite(actor, id, invite).await
-    }
-
     /// Signs in: checks the password, then starts a session and records the login (one write).
     pub async fn sign_in(&self, email: &str, password: &str) -> ServiceResult<(Login, NewSession)> {
-        let mut user = self.check_password(email, password).await?;
+        let user = self.check_password(email, password).await?;
+        self.signed_in(user).await
+    }
+
+    /// Starts the session of a user whose password was just checked, and records the login.
+    async fn signed_in(&self, mut user: User) -> ServiceResult<(Login, NewSession)> {
         let now = self.clock.now();
         let token = self.tokens.generate();
         let id = crate::ids::SessionId::from_uuid(self.ids.new_uuid());

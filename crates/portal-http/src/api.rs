@@ -155,6 +155,8 @@ impl HealthApi {
 /// Sign up, sign in, sign out.
 pub struct AuthApi<S, H> {
     pub(crate) portal: Arc<Portal<S, H>>,
+    /// Whose forwarding headers name the client (rate limits count per client).
+    pub(crate) trusted_proxies: Arc<[ipnet::IpNet]>,
 }
 
 impl<S, H> std::fmt::Debug for AuthApi<S, H> {
@@ -201,9 +203,9 @@ pub(crate) fn session_response(
 
 #[OpenApi(prefix_path = "/auth", tag = "ApiTags::Auth")]
 impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> AuthApi<S, H> {
-    /// Create an account and its owner, and sign in.
+    /// Create an account and its owner, and sign in. Rate limited per client.
     #[oai(path = "/signup", method = "post")]
-    async fn signup(&self, body: Json<SignupRequest>) -> ApiResult<SessionCreated> {
+    async fn signup(&self, req: &poem::Request, body: Json<SignupRequest>) -> ApiResult<SessionCreated> {
         let b = body.0;
         let signup = Signup {
             email: field("email", EmailAddress::parse(&b.email))?,
@@ -214,17 +216,18 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> AuthApi<S, 
         };
         let password = signup.password.clone();
         let email = signup.email.to_string();
-        self.portal.signup(signup).await?;
+        let client = crate::client::client_of(req, &self.trusted_proxies);
+        self.portal.signup_from(&client.0, signup).await?;
         let (login, session) = self.portal.sign_in(&email, &password).await?;
         Ok(SessionCreated::Created(Json(session_response(login, session))))
     }
 
-    /// Sign in. The answer lists your accounts, for the account picker. Rate limited per email
-    /// and per client.
+    /// Sign in. The answer lists your accounts, for the account picker. Rate limited: attempts
+    /// per client, failures per email and client, and (far higher) per email.
     #[oai(path = "/login", method = "post")]
     async fn login(&self, req: &poem::Request, body: Json<LoginRequest>) -> ApiResult<SessionOk> {
-        let client = req.remote_addr().as_socket_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into());
-        let (login, session) = self.portal.sign_in_from(&client, &body.0.email, &body.0.password).await?;
+        let client = crate::client::client_of(req, &self.trusted_proxies);
+        let (login, session) = self.portal.sign_in_from(&client.0, &body.0.email, &body.0.password).await?;
         Ok(SessionOk::Ok(Json(session_response(login, session))))
     }
 

@@ -51,9 +51,9 @@ pub enum ApiError {
     /// The request is well-formed but a value is not acceptable.
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),
-    /// Too many requests; try again later.
+    /// Too many requests; try again after `Retry-After` seconds.
     #[oai(status = 429, content_type = "application/problem+json")]
-    TooManyRequests(Json<Problem>),
+    TooManyRequests(Json<Problem>, #[oai(header = "Retry-After")] String),
     /// Something failed on our side.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
@@ -105,14 +105,17 @@ impl ApiError {
         Self::NotFound(Json(problem(404, "Not found", "not_found", format!("{what} not found"))))
     }
 
-    /// Too many requests.
-    pub fn too_many_requests() -> Self {
-        Self::TooManyRequests(Json(problem(
-            429,
-            "Too many requests",
-            "rate_limited",
-            "too many attempts; wait a minute and try again".into(),
-        )))
+    /// Too many requests: try again in `seconds`.
+    pub fn too_many_requests(seconds: u64) -> Self {
+        Self::TooManyRequests(
+            Json(problem(
+                429,
+                "Too many requests",
+                "rate_limited",
+                format!("too many attempts; try again in {seconds} seconds"),
+            )),
+            seconds.to_string(),
+        )
     }
 
     /// The problem inside.
@@ -125,7 +128,7 @@ impl ApiError {
             | Self::Conflict(p)
             | Self::PreconditionFailed(p)
             | Self::Unprocessable(p)
-            | Self::TooManyRequests(p)
+            | Self::TooManyRequests(p, _)
             | Self::Internal(p) => &p.0,
         }
     }
@@ -146,7 +149,7 @@ impl From<ServiceError> for ApiError {
                 Self::PreconditionFailed(Json(problem(412, "Precondition failed", "version_mismatch", e.to_string())))
             }
             ServiceError::Conflict => Self::Conflict(Json(problem(409, "Conflict", "conflict", e.to_string()))),
-            ServiceError::RateLimited => Self::too_many_requests(),
+            ServiceError::RateLimited(wait) => Self::too_many_requests(wait.seconds()),
             ServiceError::Store(source) => {
                 // Logged with its cause chain; the client learns nothing about the inside.
                 let mut chain = source.to_string();

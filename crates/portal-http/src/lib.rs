@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod body;
+pub mod client;
 pub mod dto;
 pub mod error;
 pub mod governance;
@@ -51,14 +52,18 @@ type Apis<S, H> = (
 );
 
 /// The OpenAPI service: every operation, documented.
-pub fn openapi<S, H>(portal: Arc<Portal<S, H>>, ready: Arc<dyn Readiness>) -> OpenApiService<Apis<S, H>, ()>
+pub fn openapi<S, H>(
+    portal: Arc<Portal<S, H>>,
+    ready: Arc<dyn Readiness>,
+    trusted_proxies: Arc<[ipnet::IpNet]>,
+) -> OpenApiService<Apis<S, H>, ()>
 where
     S: Store + SessionStore + 'static,
     H: PasswordHasher + 'static,
 {
     let apis = (
         HealthApi { ready },
-        AuthApi { portal: portal.clone() },
+        AuthApi { portal: portal.clone(), trusted_proxies },
         MeApi { portal: portal.clone() },
         AccountsApi { portal: portal.clone() },
         UsersApi { portal: portal.clone() },
@@ -76,7 +81,7 @@ where
 /// The document, as YAML (for `docs/openapi.yaml`).
 pub fn openapi_yaml() -> String {
     let portal = Arc::new(portal_domain::memory::memory_portal(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH).0);
-    openapi(portal, Arc::new(api::AlwaysReady)).spec_yaml()
+    openapi(portal, Arc::new(api::AlwaysReady), Arc::from([])).spec_yaml()
 }
 
 /// The public HTTP application with default settings and a management side nobody reads (for
@@ -101,7 +106,7 @@ where
     S: Store + SessionStore + 'static,
     H: PasswordHasher + 'static,
 {
-    let service = openapi(portal, ready.clone());
+    let service = openapi(portal, ready.clone(), Arc::from(settings.trusted_proxies.as_slice()));
     let spec = service.spec_endpoint();
     let docs_html = service.swagger_ui_html();
     let docs_csp = Arc::new(transport::docs_csp(&docs_html));

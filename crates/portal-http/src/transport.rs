@@ -17,11 +17,13 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
 pub struct HttpSettings {
     /// Larger request bodies are refused with 413 before they are read whole.
     pub max_body_bytes: usize,
+    /// Peers whose `Forwarded` / `X-Forwarded-For` name the client ([`crate::client`]).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        Self { max_body_bytes: DEFAULT_MAX_BODY_BYTES }
+        Self { max_body_bytes: DEFAULT_MAX_BODY_BYTES, trusted_proxies: Vec::new() }
     }
 }
 

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use portal_domain::ids::{SessionId, UserId};
+use portal_domain::limits::Window;
 use portal_domain::ports::{SessionInfo, SessionStore, Store as _, StoreError, session_user_of};
 use portal_domain::user::{User, UserStatus};
 use portal_domain::values::TokenDigest;
@@ -229,6 +230,54 @@ impl SessionStore for Store {
         Ok(limits.iter().all(|(key, max)| counts.iter().any(|(k, count)| k == key && count <= max)))
     }
 
+    async fn rate_limit_windows(&self, keys: &[&str]) -> Result<Vec<Option<Window>>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (1..=keys.len()).map(|n| self.mark(n)).collect();
+        let sql = format!("SELECT key, window_start, count FROM rate_limits WHERE key IN ({})", marks.join(", "));
+        let values = keys.iter().map(|k| (*k).into()).collect::<Vec<sea_orm::Value>>();
+        let stmt = sea_orm::Statement::from_sql_and_values(self.db_backend(), sql, values);
+        let rows = self.conn().query_all_raw(stmt).await.map_err(db("read request counts"))?;
+        let mut found = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let key: String = r.try_get("", "key").map_err(db("read request counts"))?;
+            let start: DateTime<Utc> = r.try_get("", "window_start").map_err(db("read request counts"))?;
+            let count: i32 = r.try_get("", "count").map_err(db("read request counts"))?;
+            found.push((key, Window { start, count: u32::try_from(count).unwrap_or(0) }));
+        }
+        Ok(keys.iter().map(|k| found.iter().find(|(key, _)| key == k).map(|(_, w)| *w)).collect())
+    }
+
+    async fn purge_expired(&self, now: DateTime<Utc>, window: Duration, batch: u32) -> Result<u64, StoreError> {
+        // Bounded batches: a purge never holds SQLite's one writer for long.
+        let (m1, m2) = (self.mark(1), self.mark(2));
+        let purges = [
+            (
+                format!(
+                    "DELETE FROM rate_limits WHERE key IN \
+                     (SELECT key FROM rate_limits WHERE window_start <= {m1} LIMIT {m2})"
+                ),
+                now - window,
+            ),
+            (
+                format!(
+                    "DELETE FROM sessions WHERE token_digest IN (SELECT token_digest FROM sessions \
+                     WHERE idle_expires_at <= {m1} OR absolute_expires_at <= {m1} LIMIT {m2})"
+                ),
+                now,
+            ),
+        ];
+        let mut gone = 0;
+        for (sql, cutoff) in purges {
+            let values: Vec<sea_orm::Value> = vec![cutoff.into(), i64::from(batch).into()];
+            let stmt = sea_orm::Statement::from_sql_and_values(self.db_backend(), sql, values);
+            let _turn = self.write_turn().await;
+            gone += self.conn().execute_raw(stmt).await.map_err(db("purge expired rows"))?.rows_affected();
+        }
+        Ok(gone)
+    }
+
     async fn create_login_session(
         &self,
         id: SessionId,
@@ -245,6 +294,23 @@ impl SessionStore for Store {
             .await
             .map_err(db("start a session"))?;
         txn.commit().await.map_err(db("start a session"))
+    }
+}
+
+impl Store {
+    /// The `n`th bind parameter in this backend's spelling.
+    fn mark(&self, n: usize) -> String {
+        match self.backend {
+            crate::Backend::Sqlite => format!("?{n}"),
+            crate::Backend::Postgres => format!("${n}"),
+        }
+    }
+
+    fn db_backend(&self) -> sea_orm::DbBackend {
+        match self.backend {
+            crate::Backend::Sqlite => sea_orm::DbBackend::Sqlite,
+            crate::Backend::Postgres => sea_orm::DbBackend::Postgres,
+        }
     }
 }
 

@@ -139,7 +139,11 @@ impl Application {
             Arc::from(settings.public_url.as_str()),
             stop_rx.clone(),
         ));
-        let http = portal_http::HttpSettings { max_body_bytes: settings.max_body_bytes };
+        let housekeeping = tokio::spawn(housekeeping(store.clone(), stop_rx.clone()));
+        let http = portal_http::HttpSettings {
+            max_body_bytes: settings.max_body_bytes,
+            trusted_proxies: settings.trusted_proxies.clone(),
+        };
         let (app, management_app) = portal_http::apps(portal, Arc::new(StoreReadiness(store)), http);
         let management = management.map(|(port, acceptor)| {
             tracing::info!(port, "serving management");
@@ -157,12 +161,44 @@ impl Application {
             .run_with_graceful_shutdown(app, shutdown, Some(Duration::from_secs(10)))
             .await?;
         let _ = stop_tx.send(true);
+        let _ = housekeeping.await;
         if let Some(management) = management {
             let _ = management.await;
         }
         let _ = worker.await;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// How often expired rate-limit windows and sessions are purged, and how many rows of each at
+/// most per statement (a purge never holds SQLite's one writer for long).
+const PURGE_EVERY: Duration = Duration::from_secs(300);
+const PURGE_BATCH: u32 = 1_000;
+
+/// Deletes what can no longer matter, in bounded batches, until stopped. A failure is logged and
+/// tried again next time: nothing depends on it but the database's size.
+async fn housekeeping(store: Store, mut stop: watch::Receiver<bool>) {
+    use portal_domain::ports::SessionStore;
+    loop {
+        loop {
+            let now = chrono::Utc::now();
+            match store.purge_expired(now, portal_domain::limits::RATE_WINDOW, PURGE_BATCH).await {
+                Ok(gone) if gone > 0 => tracing::debug!(gone, "purged expired rows"),
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "purging expired rows");
+                    break;
+                }
+            }
+            if *stop.borrow() {
+                return;
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(PURGE_EVERY) => {}
+            _ = stop.wait_for(|stop| *stop) => return,
+        }
     }
 }
 

@@ -108,6 +108,10 @@ pub struct ServeSettings {
     /// Refuse request bodies larger than this many bytes (413).
     #[arg(long, env = "PORTAL_MAX_BODY_BYTES", default_value_t = portal_http::transport::DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
+    /// A proxy (CIDR, repeatable) whose `Forwarded` / `X-Forwarded-For` headers name the client;
+    /// from any other peer they are ignored.
+    #[arg(long = "trusted-proxy", env = "PORTAL_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Serve `/metrics`, `/healthz` and `/readyz` on this address too (off when not given; never
     /// on the public listener's port).
     #[arg(long, env = "PORTAL_MANAGEMENT_LISTEN")]

@@ -4,6 +4,7 @@
 mod conformance;
 mod dependencies;
 mod fixtures;
+mod limits;
 mod parsing;
 mod properties;
 mod routing;

@@ -176,3 +176,74 @@ async fn four_servers_start_together_on_a_fresh_postgres() {
         assert_eq!(email, format!("owner{i}@example.com"));
     }
 }
+
+async fn login_from(server: &process::Server, client: &str, email: &str, password: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(server.url("/auth/login"))
+        .header("x-forwarded-for", client)
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Behind a trusted proxy each client has its own buckets: a stranger's failures lock out only
+/// the stranger (with `Retry-After`), and counter keys stay digests whatever is typed.
+#[tokio::test]
+async fn behind_a_trusted_proxy_a_stranger_cannot_lock_a_user_out() {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("portal.db").display());
+    let server = process::serve(dir.path(), &url, &["--trusted-proxy", "127.0.0.1/32"]);
+    let resp = reqwest::Client::new()
+        .post(server.url("/auth/signup"))
+        .header("x-forwarded-for", "203.0.113.5")
+        .json(&json!({"email": "ann@acme.example", "name": "Ann", "password": PASSWORD, "account_name": "Acme"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    for _ in 0..10 {
+        let resp = login_from(&server, "198.51.100.66", "ann@acme.example", "a wrong guess at it").await;
+        assert_eq!(resp.status(), 401);
+    }
+    let refused = login_from(&server, "198.51.100.66", "ann@acme.example", PASSWORD).await;
+    assert_eq!(refused.status(), 429);
+    let wait: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=900).contains(&wait), "Retry-After: {wait}");
+    assert_eq!(login_from(&server, "203.0.113.5", "ann@acme.example", PASSWORD).await.status(), 200);
+
+    // Long addresses (the body limit lets 60 KiB through) make keys of the same size as any other.
+    let long = format!("{}@example.com", "x".repeat(60 * 1024));
+    for n in 0..20 {
+        let resp = login_from(&server, &format!("192.0.2.{n}"), &long, "a wrong guess at it").await;
+        assert_eq!(resp.status(), 401);
+    }
+    let db = Database::connect(&url).await.unwrap();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT max(length(key)) AS longest, count(*) AS keys FROM rate_limits",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let longest: i64 = row.try_get("", "longest").unwrap();
+    assert!(longest <= 64, "a counter key of {longest} bytes");
+}
+
+/// From a peer that is not a trusted proxy, forwarding headers name nobody: every attempt
+/// counts against the peer itself.
+#[tokio::test]
+async fn forwarding_headers_from_an_untrusted_peer_are_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("portal.db").display());
+    let server = process::serve(dir.path(), &url, &[]);
+    for n in 0..10 {
+        let resp = login_from(&server, &format!("198.51.100.{n}"), "nobody@acme.example", "a wrong guess at it").await;
+        assert_eq!(resp.status(), 401);
+    }
+    let refused = login_from(&server, "198.51.100.200", "nobody@acme.example", "a wrong guess at it").await;
+    assert_eq!(refused.status(), 429, "a forged X-Forwarded-For bought a fresh bucket");
+    assert!(refused.headers().contains_key("retry-after"));
+}

@@ -1,0 +1,59 @@
+//! Checks of the counters' read and of the purge: reading windows writes nothing, and a purge
+//! removes only what can no longer matter.
+
+use chrono::Duration;
+
+use super::{Failure, err, new_user, t0, uid};
+use crate::ids::SessionId;
+use crate::limits::Window;
+use crate::ports::{Changes, SessionStore, Store};
+use crate::values::TokenDigest;
+
+/// [`SessionStore::rate_limit_windows`] answers each key's window in order and writes nothing.
+pub async fn rate_limit_windows_read_without_writing<S: SessionStore>(store: &S) -> Result<(), Failure> {
+    let window = Duration::seconds(60);
+    for i in 0..2 {
+        store.rate_limit_hit("k:a", t0() + Duration::seconds(i), window, 5).await.map_err(err("hit"))?;
+    }
+    let read = store.rate_limit_windows(&["k:none", "k:a"]).await.map_err(err("windows"))?;
+    ensure!(read == [None, Some(Window { start: t0(), count: 2 })], "read {read:?}");
+    let again = store.rate_limit_windows(&["k:none", "k:a"]).await.map_err(err("windows"))?;
+    ensure!(again == read, "reading changed the counters: {again:?}");
+    Ok(())
+}
+
+/// A purge removes lapsed windows and expired sessions, in batches, and nothing live.
+pub async fn purge_leaves_live_rows_alone<S: Store + SessionStore>(store: &S) -> Result<(), Failure> {
+    store
+        .commit(Changes { users: vec![new_user(1, "ann@example.com")?], ..Changes::default() })
+        .await
+        .map_err(err("users"))?;
+    let window = Duration::minutes(15);
+    let (idle, absolute) = (Duration::minutes(30), Duration::hours(12));
+    let sid = |n: u128| SessionId::from_uuid(uuid::Uuid::from_u128(n));
+    // At t0 + 1h: "old" windows and the first two sessions have lapsed; the rest are live.
+    let now = t0() + Duration::hours(1);
+    for key in ["old:1", "old:2", "old:3"] {
+        store.rate_limit_hit(key, t0(), window, 5).await.map_err(err("hit"))?;
+    }
+    store.rate_limit_hit("live", now - Duration::minutes(1), window, 5).await.map_err(err("hit"))?;
+    let sessions = [("gone-1", t0()), ("gone-2", t0()), ("live-1", now - Duration::minutes(5))];
+    for (n, (token, at)) in sessions.iter().enumerate() {
+        let n = u128::try_from(n).unwrap_or(0) + 1;
+        store
+            .create_session(sid(n), &TokenDigest::new(*token), uid(1), *at, idle, absolute)
+            .await
+            .map_err(err("session"))?;
+    }
+    let first = store.purge_expired(now, window, 2).await.map_err(err("purge"))?;
+    ensure!(first == 4, "a batch of 2 removed {first} rows, not 2 windows and 2 sessions");
+    let second = store.purge_expired(now, window, 2).await.map_err(err("purge"))?;
+    ensure!(second == 1, "the second batch removed {second} rows, not the last lapsed window");
+    ensure!(store.purge_expired(now, window, 2).await.map_err(err("purge"))? == 0, "a third purge found more");
+    let windows = store.rate_limit_windows(&["old:1", "old:2", "old:3", "live"]).await.map_err(err("windows"))?;
+    ensure!(windows[..3].iter().all(Option::is_none), "a lapsed window survived: {windows:?}");
+    ensure!(windows[3].is_some_and(|w| w.count == 1), "the live window was purged: {windows:?}");
+    let live = store.use_session(&TokenDigest::new("live-1"), now, idle).await.map_err(err("use"))?;
+    ensure!(live.is_some(), "the live session was purged");
+    Ok(())
+}
