@@ -247,6 +247,7 @@ pub(crate) mod outbox {
         pub claimed_until: Option<DateTimeUtc>,
         pub sent_at: Option<DateTimeUtc>,
         pub last_error: Option<String>,
+        pub dead_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

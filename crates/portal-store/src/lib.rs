@@ -27,7 +27,7 @@ use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynch
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 
-pub use crate::outbox::{QueuedEmail, retry_delay};
+pub use crate::outbox::{MAX_ATTEMPTS, QueuedEmail, retry_delay};
 
 use crate::error::db;
 use crate::migration::Migrator;

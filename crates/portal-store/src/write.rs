@@ -299,6 +299,7 @@ pub(crate) async fn write_outbox(
                 claimed_until: Set(None),
                 sent_at: Set(None),
                 last_error: Set(None),
+                dead_at: Set(None),
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;

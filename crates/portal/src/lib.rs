@@ -41,12 +41,14 @@ impl portal_http::api::Readiness for StoreReadiness {
 
     fn gauges(&self) -> Pin<Box<dyn Future<Output = String> + Send + '_>> {
         Box::pin(async move {
-            match self.0.outbox_depth().await {
-                Ok(depth) => format!(
-                    "# HELP portal_outbox_depth Emails not yet sent.\n# TYPE portal_outbox_depth gauge\nportal_outbox_depth {depth}\n"
+            match (self.0.outbox_depth().await, self.0.outbox_dead().await) {
+                (Ok(depth), Ok(dead)) => format!(
+                    "# HELP portal_outbox_depth Emails not yet sent.\n# TYPE portal_outbox_depth gauge\nportal_outbox_depth {depth}\n\
+                     # HELP portal_outbox_dead Emails given up on (failed too often, or unreadable).\n\
+                     # TYPE portal_outbox_dead gauge\nportal_outbox_dead {dead}\n"
                 ),
-                Err(e) => {
-                    tracing::warn!(error = %e, "outbox depth");
+                (Err(e), _) | (_, Err(e)) => {
+                    tracing::warn!(error = %e, "outbox gauges");
                     String::new()
                 }
             }

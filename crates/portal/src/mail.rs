@@ -143,8 +143,12 @@ async fn deliver_batch(
                 tracing::info!(outbox_id = queued.id, "email sent");
             }
             Err(e) => {
-                tracing::warn!(outbox_id = queued.id, attempts = queued.attempts + 1, error = %e, "email delivery failed; will retry");
-                store.outbox_failed(&queued, chrono::Utc::now(), &e).await.map_err(|e| e.to_string())?;
+                let attempts = queued.attempts + 1;
+                if store.outbox_failed(&queued, chrono::Utc::now(), &e).await.map_err(|e| e.to_string())? {
+                    tracing::error!(outbox_id = queued.id, attempts, error = %e, "email delivery failed for good; dead-lettered");
+                } else {
+                    tracing::warn!(outbox_id = queued.id, attempts, error = %e, "email delivery failed; will retry");
+                }
             }
         }
     }

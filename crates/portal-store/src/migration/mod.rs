@@ -7,6 +7,7 @@ mod m20261123_000001_initial;
 mod m20261123_000002_shared_state;
 mod m20261123_000003_operator_keys;
 mod m20261123_000004_invites_by_email;
+mod m20261202_000005_outbox_dead_letters;
 
 pub(crate) struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_shared_state::Migration),
             Box::new(m20261123_000003_operator_keys::Migration),
             Box::new(m20261123_000004_invites_by_email::Migration),
+            Box::new(m20261202_000005_outbox_dead_letters::Migration),
         ]
     }
 }
