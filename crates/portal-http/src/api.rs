@@ -45,20 +45,21 @@ impl Readiness for AlwaysReady {
 
 /// The largest page a list returns.
 pub const MAX_LIMIT: u32 = 200;
-const DEFAULT_LIMIT: u32 = 50;
+/// The page size when none is asked for.
+pub const DEFAULT_LIMIT: u32 = 50;
 
-pub(crate) fn limit(raw: Option<u32>) -> Result<usize, ApiError> {
-    match raw.unwrap_or(DEFAULT_LIMIT) {
-        0 => Err(ApiError::invalid("limit", "must be at least 1")),
-        n if n > MAX_LIMIT => Err(ApiError::invalid("limit", format!("must be at most {MAX_LIMIT}"))),
-        n => Ok(n as usize),
+pub(crate) fn limit(raw: Option<crate::wire::PageLimit>) -> Result<usize, ApiError> {
+    match raw.map_or(i64::from(DEFAULT_LIMIT), |l| l.0) {
+        n if n < 1 => Err(ApiError::invalid("limit", "must be at least 1")),
+        n if n > i64::from(MAX_LIMIT) => Err(ApiError::invalid("limit", format!("must be at most {MAX_LIMIT}"))),
+        n => Ok(usize::try_from(n).unwrap_or(1)),
     }
 }
 
 /// The page a list operation asks for: `cursor` parsed as the list's key, `limit` checked.
 pub(crate) fn page_request<K: std::str::FromStr>(
     cursor: Option<&str>,
-    raw_limit: Option<u32>,
+    raw_limit: Option<crate::wire::PageLimit>,
 ) -> Result<PageRequest<K>, ApiError>
 where
     K::Err: std::fmt::Display,
@@ -353,7 +354,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> MeApi<S, H>
         &self,
         auth: BearerAuth,
         cursor: Query<Option<String>>,
-        limit: Query<Option<u32>>,
+        limit: Query<Option<crate::wire::PageLimit>>,
     ) -> ApiResult<AccountsPageOk> {
         let me = caller(&self.portal, &auth).await?;
         let request = page_request::<AccountId>(cursor.0.as_deref(), limit.0)?;

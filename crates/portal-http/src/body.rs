@@ -132,6 +132,15 @@ pub mod json {
     }
     pub(crate) use json_key as key;
 
+    /// `,"key":value` when there is a value, nothing when there is none: an optional field is
+    /// left out, never `null` (as the document says and poem-openapi's objects do).
+    macro_rules! json_opt {
+        ($out:expr, $key:literal, $value:expr, $write:expr) => {
+            $crate::body::json::opt($out, concat!(",\"", $key, "\":").as_bytes(), $value, $write)
+        };
+    }
+    pub(crate) use json_opt as opt_field;
+
     /// A uuid, hyphenated lower case.
     pub fn uuid(out: &mut Vec<u8>, id: &Uuid) {
         out.push(b'"');
@@ -183,11 +192,11 @@ pub mod json {
         out.extend_from_slice(b"+00:00\"");
     }
 
-    /// `null`, or the value as `write` writes it.
-    pub fn opt<T>(out: &mut Vec<u8>, value: Option<&T>, write: impl FnOnce(&mut Vec<u8>, &T)) {
-        match value {
-            Some(v) => write(out, v),
-            None => out.extend_from_slice(b"null"),
+    /// `key` and the value as `write` writes it, or nothing (see `opt_field!`).
+    pub fn opt<T: ?Sized>(out: &mut Vec<u8>, key: &[u8], value: Option<&T>, write: impl FnOnce(&mut Vec<u8>, &T)) {
+        if let Some(v) = value {
+            out.extend_from_slice(key);
+            write(out, v);
         }
     }
 

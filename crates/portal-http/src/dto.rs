@@ -37,6 +37,7 @@ pub(crate) fn clearable<T, E: std::fmt::Display>(
 
 /// A new customer.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SignupRequest {
     /// Login email; also the account's primary email.
     pub email: String,
@@ -52,6 +53,7 @@ pub struct SignupRequest {
 
 /// Email and password.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct LoginRequest {
     /// Login email.
     pub email: String,
@@ -61,6 +63,7 @@ pub struct LoginRequest {
 
 /// A session and who it belongs to.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SessionResponse {
     /// Send as `Authorization: Bearer <token>`.
     pub token: String,
@@ -74,6 +77,7 @@ pub struct SessionResponse {
 
 /// The signed-in user.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MeResponse {
     /// User id.
     pub id: Uuid,
@@ -110,6 +114,7 @@ impl From<&User> for MeResponse {
 
 /// Changes to the signed-in user; absent fields stay, `null` clears the phone.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UpdateMeRequest {
     /// New name.
     pub name: Option<String>,
@@ -127,6 +132,7 @@ impl UpdateMeRequest {
 
 /// Which notification categories the user has turned off.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PreferencesBody {
     /// Category keys turned off (`security` cannot be).
     pub opted_out: Vec<String>,
@@ -147,6 +153,7 @@ impl From<NotificationPreferences> for PreferencesBody {
 
 /// One account in the account picker.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AccountSummaryResponse {
     /// Account id.
     pub id: Uuid,
@@ -177,6 +184,7 @@ impl From<&AccountSummary> for AccountSummaryResponse {
 
 /// A page of the accounts you belong to.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AccountSummaryPage {
     /// The accounts.
     pub items: Vec<AccountSummaryResponse>,
@@ -186,6 +194,7 @@ pub struct AccountSummaryPage {
 
 /// A postal address.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AddressBody {
     /// Street lines (1 to 4).
     pub lines: Vec<String>,
@@ -208,6 +217,7 @@ impl From<&PostalAddress> for AddressBody {
 
 /// An account and its master profile.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AccountResponse {
     /// Account id.
     pub id: Uuid,
@@ -258,6 +268,7 @@ impl From<&Account> for AccountResponse {
 
 /// A new account owned by you.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreateAccountRequest {
     /// Display name.
     pub display_name: String,
@@ -267,6 +278,7 @@ pub struct CreateAccountRequest {
 
 /// Changes to the master profile; absent fields stay, `null` clears.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UpdateAccountRequest {
     /// Display name.
     pub display_name: Option<String>,
@@ -319,6 +331,7 @@ impl UpdateAccountRequest {
 
 /// A permission of the catalogue.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PermissionResponse {
     /// Stable dotted key.
     pub key: String,
@@ -336,6 +349,7 @@ impl From<Permission> for PermissionResponse {
 
 /// A role preset.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RoleResponse {
     /// Stable key.
     pub key: String,
@@ -357,6 +371,7 @@ impl From<Role> for RoleResponse {
 
 /// A notification category.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CategoryResponse {
     /// Stable key.
     pub key: String,
@@ -374,6 +389,7 @@ impl From<NotificationCategory> for CategoryResponse {
 
 /// Liveness or readiness.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct HealthResponse {
     /// `ok`.
     pub status: String,
@@ -381,6 +397,7 @@ pub struct HealthResponse {
 
 /// A member of an account.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MemberResponse {
     /// The member's user id.
     pub user_id: Uuid,
@@ -432,6 +449,7 @@ impl From<&portal_domain::service::MemberView> for MemberResponse {
 
 /// A page of members.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MemberPage {
     /// The members, by user id.
     pub items: Vec<MemberResponse>,
@@ -486,31 +504,26 @@ impl WriteJson for MemberViews {
                     last_permissions = Some((permissions, start..out.len()));
                 }
             }
-            json::key!(out, "role");
-            json::opt(out, m.role(), |out, r| json::text(out, r.as_str()));
-            json::key!(out, "invited_by");
-            json::opt(out, m.invited_by().map(|u| u.as_uuid()).as_ref(), json::uuid);
-            json::key!(out, "granted_by");
-            json::opt(out, m.granted_by().map(|u| u.as_uuid()).as_ref(), json::uuid);
+            json::opt_field!(out, "role", m.role(), |out, r| json::text(out, r.as_str()));
+            json::opt_field!(out, "invited_by", m.invited_by().map(|u| u.as_uuid()).as_ref(), json::uuid);
+            json::opt_field!(out, "granted_by", m.granted_by().map(|u| u.as_uuid()).as_ref(), json::uuid);
             json::key!(out, "joined_at");
             json::time(out, &m.joined_at());
-            json::key!(out, "ends_at");
-            json::opt(out, m.ends_at().as_ref(), json::time);
-            json::key!(out, "last_active_at");
-            json::opt(out, m.last_active_at().as_ref(), json::time);
+            json::opt_field!(out, "ends_at", m.ends_at().as_ref(), json::time);
+            json::opt_field!(out, "last_active_at", m.last_active_at().as_ref(), json::time);
             json::key!(out, "version");
             json::number(out, m.version());
             out.push(b'}');
         }
         out.push(b']');
-        json::key!(out, "next_cursor");
-        json::opt(out, self.0.next.map(|u| u.to_string()).as_ref(), |out, c| json::text(out, c));
+        json::opt_field!(out, "next_cursor", self.0.next.map(|u| u.to_string()).as_ref(), |out, c| json::text(out, c));
         out.push(b'}');
     }
 }
 
 /// Changes to a member's access; absent fields stay, `null` clears.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UpdateMemberRequest {
     /// The new permission keys (replacing the old).
     pub permissions: Option<Vec<String>>,
@@ -548,6 +561,7 @@ impl UpdateMemberRequest {
 
 /// Whom to hand ownership to.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TransferRequest {
     /// A current member's user id.
     pub user_id: Uuid,
@@ -555,6 +569,7 @@ pub struct TransferRequest {
 
 /// An invitation.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct InviteResponse {
     /// Invite id.
     pub id: Uuid,
@@ -600,6 +615,7 @@ impl InviteResponse {
 
 /// A page of invites.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct InvitePage {
     /// The invites, oldest first.
     pub items: Vec<InviteResponse>,
@@ -609,6 +625,7 @@ pub struct InvitePage {
 
 /// Whom to invite, with what.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreateInviteRequest {
     /// Their email.
     pub email: String,
@@ -648,6 +665,7 @@ impl CreateInviteRequest {
 
 /// The token from an invite link.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct InviteTokenRequest {
     /// The `token` parameter of the link.
     pub token: String,
@@ -655,6 +673,7 @@ pub struct InviteTokenRequest {
 
 /// Accepting an invite: signed in, or as a new user with a name and password.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AcceptInviteRequest {
     /// The `token` parameter of the link.
     pub token: String,
@@ -666,6 +685,7 @@ pub struct AcceptInviteRequest {
 
 /// What an invite link offers.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct InvitePreviewResponse {
     /// The account.
     pub account_id: Uuid,
@@ -705,6 +725,7 @@ impl From<portal_domain::service::InvitePreview> for InvitePreviewResponse {
 
 /// A contact: receives the chosen notices, never logs in.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ContactResponse {
     /// Contact id.
     pub id: Uuid,
@@ -741,6 +762,7 @@ impl From<&portal_domain::account::Contact> for ContactResponse {
 
 /// A page of contacts.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ContactPage {
     /// The contacts.
     pub items: Vec<ContactResponse>,
@@ -750,6 +772,7 @@ pub struct ContactPage {
 
 /// A new contact.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreateContactRequest {
     /// Name.
     pub name: String,
@@ -777,6 +800,7 @@ impl CreateContactRequest {
 
 /// Changes to a contact; absent fields stay, `null` clears.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UpdateContactRequest {
     /// Name.
     pub name: Option<String>,
@@ -807,6 +831,7 @@ impl UpdateContactRequest {
 
 /// One recipient of a notice, and why.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RecipientResponse {
     /// Where it goes.
     pub email: String,
@@ -844,6 +869,7 @@ impl From<&portal_domain::routing::Recipient> for RecipientResponse {
 
 /// A notice as sent.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NoticeResponse {
     /// Notice id.
     pub id: Uuid,
@@ -859,6 +885,7 @@ pub struct NoticeResponse {
 
 /// A page of notices.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NoticePage {
     /// Newest first.
     pub items: Vec<NoticeResponse>,
@@ -868,6 +895,7 @@ pub struct NoticePage {
 
 /// One entry of the audit trail.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AuditEventResponse {
     /// Position in the account's history (1 is the opening).
     pub seq: u64,
@@ -879,8 +907,8 @@ pub struct AuditEventResponse {
     pub kind: String,
     /// What it is about: `account`, `member:<id>`, `invite:<id>`, `contact:<id>`, `notice:<id>`.
     pub target: String,
-    /// What changed; `null` when its values are withheld from you (see `withheld`).
-    pub change: serde_json::Value,
+    /// What changed; absent when its values are withheld from you (see `withheld`).
+    pub change: Option<serde_json::Value>,
     /// The fields whose values you may not read (a profile's without `account.profile.manage`,
     /// a contact's without `contacts.manage`); empty when `change` shows them.
     pub withheld: Vec<String>,
@@ -900,9 +928,11 @@ fn strip_tokens(value: &mut serde_json::Value) {
 impl From<&portal_domain::account::AuditEntry> for AuditEventResponse {
     fn from(e: &portal_domain::account::AuditEntry) -> Self {
         use portal_domain::account::Target;
-        let mut change = e.change().and_then(|c| serde_json::to_value(c).ok()).unwrap_or(serde_json::Value::Null);
+        let mut change = e.change().and_then(|c| serde_json::to_value(c).ok());
         // Token digests mean nothing to a reader of the trail.
-        strip_tokens(&mut change);
+        if let Some(change) = &mut change {
+            strip_tokens(change);
+        }
         Self {
             seq: e.seq(),
             at: e.at(),
@@ -927,6 +957,7 @@ impl From<&portal_domain::account::AuditEntry> for AuditEventResponse {
 
 /// A page of the audit trail.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AuditPage {
     /// Newest first.
     pub items: Vec<AuditEventResponse>,
@@ -936,6 +967,7 @@ pub struct AuditPage {
 
 /// What to look at for one member.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReviewFlagsResponse {
     /// No activity for 90 days.
     pub stale: bool,
@@ -949,6 +981,7 @@ pub struct ReviewFlagsResponse {
 
 /// One member in the access review.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReviewedMemberResponse {
     /// User id.
     pub user_id: Uuid,
@@ -976,6 +1009,7 @@ pub struct ReviewedMemberResponse {
 
 /// An open invite in the access review.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReviewedInviteResponse {
     /// Invite id.
     pub id: Uuid,
@@ -993,6 +1027,7 @@ pub struct ReviewedInviteResponse {
 
 /// The access review of an account.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AccessReviewResponse {
     /// When it was computed.
     pub at: DateTime<Utc>,
@@ -1010,6 +1045,7 @@ pub struct AccessReviewResponse {
 
 /// A contact in the access review.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ContactSummary {
     /// Contact id.
     pub id: Uuid,
@@ -1081,6 +1117,7 @@ impl From<&portal_domain::review::AccessReview> for AccessReviewResponse {
 
 /// A completed access review: who was confirmed, who is removed.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RecordReviewRequest {
     /// Members whose access was confirmed as it is.
     pub confirmed: Vec<Uuid>,
@@ -1090,6 +1127,7 @@ pub struct RecordReviewRequest {
 
 /// A notice to send.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SendNoticeRequest {
     /// Category key.
     pub category: String,
@@ -1099,6 +1137,7 @@ pub struct SendNoticeRequest {
 
 /// One account in the operator's list.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AccountListingResponse {
     /// Account id.
     pub id: Uuid,
@@ -1114,6 +1153,7 @@ pub struct AccountListingResponse {
 
 /// A page of accounts.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AccountListingPage {
     /// By id.
     pub items: Vec<AccountListingResponse>,
@@ -1123,6 +1163,7 @@ pub struct AccountListingPage {
 
 /// Whom the operator makes owner.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReassignOwnerRequest {
     /// A current member's user id.
     pub user_id: Uuid,
@@ -1133,6 +1174,7 @@ pub struct ReassignOwnerRequest {
 
 /// An invite waiting for you.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MyInviteResponse {
     /// The account that invited you.
     pub account_id: Uuid,

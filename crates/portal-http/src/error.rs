@@ -48,6 +48,12 @@ pub enum ApiError {
     /// The resource changed since the version in `If-Match`.
     #[oai(status = 412, content_type = "application/problem+json")]
     PreconditionFailed(Json<Problem>),
+    /// The request body is larger than the server takes (`--max-body-bytes`, 64 KiB by default).
+    #[oai(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Json<Problem>),
+    /// The request body is not `application/json`.
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
     /// The request is well-formed but a value is not acceptable.
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),
@@ -127,6 +133,8 @@ impl ApiError {
             | Self::NotFound(p)
             | Self::Conflict(p)
             | Self::PreconditionFailed(p)
+            | Self::PayloadTooLarge(p)
+            | Self::UnsupportedMediaType(p)
             | Self::Unprocessable(p)
             | Self::TooManyRequests(p, _)
             | Self::Internal(p) => &p.0,

@@ -12,6 +12,7 @@ use portal_domain::ids::{AccountId, ContactId, NoticeId, UserId};
 use portal_domain::notification::NotificationCategory;
 use portal_domain::ports::{PasswordHasher, SessionStore, Store};
 use portal_domain::service::Portal;
+use portal_domain::values::CompanyName;
 
 use crate::api::{NoContent, caller, etag, if_match, page_request};
 use crate::dto::*;
@@ -72,7 +73,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> ContactsApi
         auth: BearerAuth,
         id: Path<uuid::Uuid>,
         cursor: Query<Option<String>>,
-        limit: Query<Option<u32>>,
+        limit: Query<Option<crate::wire::PageLimit>>,
     ) -> ApiResult<ContactPageOk> {
         let me = caller(&self.portal, &auth).await?;
         let request = page_request::<ContactId>(cursor.0.as_deref(), limit.0)?;
@@ -192,6 +193,29 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> GovernanceA
         Ok(RecipientsOk::Ok(Json(recipients.iter().map(RecipientResponse::from).collect())))
     }
 
+    /// Send a notice to an account (operator only): routed to the members and contacts it concerns (the owner
+    /// when nobody else), one email each, recorded with every recipient's reason.
+    #[oai(path = "/:id/notices", method = "post", tag = "ApiTags::Notices")]
+    async fn send_notice(
+        &self,
+        auth: crate::security::OperatorAuth,
+        id: Path<uuid::Uuid>,
+        body: Json<SendNoticeRequest>,
+    ) -> ApiResult<crate::operator::NoticeCreated> {
+        crate::operator::operator(&self.portal, &auth).await?;
+        let category = field("category", NotificationCategory::from_key(&body.0.category))?;
+        let subject = field("subject", CompanyName::parse(&body.0.subject))?;
+        let (notice, recipients) =
+            self.portal.send_notice(AccountId::from_uuid(id.0), category, subject.clone()).await?;
+        Ok(crate::operator::NoticeCreated::Created(Json(NoticeResponse {
+            id: notice.as_uuid(),
+            category: category.key().to_owned(),
+            subject: subject.to_string(),
+            at: self.portal.now(),
+            recipients: recipients.iter().map(RecipientResponse::from).collect(),
+        })))
+    }
+
     /// The notices sent to the account: who received what, and why (needs `notices.view`).
     #[oai(path = "/:id/notices", method = "get", tag = "ApiTags::Notices")]
     async fn notices(
@@ -199,7 +223,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> GovernanceA
         auth: BearerAuth,
         id: Path<uuid::Uuid>,
         cursor: Query<Option<String>>,
-        limit: Query<Option<u32>>,
+        limit: Query<Option<crate::wire::PageLimit>>,
     ) -> ApiResult<NoticePageOk> {
         let me = caller(&self.portal, &auth).await?;
         let request = page_request::<NoticeId>(cursor.0.as_deref(), limit.0)?;
@@ -227,7 +251,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> GovernanceA
         id: Path<uuid::Uuid>,
         target: Query<Option<String>>,
         cursor: Query<Option<String>>,
-        limit: Query<Option<u32>>,
+        limit: Query<Option<crate::wire::PageLimit>>,
     ) -> ApiResult<AuditPageOk> {
         let me = caller(&self.portal, &auth).await?;
         let request = page_request::<u64>(cursor.0.as_deref(), limit.0)?;

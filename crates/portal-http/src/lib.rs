@@ -78,6 +78,16 @@ where
         .server(API_PREFIX)
 }
 
+/// The operations the API serves, from their own metadata (what the router mounts), as route
+/// templates under [`API_PREFIX`]: what the document must list, each once.
+pub fn served_routes<S, H>() -> RouteTable
+where
+    S: Store + SessionStore + 'static,
+    H: PasswordHasher + 'static,
+{
+    RouteTable::from_meta(API_PREFIX, &<Apis<S, H> as poem_openapi::OpenApi>::meta())
+}
+
 /// The document, as YAML (for `docs/openapi.yaml`).
 pub fn openapi_yaml() -> String {
     let portal = Arc::new(portal_domain::memory::memory_portal(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH).0);
@@ -110,7 +120,7 @@ where
     let spec = service.spec_endpoint();
     let docs_html = service.swagger_ui_html();
     let docs_csp = Arc::new(transport::docs_csp(&docs_html));
-    let mut routes = RouteTable::from_meta(API_PREFIX, &<Apis<S, H> as poem_openapi::OpenApi>::meta());
+    let mut routes = served_routes::<S, H>();
     routes.add(&format!("{API_PREFIX}/openapi.json"), Method::GET);
     routes.add("/docs/*", Method::GET);
     let routes = Arc::new(routes);

@@ -59,7 +59,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> UsersApi<S,
         auth: BearerAuth,
         id: Path<uuid::Uuid>,
         cursor: Query<Option<String>>,
-        limit: Query<Option<u32>>,
+        limit: Query<Option<crate::wire::PageLimit>>,
     ) -> ApiResult<MemberPageOk> {
         let me = caller(&self.portal, &auth).await?;
         let request = page_request::<UserId>(cursor.0.as_deref(), limit.0)?;
@@ -206,7 +206,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> InvitesApi<
         auth: BearerAuth,
         id: Path<uuid::Uuid>,
         cursor: Query<Option<String>>,
-        limit: Query<Option<u32>>,
+        limit: Query<Option<crate::wire::PageLimit>>,
     ) -> ApiResult<InvitePageOk> {
         let me = caller(&self.portal, &auth).await?;
         let request = page_request::<InviteId>(cursor.0.as_deref(), limit.0)?;

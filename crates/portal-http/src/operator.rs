@@ -7,10 +7,8 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use portal_domain::account::AccountStatus;
 use portal_domain::ids::{AccountId, UserId};
-use portal_domain::notification::NotificationCategory;
 use portal_domain::ports::{PasswordHasher, SessionStore, Store};
 use portal_domain::service::{Portal, ServiceError};
-use portal_domain::values::CompanyName;
 
 use crate::api::{AccountOk, NoContent, etag, page_request};
 use crate::dto::*;
@@ -45,7 +43,7 @@ pub enum AccountListingOk {
     Ok(Json<AccountListingPage>),
 }
 
-async fn operator<S: Store + SessionStore, H: PasswordHasher>(
+pub(crate) async fn operator<S: Store + SessionStore, H: PasswordHasher>(
     portal: &Portal<S, H>,
     auth: &OperatorAuth,
 ) -> ApiResult<()> {
@@ -58,36 +56,13 @@ async fn operator<S: Store + SessionStore, H: PasswordHasher>(
 
 #[OpenApi(tag = "ApiTags::Operator")]
 impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> OperatorApi<S, H> {
-    /// Send a notice to an account: routed to the members and contacts it concerns (the owner
-    /// when nobody else), one email each, recorded with every recipient's reason.
-    #[oai(path = "/accounts/:id/notices", method = "post", tag = "ApiTags::Notices")]
-    async fn send_notice(
-        &self,
-        auth: OperatorAuth,
-        id: Path<uuid::Uuid>,
-        body: Json<SendNoticeRequest>,
-    ) -> ApiResult<NoticeCreated> {
-        operator(&self.portal, &auth).await?;
-        let category = field("category", NotificationCategory::from_key(&body.0.category))?;
-        let subject = field("subject", CompanyName::parse(&body.0.subject))?;
-        let (notice, recipients) =
-            self.portal.send_notice(AccountId::from_uuid(id.0), category, subject.clone()).await?;
-        Ok(NoticeCreated::Created(Json(NoticeResponse {
-            id: notice.as_uuid(),
-            category: category.key().to_owned(),
-            subject: subject.to_string(),
-            at: self.portal.now(),
-            recipients: recipients.iter().map(RecipientResponse::from).collect(),
-        })))
-    }
-
     /// Every account, by id.
     #[oai(path = "/admin/accounts", method = "get")]
     async fn accounts(
         &self,
         auth: OperatorAuth,
         cursor: Query<Option<String>>,
-        limit: Query<Option<u32>>,
+        limit: Query<Option<crate::wire::PageLimit>>,
     ) -> ApiResult<AccountListingOk> {
         operator(&self.portal, &auth).await?;
         let request = page_request::<AccountId>(cursor.0.as_deref(), limit.0)?;

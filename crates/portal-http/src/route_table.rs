@@ -83,6 +83,11 @@ impl RouteTable {
         best.map(|(t, _)| t)
     }
 
+    /// Every (method, template) served, in the order they were added.
+    pub fn operations(&self) -> Vec<(Method, &str)> {
+        self.templates.iter().flat_map(|t| t.methods.iter().map(|m| (m.clone(), t.text.as_str()))).collect()
+    }
+
     /// The template `path` matches, or [`UNMATCHED`].
     pub fn label(&self, path: &str) -> &str {
         self.find(path).map_or(UNMATCHED, |t| t.text.as_str())

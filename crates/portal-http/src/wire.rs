@@ -60,3 +60,40 @@ impl ToJSON for InstantText {
         Some(Value::String(self.0.clone()))
     }
 }
+
+/// A page size as sent: documented with its bounds (1 to [`crate::api::MAX_LIMIT`], default 50),
+/// checked by the page request so that an out-of-range value is a 422 naming `limit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageLimit(pub i64);
+
+impl Type for PageLimit {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Self;
+    type RawElementValueType = Self;
+
+    fn name() -> Cow<'static, str> {
+        "integer_page_limit".into()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        let mut schema = MetaSchema::new_with_format("integer", "int32");
+        schema.minimum = Some(1.0);
+        schema.maximum = Some(f64::from(crate::api::MAX_LIMIT));
+        schema.default = Some(Value::from(crate::api::DEFAULT_LIMIT));
+        MetaSchemaRef::Inline(Box::new(schema))
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl poem_openapi::types::ParseFromParameter for PageLimit {
+    fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+        value.trim().parse().map(Self).map_err(|_| ParseError::custom("limit must be a whole number"))
+    }
+}

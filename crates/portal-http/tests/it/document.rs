@@ -22,3 +22,98 @@ fn the_committed_yaml_copy_is_current() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.yaml")).unwrap_or_default();
     assert!(committed == portal_http::openapi_yaml(), "docs/openapi.yaml is stale: run `cargo xtask openapi`");
 }
+
+/// Every operation the server mounts is in the document exactly once, and the document lists
+/// nothing the server does not answer.
+#[test]
+fn the_document_lists_every_served_operation_once() {
+    use portal_domain::memory::{InsecureHasher, MemoryStore};
+    let served = portal_http::served_routes::<MemoryStore, InsecureHasher>();
+    let served: std::collections::BTreeSet<(String, String)> = served
+        .operations()
+        .into_iter()
+        .map(|(m, t)| (m.as_str().to_lowercase(), t.trim_start_matches(portal_http::API_PREFIX).to_owned()))
+        .collect();
+    let yaml = portal_http::openapi_yaml();
+    // Path keys are the lines indented by two under `paths:`; a repeated one is a path two
+    // groups share, of which a JSON reader keeps only the last.
+    let section = yaml.split("\npaths:\n").nth(1).unwrap().split("\ncomponents:").next().unwrap();
+    let keys: Vec<&str> = section.lines().filter(|l| l.starts_with("  /")).collect();
+    let unique: std::collections::BTreeSet<&str> = keys.iter().copied().collect();
+    assert_eq!(keys.len(), unique.len(), "a path appears twice in the document");
+    let doc: serde_json::Value = serde_json::from_str(
+        &portal_http::openapi(
+            std::sync::Arc::new(portal_domain::memory::memory_portal(crate::support::t0()).0),
+            std::sync::Arc::new(portal_http::api::AlwaysReady),
+            std::sync::Arc::from([]),
+        )
+        .spec(),
+    )
+    .unwrap();
+    let documented: std::collections::BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, ops)| ops.as_object().unwrap().keys().map(move |m| (m.clone(), path.clone())))
+        .collect();
+    assert_eq!(documented, served);
+}
+
+/// What an operation can answer is documented: 413 and 415 on every body, 429 with
+/// `Retry-After`, page sizes with their bounds, and no field is documented that is sent as `null`.
+#[tokio::test]
+async fn statuses_bounds_and_absent_fields_are_documented_as_sent() {
+    let cli = client();
+    let doc: serde_json::Value = cli.get("/api/v1/openapi.json").send().await.json().await.value().deserialize();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            if op.get("requestBody").is_some() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(responses.contains_key(status), "{method} {path} does not document {status}");
+                }
+            }
+            for param in op["parameters"].as_array().into_iter().flatten() {
+                if param["name"] == "limit" {
+                    assert_eq!(param["schema"]["minimum"], 1.0, "{method} {path}");
+                    assert_eq!(param["schema"]["maximum"], 200.0, "{method} {path}");
+                }
+            }
+        }
+    }
+    let limited = doc["paths"]["/auth/login"]["post"]["responses"]["429"]["headers"].as_object().unwrap();
+    assert!(limited.keys().any(|h| h.eq_ignore_ascii_case("retry-after")), "{limited:?}");
+    assert!(!doc.to_string().contains("\"nullable\""), "the document declares nullable fields: check what is sent");
+
+    // Nothing the API sends holds a null: optional fields are left out.
+    let (token, user, account) = crate::support::signup(&cli, "ann@acme.example", "Acme").await;
+    let auth = format!("Bearer {token}");
+    for path in [
+        "/api/v1/me".to_owned(),
+        "/api/v1/me/accounts".to_owned(),
+        format!("/api/v1/accounts/{account}"),
+        format!("/api/v1/accounts/{account}/users"),
+        format!("/api/v1/accounts/{account}/users/{user}"),
+        format!("/api/v1/accounts/{account}/invites"),
+        format!("/api/v1/accounts/{account}/contacts"),
+        format!("/api/v1/accounts/{account}/notices"),
+        format!("/api/v1/accounts/{account}/audit-events"),
+        format!("/api/v1/accounts/{account}/access-review"),
+    ] {
+        let resp = cli.get(&path).header("Authorization", &auth).send().await;
+        resp.assert_status_is_ok();
+        let body: serde_json::Value = resp.json().await.value().deserialize();
+        assert!(!has_null(&body), "{path} sent a null: {body}");
+    }
+}
+
+/// Whether `v` holds a null outside an audit entry's `change` (documented as any JSON value: the
+/// event as the domain serialises it).
+fn has_null(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Null => true,
+        serde_json::Value::Array(items) => items.iter().any(has_null),
+        serde_json::Value::Object(map) => map.iter().any(|(k, v)| k != "change" && has_null(v)),
+        _ => false,
+    }
+}
