@@ -211,7 +211,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> AuthApi<S, 
         let signup = Signup {
             email: field("email", EmailAddress::parse(&b.email))?,
             name: field("name", PersonName::parse(&b.name))?,
-            password: b.password,
+            password: b.password.0,
             account_name: field("account_name", CompanyName::parse(&b.account_name))?,
             company: b.company.as_deref().map(|c| field("company", CompanyName::parse(c))).transpose()?,
         };

@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use poem_openapi::Object;
 use poem_openapi::types::MaybeUndefined;
+
+use crate::wire::{Text, max};
 use portal_domain::account::{Account, AccountStatus, ProfilePatch};
 use portal_domain::notification::{CategorySet, NotificationCategory, NotificationPreferences};
 use portal_domain::permission::{Permission, Role};
@@ -23,9 +25,9 @@ pub(crate) fn field<T, E: std::fmt::Display>(name: &str, parsed: Result<T, E>) -
 }
 
 /// Parses an optional field that may also be set to `null` to clear it.
-pub(crate) fn clearable<T, E: std::fmt::Display>(
+pub(crate) fn clearable<T, E: std::fmt::Display, const MAX: usize>(
     name: &str,
-    raw: &MaybeUndefined<String>,
+    raw: &MaybeUndefined<Text<MAX>>,
     parse: impl Fn(&str) -> Result<T, E>,
 ) -> Result<Option<Option<T>>, ApiError> {
     match raw {
@@ -40,15 +42,15 @@ pub(crate) fn clearable<T, E: std::fmt::Display>(
 #[oai(skip_serializing_if_is_none)]
 pub struct SignupRequest {
     /// Login email; also the account's primary email.
-    pub email: String,
+    pub email: Text<{ max::EMAIL }>,
     /// Your name.
-    pub name: String,
+    pub name: Text<{ max::PERSON }>,
     /// 12 to 128 characters; not your email, not a common password.
-    pub password: String,
+    pub password: Text<{ max::PASSWORD }>,
     /// The account's display name.
-    pub account_name: String,
+    pub account_name: Text<{ max::COMPANY }>,
     /// The company, if any.
-    pub company: Option<String>,
+    pub company: Option<Text<{ max::COMPANY }>>,
 }
 
 /// Email and password.
@@ -56,9 +58,9 @@ pub struct SignupRequest {
 #[oai(skip_serializing_if_is_none)]
 pub struct LoginRequest {
     /// Login email.
-    pub email: String,
+    pub email: Text<{ max::EMAIL }>,
     /// Password.
-    pub password: String,
+    pub password: Text<{ max::PASSWORD }>,
 }
 
 /// A session and who it belongs to.
@@ -117,9 +119,9 @@ impl From<&User> for MeResponse {
 #[oai(skip_serializing_if_is_none)]
 pub struct UpdateMeRequest {
     /// New name.
-    pub name: Option<String>,
+    pub name: Option<Text<{ max::PERSON }>>,
     /// New phone, or `null` to clear it.
-    pub phone: MaybeUndefined<String>,
+    pub phone: MaybeUndefined<Text<{ max::PHONE }>>,
 }
 
 impl UpdateMeRequest {
@@ -135,19 +137,19 @@ impl UpdateMeRequest {
 #[oai(skip_serializing_if_is_none)]
 pub struct PreferencesBody {
     /// Category keys turned off (`security` cannot be).
-    pub opted_out: Vec<String>,
+    pub opted_out: Vec<Text<{ max::KEY }>>,
 }
 
 impl PreferencesBody {
     pub(crate) fn try_into_domain(self) -> Result<NotificationPreferences, ApiError> {
-        let set = field("opted_out", CategorySet::from_keys(self.opted_out.iter().map(String::as_str)))?;
+        let set = field("opted_out", CategorySet::from_keys(self.opted_out.iter().map(|k| &**k)))?;
         field("opted_out", NotificationPreferences::opting_out_of(set))
     }
 }
 
 impl From<NotificationPreferences> for PreferencesBody {
     fn from(p: NotificationPreferences) -> Self {
-        Self { opted_out: p.opted_out().keys().into_iter().map(str::to_owned).collect() }
+        Self { opted_out: p.opted_out().keys().into_iter().map(|k| Text(k.to_owned())).collect() }
     }
 }
 
@@ -197,21 +199,27 @@ pub struct AccountSummaryPage {
 #[oai(skip_serializing_if_is_none)]
 pub struct AddressBody {
     /// Street lines (1 to 4).
-    pub lines: Vec<String>,
+    pub lines: Vec<Text<{ max::COMPANY }>>,
     /// City.
-    pub city: String,
+    pub city: Text<{ max::COMPANY }>,
     /// Region, where used.
-    pub region: Option<String>,
+    pub region: Option<Text<{ max::COMPANY }>>,
     /// Postal code, where used.
-    pub postal_code: Option<String>,
+    pub postal_code: Option<Text<{ max::POSTAL_CODE }>>,
     /// ISO 3166-1 alpha-2 country code.
-    pub country: String,
+    pub country: Text<{ max::COUNTRY }>,
 }
 
 impl From<&PostalAddress> for AddressBody {
     fn from(a: &PostalAddress) -> Self {
         let i = a.to_input();
-        Self { lines: i.lines, city: i.city, region: i.region, postal_code: i.postal_code, country: i.country }
+        Self {
+            lines: i.lines.into_iter().map(Text).collect(),
+            city: Text(i.city),
+            region: i.region.map(Text),
+            postal_code: i.postal_code.map(Text),
+            country: Text(i.country),
+        }
     }
 }
 
@@ -271,9 +279,9 @@ impl From<&Account> for AccountResponse {
 #[oai(skip_serializing_if_is_none)]
 pub struct CreateAccountRequest {
     /// Display name.
-    pub display_name: String,
+    pub display_name: Text<{ max::COMPANY }>,
     /// Company.
-    pub company: Option<String>,
+    pub company: Option<Text<{ max::COMPANY }>>,
 }
 
 /// Changes to the master profile; absent fields stay, `null` clears.
@@ -281,17 +289,17 @@ pub struct CreateAccountRequest {
 #[oai(skip_serializing_if_is_none)]
 pub struct UpdateAccountRequest {
     /// Display name.
-    pub display_name: Option<String>,
+    pub display_name: Option<Text<{ max::COMPANY }>>,
     /// Company, or `null`.
-    pub company: MaybeUndefined<String>,
+    pub company: MaybeUndefined<Text<{ max::COMPANY }>>,
     /// Primary email.
-    pub primary_email: Option<String>,
+    pub primary_email: Option<Text<{ max::EMAIL }>>,
     /// Phone, or `null`.
-    pub phone: MaybeUndefined<String>,
+    pub phone: MaybeUndefined<Text<{ max::PHONE }>>,
     /// Address, or `null`.
     pub address: MaybeUndefined<AddressBody>,
     /// Tax id, or `null`.
-    pub tax_id: MaybeUndefined<String>,
+    pub tax_id: MaybeUndefined<Text<{ max::TAX_ID }>>,
 }
 
 impl UpdateAccountRequest {
@@ -302,11 +310,11 @@ impl UpdateAccountRequest {
             MaybeUndefined::Value(a) => Some(Some(field(
                 "address",
                 PostalAddress::parse(&PostalAddressInput {
-                    lines: a.lines,
-                    city: a.city,
-                    region: a.region,
-                    postal_code: a.postal_code,
-                    country: a.country,
+                    lines: a.lines.into_iter().map(|l| l.0).collect(),
+                    city: a.city.0,
+                    region: a.region.map(|r| r.0),
+                    postal_code: a.postal_code.map(|p| p.0),
+                    country: a.country.0,
                 }),
             )?)),
         };
@@ -526,9 +534,9 @@ impl WriteJson for MemberViews {
 #[oai(skip_serializing_if_is_none)]
 pub struct UpdateMemberRequest {
     /// The new permission keys (replacing the old).
-    pub permissions: Option<Vec<String>>,
+    pub permissions: Option<Vec<Text<{ max::KEY }>>>,
     /// The new role label, or `null`.
-    pub role: MaybeUndefined<String>,
+    pub role: MaybeUndefined<Text<{ max::ROLE }>>,
     /// When their access ends (RFC 3339, at most 10 years ahead), or `null` for no end.
     pub ends_at: MaybeUndefined<crate::wire::InstantText>,
 }
@@ -543,10 +551,7 @@ impl UpdateMemberRequest {
             permissions: self
                 .permissions
                 .map(|keys| {
-                    field(
-                        "permissions",
-                        portal_domain::permission::PermissionSet::from_keys(keys.iter().map(String::as_str)),
-                    )
+                    field("permissions", portal_domain::permission::PermissionSet::from_keys(keys.iter().map(|k| &**k)))
                 })
                 .transpose()?,
             role: clearable("role", &self.role, portal_domain::values::RoleLabel::parse)?,
@@ -628,15 +633,15 @@ pub struct InvitePage {
 #[oai(skip_serializing_if_is_none)]
 pub struct CreateInviteRequest {
     /// Their email.
-    pub email: String,
+    pub email: Text<{ max::EMAIL }>,
     /// Their name, for the greeting.
-    pub name: Option<String>,
+    pub name: Option<Text<{ max::PERSON }>>,
     /// A role preset (`admin`, `billing`, `technical`, `read-only`) to start from.
-    pub role: Option<String>,
+    pub role: Option<Text<{ max::ROLE }>>,
     /// The exact permission keys (overriding the preset's).
-    pub permissions: Option<Vec<String>>,
+    pub permissions: Option<Vec<Text<{ max::KEY }>>>,
     /// A label for their role (defaults to the preset's key).
-    pub role_label: Option<String>,
+    pub role_label: Option<Text<{ max::ROLE }>>,
     /// When their access should end, for contractors (RFC 3339, at most 10 years ahead).
     pub access_ends_at: Option<crate::wire::InstantText>,
 }
@@ -645,10 +650,9 @@ impl CreateInviteRequest {
     pub(crate) fn try_into_domain(self) -> Result<portal_domain::service::InviteRequest, ApiError> {
         let preset = self.role.as_deref().map(|r| field("role", Role::from_key(r))).transpose()?;
         let permissions = match (&self.permissions, preset) {
-            (Some(keys), _) => field(
-                "permissions",
-                portal_domain::permission::PermissionSet::from_keys(keys.iter().map(String::as_str)),
-            )?,
+            (Some(keys), _) => {
+                field("permissions", portal_domain::permission::PermissionSet::from_keys(keys.iter().map(|k| &**k)))?
+            }
             (None, Some(role)) => role.permissions(),
             (None, None) => return Err(ApiError::invalid("permissions", "give a role or the permissions")),
         };
@@ -668,7 +672,7 @@ impl CreateInviteRequest {
 #[oai(skip_serializing_if_is_none)]
 pub struct InviteTokenRequest {
     /// The `token` parameter of the link.
-    pub token: String,
+    pub token: Text<{ max::TOKEN }>,
 }
 
 /// Accepting an invite: signed in, or as a new user with a name and password.
@@ -676,11 +680,11 @@ pub struct InviteTokenRequest {
 #[oai(skip_serializing_if_is_none)]
 pub struct AcceptInviteRequest {
     /// The `token` parameter of the link.
-    pub token: String,
+    pub token: Text<{ max::TOKEN }>,
     /// Your name, when you have no account yet.
-    pub name: Option<String>,
+    pub name: Option<Text<{ max::PERSON }>>,
     /// Your password, when you have no account yet.
-    pub password: Option<String>,
+    pub password: Option<Text<{ max::PASSWORD }>>,
 }
 
 /// What an invite link offers.
@@ -775,15 +779,15 @@ pub struct ContactPage {
 #[oai(skip_serializing_if_is_none)]
 pub struct CreateContactRequest {
     /// Name.
-    pub name: String,
+    pub name: Text<{ max::PERSON }>,
     /// Email (a person or a shared inbox such as finance@…).
-    pub email: String,
+    pub email: Text<{ max::EMAIL }>,
     /// Phone.
-    pub phone: Option<String>,
+    pub phone: Option<Text<{ max::PHONE }>>,
     /// Company.
-    pub company: Option<String>,
+    pub company: Option<Text<{ max::COMPANY }>>,
     /// Notification category keys it receives.
-    pub categories: Vec<String>,
+    pub categories: Vec<Text<{ max::KEY }>>,
 }
 
 impl CreateContactRequest {
@@ -793,7 +797,7 @@ impl CreateContactRequest {
             email: field("email", EmailAddress::parse(&self.email))?,
             phone: self.phone.as_deref().map(|p| field("phone", PhoneNumber::parse(p))).transpose()?,
             company: self.company.as_deref().map(|c| field("company", CompanyName::parse(c))).transpose()?,
-            categories: field("categories", CategorySet::from_keys(self.categories.iter().map(String::as_str)))?,
+            categories: field("categories", CategorySet::from_keys(self.categories.iter().map(|k| &**k)))?,
         })
     }
 }
@@ -803,15 +807,15 @@ impl CreateContactRequest {
 #[oai(skip_serializing_if_is_none)]
 pub struct UpdateContactRequest {
     /// Name.
-    pub name: Option<String>,
+    pub name: Option<Text<{ max::PERSON }>>,
     /// Email.
-    pub email: Option<String>,
+    pub email: Option<Text<{ max::EMAIL }>>,
     /// Phone, or `null`.
-    pub phone: MaybeUndefined<String>,
+    pub phone: MaybeUndefined<Text<{ max::PHONE }>>,
     /// Company, or `null`.
-    pub company: MaybeUndefined<String>,
+    pub company: MaybeUndefined<Text<{ max::COMPANY }>>,
     /// Category keys (replacing the old).
-    pub categories: Option<Vec<String>>,
+    pub categories: Option<Vec<Text<{ max::KEY }>>>,
 }
 
 impl UpdateContactRequest {
@@ -823,7 +827,7 @@ impl UpdateContactRequest {
             company: clearable("company", &self.company, CompanyName::parse)?,
             categories: self
                 .categories
-                .map(|keys| field("categories", CategorySet::from_keys(keys.iter().map(String::as_str))))
+                .map(|keys| field("categories", CategorySet::from_keys(keys.iter().map(|k| &**k))))
                 .transpose()?,
         })
     }
@@ -1130,9 +1134,9 @@ pub struct RecordReviewRequest {
 #[oai(skip_serializing_if_is_none)]
 pub struct SendNoticeRequest {
     /// Category key.
-    pub category: String,
+    pub category: Text<{ max::KEY }>,
     /// Subject line.
-    pub subject: String,
+    pub subject: Text<{ max::COMPANY }>,
 }
 
 /// One account in the operator's list.

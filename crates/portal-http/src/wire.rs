@@ -97,3 +97,93 @@ impl poem_openapi::types::ParseFromParameter for PageLimit {
         value.trim().parse().map(Self).map_err(|_| ParseError::custom("limit must be a whole number"))
     }
 }
+
+/// A string field as sent, documented with its `maxLength` (the bound of the domain value it
+/// becomes). It takes any text: the domain's parse refuses what is too long, as a 422 naming
+/// the field, like any other bad value.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Text<const MAX: usize>(pub String);
+
+impl<const MAX: usize> std::ops::Deref for Text<MAX> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<const MAX: usize> From<String> for Text<MAX> {
+    fn from(text: String) -> Self {
+        Self(text)
+    }
+}
+
+impl<const MAX: usize> Type for Text<MAX> {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Self;
+    type RawElementValueType = Self;
+
+    fn name() -> Cow<'static, str> {
+        format!("string_max_{MAX}").into()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        let mut schema = MetaSchema::new("string");
+        schema.max_length = Some(MAX);
+        MetaSchemaRef::Inline(Box::new(schema))
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl<const MAX: usize> ParseFromJSON for Text<MAX> {
+    /// As poem-openapi's `String`: a number or a boolean is taken as its text (and then meets
+    /// the domain's parse like any other text).
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        match value.unwrap_or_default() {
+            Value::String(text) => Ok(Self(text)),
+            Value::Number(n) => Ok(Self(n.to_string())),
+            Value::Bool(b) => Ok(Self(b.to_string())),
+            other => Err(ParseError::expected_type(other)),
+        }
+    }
+}
+
+impl<const MAX: usize> ToJSON for Text<MAX> {
+    fn to_json(&self) -> Option<Value> {
+        Some(Value::String(self.0.clone()))
+    }
+}
+
+/// The bounds of the request fields, from the domain values they become.
+pub mod max {
+    use portal_domain::values::{CompanyName, EmailAddress, Password, PersonName, PhoneNumber, RoleLabel, TaxId};
+
+    /// An email address.
+    pub const EMAIL: usize = EmailAddress::MAX_CHARS;
+    /// A password.
+    pub const PASSWORD: usize = Password::MAX_CHARS;
+    /// A person's name.
+    pub const PERSON: usize = PersonName::MAX_CHARS;
+    /// A company or account name, an address line, a city, a subject.
+    pub const COMPANY: usize = CompanyName::MAX_CHARS;
+    /// A role label.
+    pub const ROLE: usize = RoleLabel::MAX_CHARS;
+    /// A phone number as typed.
+    pub const PHONE: usize = PhoneNumber::MAX_INPUT_CHARS;
+    /// A tax id as typed.
+    pub const TAX_ID: usize = TaxId::MAX_INPUT_CHARS;
+    /// A permission or category key.
+    pub const KEY: usize = 32;
+    /// A token from a link (256 bits, hex or base64, with room to spare).
+    pub const TOKEN: usize = 128;
+    /// A postal code.
+    pub const POSTAL_CODE: usize = 16;
+    /// A country code (ISO 3166-1 alpha-2).
+    pub const COUNTRY: usize = 2;
+}

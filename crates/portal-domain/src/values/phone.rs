@@ -42,12 +42,17 @@ impl PhoneNumber {
     pub const MIN_DIGITS: usize = 7;
     /// The most digits E.164 allows.
     pub const MAX_DIGITS: usize = 15;
+    /// The longest text accepted as typed (digits with spaces, dashes, brackets).
+    pub const MAX_INPUT_CHARS: usize = 32;
 
     /// Parses a number as a person would type it, dropping separators.
     pub fn parse(raw: &str) -> Result<Self, PhoneNumberError> {
         let raw = raw.trim();
         if raw.is_empty() {
             return Err(PhoneNumberError::Empty);
+        }
+        if raw.len() > Self::MAX_INPUT_CHARS && raw.chars().count() > Self::MAX_INPUT_CHARS {
+            return Err(PhoneNumberError::TooLong { max: Self::MAX_DIGITS });
         }
         let rest = if let Some(rest) = raw.strip_prefix('+') {
             rest
@@ -106,5 +111,7 @@ mod tests {
         assert_eq!(PhoneNumber::parse("+44 20 79x6"), Err(InvalidCharacter('x')));
         assert_eq!(PhoneNumber::parse("+44 12"), Err(TooShort { min: 7 }));
         assert_eq!(PhoneNumber::parse("+1234567890123456"), Err(TooLong { max: 15 }));
+        // Separators count towards what is typed: the text is bounded too.
+        assert_eq!(PhoneNumber::parse(&format!("+44 {}", " -".repeat(20))), Err(TooLong { max: 15 }));
     }
 }

@@ -35,9 +35,14 @@ impl TaxId {
     pub const MIN_CHARS: usize = 2;
     /// The most characters accepted.
     pub const MAX_CHARS: usize = 32;
+    /// The longest text accepted as typed (with spaces).
+    pub const MAX_INPUT_CHARS: usize = 64;
 
     /// Parses a tax id as printed on an invoice.
     pub fn parse(raw: &str) -> Result<Self, TaxIdError> {
+        if raw.chars().count() > Self::MAX_INPUT_CHARS {
+            return Err(TaxIdError::Length { min: Self::MIN_CHARS, max: Self::MAX_CHARS });
+        }
         let mut out = String::new();
         for c in raw.chars() {
             match c {
@@ -81,5 +86,6 @@ mod tests {
         assert_eq!(TaxId::parse("X"), Err(TaxIdError::Length { min: 2, max: 32 }));
         assert_eq!(TaxId::parse("DE#1"), Err(TaxIdError::InvalidCharacter('#')));
         assert_eq!(TaxId::parse(&"1".repeat(40)), Err(TaxIdError::Length { min: 2, max: 32 }));
+        assert_eq!(TaxId::parse(&format!("GB1{}", " ".repeat(70))), Err(TaxIdError::Length { min: 2, max: 32 }));
     }
 }

@@ -81,6 +81,32 @@ async fn statuses_bounds_and_absent_fields_are_documented_as_sent() {
             }
         }
     }
+    // Every string a request body carries has its maxLength (arrays: their items).
+    let schemas = &doc["components"]["schemas"];
+    let mut checked = 0;
+    for ops in doc["paths"].as_object().unwrap().values() {
+        for op in ops.as_object().unwrap().values() {
+            let content = op["requestBody"]["content"].as_object();
+            let Some(reference) = content.into_iter().flatten().find_map(|(_, c)| c["schema"]["$ref"].as_str()) else {
+                continue;
+            };
+            let name = reference.rsplit('/').next().unwrap();
+            let mut pending = vec![(name.to_owned(), &schemas[name])];
+            while let Some((name, schema)) = pending.pop() {
+                for (prop, spec) in schema["properties"].as_object().into_iter().flatten() {
+                    let spec = if spec["type"] == "array" { &spec["items"] } else { spec };
+                    if let Some(inner) = spec["$ref"].as_str().or(spec["allOf"][0]["$ref"].as_str()) {
+                        let inner = inner.rsplit('/').next().unwrap();
+                        pending.push((inner.to_owned(), &schemas[inner]));
+                    } else if spec["type"] == "string" && spec["format"] != "uuid" {
+                        assert!(spec["maxLength"].is_u64(), "{name}.{prop} has no maxLength: {spec}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked >= 30, "only {checked} string fields checked");
     let limited = doc["paths"]["/auth/login"]["post"]["responses"]["429"]["headers"].as_object().unwrap();
     assert!(limited.keys().any(|h| h.eq_ignore_ascii_case("retry-after")), "{limited:?}");
     assert!(!doc.to_string().contains("\"nullable\""), "the document declares nullable fields: check what is sent");
