@@ -64,7 +64,8 @@ pub(crate) fn page_request<K: std::str::FromStr>(
 where
     K::Err: std::fmt::Display,
 {
-    let after = cursor.map(|c| field("cursor", c.parse::<K>())).transpose()?;
+    // An empty cursor is the first page, as an absent one is (`?cursor=` from a form or a template).
+    let after = cursor.filter(|c| !c.is_empty()).map(|c| field("cursor", c.parse::<K>())).transpose()?;
     Ok(PageRequest { after, limit: limit(raw_limit)? })
 }
 
@@ -73,19 +74,24 @@ pub(crate) fn etag(version: u64) -> String {
     format!("\"v{version}\"")
 }
 
-/// The version an `If-Match` names; `None` for absent or `*`.
+/// The version an `If-Match` names; `None` for absent, empty or `*`. A list names the first of
+/// this API's tags in it; a header naming none of them can match no version (RFC 9110 §13.1.1:
+/// 412), which [`NO_VERSION`] stands for.
 pub(crate) fn if_match(raw: Option<&str>) -> Result<Option<u64>, ApiError> {
-    match raw.map(str::trim) {
-        None | Some("*") => Ok(None),
-        Some(tag) => tag
-            .trim_start_matches("W/")
-            .trim_matches('"')
-            .strip_prefix('v')
-            .and_then(|v| v.parse().ok())
-            .map(Some)
-            .ok_or_else(|| ApiError::bad_request("If-Match must be an ETag this API gave, such as \"v3\"")),
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else { return Ok(None) };
+    let tags: Vec<&str> = raw.split(',').map(str::trim).collect();
+    if tags.contains(&"*") {
+        return Ok(None);
     }
+    let version = tags
+        .iter()
+        .find_map(|tag| tag.trim_start_matches("W/").trim_matches('"').strip_prefix('v').and_then(|v| v.parse().ok()));
+    Ok(Some(version.unwrap_or(NO_VERSION)))
 }
+
+/// A version no resource ever has (versions count up from 1): what an `If-Match` naming none of
+/// this API's tags is held against, so the use case answers 412.
+const NO_VERSION: u64 = u64::MAX;
 
 /// The signed-in user's id (what most operations need: the use case checks the rest).
 pub(crate) async fn caller<S: Store + SessionStore, H: PasswordHasher>(

@@ -142,13 +142,11 @@ impl<const MAX: usize> Type for Text<MAX> {
 }
 
 impl<const MAX: usize> ParseFromJSON for Text<MAX> {
-    /// As poem-openapi's `String`: a number or a boolean is taken as its text (and then meets
-    /// the domain's parse like any other text).
+    /// Text only: a number or a boolean is the wrong type (400), as the document says, where
+    /// poem-openapi's `String` would take it as its text.
     fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
         match value.unwrap_or_default() {
             Value::String(text) => Ok(Self(text)),
-            Value::Number(n) => Ok(Self(n.to_string())),
-            Value::Bool(b) => Ok(Self(b.to_string())),
             other => Err(ParseError::expected_type(other)),
         }
     }

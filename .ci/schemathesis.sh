@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Fuzzes the real server through its own OpenAPI document with schemathesis (pinned, in a
+# virtual environment made here): every check, the fuzzing and stateful phases among others,
+# as a freshly signed-up owner. Fails on any failure. Usage: .ci/schemathesis.sh [portal-binary]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SCHEMATHESIS_VERSION=4.32.5
+binary=${1:-target/debug/portal}
+venv=target/schemathesis-venv
+if [ ! -x "$venv/bin/schemathesis" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet "schemathesis==${SCHEMATHESIS_VERSION}"
+fi
+
+work=$(mktemp -d)
+port=$((20000 + RANDOM % 20000))
+"$binary" serve --listen "127.0.0.1:${port}" --database-url "sqlite://${work}/portal.db?mode=rwc" \
+  --mail-dir "${work}/mail" --log-format json > "${work}/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+base="http://127.0.0.1:${port}/api/v1"
+for _ in $(seq 1 100); do
+  curl -fsS "${base}/healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+
+# A fresh owner; the fuzzer acts as them. Logout would end that very session, so it runs on a
+# session of its own, once, before the rest.
+signup='{"email":"owner@fuzz.example","name":"Fuzz Owner","password":"correct horse battery staple","account_name":"Fuzz Co"}'
+token=$(curl -fsS -X POST "${base}/auth/signup" -H 'content-type: application/json' -d "$signup" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+login='{"email":"owner@fuzz.example","password":"correct horse battery staple"}'
+other=$(curl -fsS -X POST "${base}/auth/login" -H 'content-type: application/json' -d "$login" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+"$venv/bin/schemathesis" --config-file .ci/schemathesis.toml run "${base}/openapi.json" --url "${base}" \
+  --checks all --phases examples,coverage,fuzzing,stateful --max-examples 60 --workers 2 \
+  --include-path /auth/logout -H "Authorization: Bearer ${other}" --no-color \
+  --generation-deterministic
+
+"$venv/bin/schemathesis" --config-file .ci/schemathesis.toml run "${base}/openapi.json" --url "${base}" \
+  --checks all --phases examples,coverage,fuzzing,stateful --max-examples 60 --workers 2 \
+  --exclude-path /auth/logout -H "Authorization: Bearer ${token}" --no-color \
+  --generation-deterministic "${@:2}"
