@@ -4,6 +4,7 @@
 pub mod adapters;
 pub mod mail;
 pub mod settings;
+pub mod smtp;
 pub mod telemetry;
 
 use std::future::Future;
@@ -129,7 +130,12 @@ impl Application {
         let portal: Arc<ServerPortal> =
             Arc::new(Portal::new(store.clone(), hasher, Sha256Digester, RandomTokens, SystemClock, UuidV7));
         let transport = match &settings.smtp_url {
-            Some(url) => mail::Transport::smtp(url)?,
+            Some(url) => mail::Transport::smtp(&smtp::SmtpSettings {
+                url: url.clone(),
+                password_file: settings.smtp_password_file.clone(),
+                ca_file: settings.smtp_ca_file.clone(),
+            })
+            .with_context(|| "PORTAL_SMTP_URL")?,
             None => mail::Transport::folder(settings.mail_dir.clone())?,
         };
         let from = settings.mail_from.parse().with_context(|| "PORTAL_MAIL_FROM is not an address")?;

@@ -38,16 +38,13 @@ impl Transport {
         Ok(Self::Folder(AsyncFileTransport::new(dir)))
     }
 
-    /// A plain SMTP relay at `smtp://host:port`.
-    pub fn smtp(url: &str) -> anyhow::Result<Self> {
-        let rest =
-            url.strip_prefix("smtp://").ok_or_else(|| anyhow::anyhow!("the SMTP URL must start with smtp://"))?;
-        let (host, port) = rest.split_once(':').unwrap_or((rest, "25"));
-        let port: u16 = port.trim_end_matches('/').parse()?;
-        Ok(Self::Smtp(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(port).build()))
+    /// An SMTP relay ([`crate::smtp`]).
+    pub fn smtp(settings: &crate::smtp::SmtpSettings) -> anyhow::Result<Self> {
+        Ok(Self::Smtp(crate::smtp::transport(settings)?))
     }
 
-    async fn send(&self, message: lettre::Message) -> Result<(), String> {
+    /// Hands one message to the transport.
+    pub async fn send(&self, message: lettre::Message) -> Result<(), String> {
         match self {
             Self::Folder(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
             Self::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),

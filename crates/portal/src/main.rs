@@ -25,7 +25,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(settings) => {
             portal::telemetry::init(settings.log_format);
-            let app = portal::Application::build(settings).await?;
+            let app = portal::Application::build(*settings).await?;
             app.run_until(portal::shutdown_signal()).await
         }
         Command::Migrate(db) => {

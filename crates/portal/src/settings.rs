@@ -18,7 +18,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run pending migrations, serve the API and deliver queued email.
-    Serve(ServeSettings),
+    Serve(Box<ServeSettings>),
     /// Run pending migrations and exit.
     Migrate(DatabaseSettings),
     /// The provider's operator tools.
@@ -96,9 +96,17 @@ pub struct ServeSettings {
     /// Write outgoing email as .eml files into this folder (the default transport).
     #[arg(long, env = "PORTAL_MAIL_DIR", default_value = "mail")]
     pub mail_dir: PathBuf,
-    /// Send outgoing email through this SMTP relay instead (`smtp://host:port`, no TLS: a local relay).
+    /// Send outgoing email through this SMTP relay instead: `smtp://[user[:password]@]host[:port]`
+    /// (STARTTLS required, port 587), `smtps://…` (implicit TLS, port 465), or
+    /// `smtp://127.0.0.1:25?tls=none` (plain text, loopback only).
     #[arg(long, env = "PORTAL_SMTP_URL")]
     pub smtp_url: Option<String>,
+    /// The SMTP password, from a file (instead of in the URL).
+    #[arg(long, env = "PORTAL_SMTP_PASSWORD_FILE")]
+    pub smtp_password_file: Option<PathBuf>,
+    /// Certificates (PEM) to trust for the relay besides the built-in (Mozilla) roots.
+    #[arg(long, env = "PORTAL_SMTP_CA_FILE")]
+    pub smtp_ca_file: Option<PathBuf>,
     /// The sender of outgoing email.
     #[arg(long, env = "PORTAL_MAIL_FROM", default_value = "portal@localhost")]
     pub mail_from: String,

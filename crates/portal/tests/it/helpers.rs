@@ -90,6 +90,8 @@ pub async fn spawn_app() -> TestApp {
         public_url: "http://portal.test".into(),
         mail_dir: mail_dir.clone(),
         smtp_url: None,
+        smtp_password_file: None,
+        smtp_ca_file: None,
         mail_from: "portal@portal.test".into(),
         log_format: LogFormat::Text,
         max_body_bytes: portal_http::transport::DEFAULT_MAX_BODY_BYTES,

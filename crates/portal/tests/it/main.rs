@@ -5,4 +5,5 @@ mod hardening;
 mod hasher;
 mod helpers;
 mod process;
+mod smtp;
 mod stories;
