@@ -35,7 +35,9 @@ pub(crate) async fn guard<E: Endpoint>(
     docs_csp: Arc<HeaderValue>,
     mut req: Request,
 ) -> poem::Result<Response> {
-    let path = req.uri().path().to_owned();
+    // A `Uri` clone shares its bytes: no copy of the path on every request.
+    let uri = req.uri().clone();
+    let path = uri.path();
     let mut response = match limit_body(&mut req, settings.max_body_bytes).await {
         Ok(()) => match ep.call(req).await {
             Ok(r) => r.into_response(),
@@ -53,7 +55,7 @@ pub(crate) async fn guard<E: Endpoint>(
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if response.status() == StatusCode::METHOD_NOT_ALLOWED
-        && let Ok(allow) = HeaderValue::from_str(&routes.allowed(&path))
+        && let Ok(allow) = HeaderValue::from_str(&routes.allowed(path))
     {
         response.headers_mut().insert(header::ALLOW, allow);
     }

@@ -20,6 +20,16 @@ use serde_json::Value;
 use crate::openapi_gen::operations;
 use crate::support::{PASSWORD, t0};
 
+fn signup(email: &str, account: &str) -> Signup {
+    Signup {
+        email: EmailAddress::parse(email).unwrap(),
+        name: PersonName::parse("Someone").unwrap(),
+        password: PASSWORD.into(),
+        account_name: CompanyName::parse(account).unwrap(),
+        company: None,
+    }
+}
+
 #[tokio::test]
 async fn every_secured_operation_needs_credentials_and_nobody_reaches_another_account() {
     let (portal, _clock) = memory_portal(t0());
@@ -27,13 +37,6 @@ async fn every_secured_operation_needs_credentials_and_nobody_reaches_another_ac
     let cli = TestClient::new(portal_http::app(portal.clone(), Arc::new(portal_http::api::AlwaysReady)));
 
     // Alice's account with a member, an invite, a contact and some history.
-    let signup = |email: &str, account: &str| Signup {
-        email: EmailAddress::parse(email).unwrap(),
-        name: PersonName::parse("Someone").unwrap(),
-        password: PASSWORD.into(),
-        account_name: CompanyName::parse(account).unwrap(),
-        company: None,
-    };
     let (alice, acme) = portal.signup(signup("alice@acme.example", "Acme")).await.unwrap();
     let (bob, _) = portal.signup(signup("bob@acme.example", "Bob Co")).await.unwrap();
     let owner = Actor::User(alice.id());
@@ -139,13 +142,6 @@ async fn the_audit_trail_shows_a_value_only_to_who_may_read_it_elsewhere() {
     let (portal, _clock) = memory_portal(t0());
     let portal = Arc::new(portal);
     let cli = TestClient::new(portal_http::app(portal.clone(), Arc::new(portal_http::api::AlwaysReady)));
-    let signup = |email: &str, account: &str| Signup {
-        email: EmailAddress::parse(email).unwrap(),
-        name: PersonName::parse("Someone").unwrap(),
-        password: PASSWORD.into(),
-        account_name: CompanyName::parse(account).unwrap(),
-        company: None,
-    };
     let (alice, acme) = portal.signup(signup("alice@acme.example", "Acme")).await.unwrap();
     let owner = Actor::User(alice.id());
     let patch = ProfilePatch {
