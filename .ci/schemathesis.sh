@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Fuzzes the real server through its own OpenAPI document with schemathesis (pinned, in a
 # virtual environment made here): every check, the fuzzing and stateful phases among others,
-# as a freshly signed-up owner. Fails on any failure. Usage: .ci/schemathesis.sh [portal-binary]
+# as a freshly signed-up owner. Fails on any failure. One worker: with two threads, hypothesis
+# (6.170) once failed inside CPython's ast module while describing a strategy (a race of its own,
+# no request involved). Usage: .ci/schemathesis.sh [portal-binary]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +12,10 @@ binary=${1:-target/debug/portal}
 venv=target/schemathesis-venv
 if [ ! -x "$venv/bin/schemathesis" ]; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet "schemathesis==${SCHEMATHESIS_VERSION}"
+  # Every package pinned (pip freeze of a working install), so a new release of a dependency
+  # cannot change what CI runs.
+  "$venv/bin/pip" install --quiet -r .ci/schemathesis-requirements.txt
+  "$venv/bin/schemathesis" --version | grep -q "${SCHEMATHESIS_VERSION}"
 fi
 
 work=$(mktemp -d)
@@ -34,11 +39,11 @@ login='{"email":"owner@fuzz.example","password":"correct horse battery staple"}'
 other=$(curl -fsS -X POST "${base}/auth/login" -H 'content-type: application/json' -d "$login" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 "$venv/bin/schemathesis" --config-file .ci/schemathesis.toml run "${base}/openapi.json" --url "${base}" \
-  --checks all --phases examples,coverage,fuzzing,stateful --max-examples 60 --workers 2 \
+  --checks all --phases examples,coverage,fuzzing,stateful --max-examples 60 --workers 1 \
   --include-path /auth/logout -H "Authorization: Bearer ${other}" --no-color \
   --generation-deterministic
 
 "$venv/bin/schemathesis" --config-file .ci/schemathesis.toml run "${base}/openapi.json" --url "${base}" \
-  --checks all --phases examples,coverage,fuzzing,stateful --max-examples 60 --workers 2 \
+  --checks all --phases examples,coverage,fuzzing,stateful --max-examples 60 --workers 1 \
   --exclude-path /auth/logout -H "Authorization: Bearer ${token}" --no-color \
   --generation-deterministic "${@:2}"
