@@ -68,6 +68,7 @@ pub struct LoginRequest {
 #[oai(skip_serializing_if_is_none)]
 pub struct SessionResponse {
     /// Send as `Authorization: Bearer <token>`.
+    #[oai(validator(max_length = 128))]
     pub token: String,
     /// When the session ends at the latest.
     pub expires_at: DateTime<Utc>,
@@ -84,10 +85,13 @@ pub struct MeResponse {
     /// User id.
     pub id: Uuid,
     /// Login email.
+    #[oai(validator(max_length = 254))]
     pub email: String,
     /// Name.
+    #[oai(validator(max_length = 100))]
     pub name: String,
     /// Phone (E.164).
+    #[oai(validator(max_length = 16))]
     pub phone: Option<String>,
     /// Whether the email is verified.
     pub email_verified: bool,
@@ -160,12 +164,15 @@ pub struct AccountSummaryResponse {
     /// Account id.
     pub id: Uuid,
     /// Display name.
+    #[oai(validator(max_length = 200))]
     pub display_name: String,
     /// Whether you own it.
     pub is_owner: bool,
     /// Your permissions there.
+    #[oai(validator(max_length = 32))]
     pub permissions: Vec<String>,
     /// Your role label there.
+    #[oai(validator(max_length = 50))]
     pub role: Option<String>,
     /// Whether the account is closed.
     pub closed: bool,
@@ -191,6 +198,7 @@ pub struct AccountSummaryPage {
     /// The accounts.
     pub items: Vec<AccountSummaryResponse>,
     /// Pass as `cursor` for the next page; absent on the last page.
+    #[oai(validator(max_length = 64))]
     pub next_cursor: Option<String>,
 }
 
@@ -230,18 +238,24 @@ pub struct AccountResponse {
     /// Account id.
     pub id: Uuid,
     /// Display name.
+    #[oai(validator(max_length = 200))]
     pub display_name: String,
     /// Company.
+    #[oai(validator(max_length = 200))]
     pub company: Option<String>,
     /// Primary email.
+    #[oai(validator(max_length = 254))]
     pub primary_email: String,
     /// Phone (E.164).
+    #[oai(validator(max_length = 16))]
     pub phone: Option<String>,
     /// Billing address.
     pub address: Option<AddressBody>,
     /// Tax id.
+    #[oai(validator(max_length = 32))]
     pub tax_id: Option<String>,
     /// `active` or `closed`.
+    #[oai(validator(max_length = 16))]
     pub status: String,
     /// The owner's user id.
     pub owner_id: Uuid,
@@ -342,8 +356,10 @@ impl UpdateAccountRequest {
 #[oai(skip_serializing_if_is_none)]
 pub struct PermissionResponse {
     /// Stable dotted key.
+    #[oai(validator(max_length = 32))]
     pub key: String,
     /// What it allows.
+    #[oai(validator(max_length = 512))]
     pub description: String,
     /// Whether granting it deserves a second look.
     pub sensitive: bool,
@@ -360,10 +376,13 @@ impl From<Permission> for PermissionResponse {
 #[oai(skip_serializing_if_is_none)]
 pub struct RoleResponse {
     /// Stable key.
+    #[oai(validator(max_length = 32))]
     pub key: String,
     /// What it is for.
+    #[oai(validator(max_length = 512))]
     pub description: String,
     /// The permissions it starts with.
+    #[oai(validator(max_length = 32))]
     pub permissions: Vec<String>,
 }
 
@@ -382,8 +401,10 @@ impl From<Role> for RoleResponse {
 #[oai(skip_serializing_if_is_none)]
 pub struct CategoryResponse {
     /// Stable key.
+    #[oai(validator(max_length = 32))]
     pub key: String,
     /// What it carries.
+    #[oai(validator(max_length = 512))]
     pub description: String,
     /// Whether users may turn it off.
     pub can_opt_out: bool,
@@ -400,6 +421,7 @@ impl From<NotificationCategory> for CategoryResponse {
 #[oai(skip_serializing_if_is_none)]
 pub struct HealthResponse {
     /// `ok`.
+    #[oai(validator(max_length = 16))]
     pub status: String,
 }
 
@@ -410,16 +432,20 @@ pub struct MemberResponse {
     /// The member's user id.
     pub user_id: Uuid,
     /// Their login email.
+    #[oai(validator(max_length = 254))]
     pub email: String,
     /// Their name.
+    #[oai(validator(max_length = 100))]
     pub name: String,
     /// Whether they own the account.
     pub is_owner: bool,
     /// What they may do.
     // The catalogue's own keys, not copies: a page of 50 members held 750 of them.
     #[oai(read_only)]
+    #[oai(validator(max_length = 32))]
     pub permissions: Vec<&'static str>,
     /// Their role label.
+    #[oai(validator(max_length = 50))]
     pub role: Option<String>,
     /// Who invited them.
     pub invited_by: Option<Uuid>,
@@ -462,6 +488,7 @@ pub struct MemberPage {
     /// The members, by user id.
     pub items: Vec<MemberResponse>,
     /// Pass as `cursor` for the next page; absent on the last page.
+    #[oai(validator(max_length = 64))]
     pub next_cursor: Option<String>,
 }
 
@@ -579,14 +606,19 @@ pub struct InviteResponse {
     /// Invite id.
     pub id: Uuid,
     /// The invited address.
+    #[oai(validator(max_length = 254))]
     pub email: String,
     /// The invitee's name as typed.
+    #[oai(validator(max_length = 100))]
     pub name: Option<String>,
     /// The permissions it grants.
+    #[oai(validator(max_length = 32))]
     pub permissions: Vec<String>,
     /// The role label it grants.
+    #[oai(validator(max_length = 50))]
     pub role: Option<String>,
     /// `pending`, `expired`, `accepted`, `declined` or `cancelled`.
+    #[oai(validator(max_length = 16))]
     pub status: String,
     /// Who sent it.
     pub invited_by: Uuid,
@@ -625,6 +657,7 @@ pub struct InvitePage {
     /// The invites, oldest first.
     pub items: Vec<InviteResponse>,
     /// Pass as `cursor` for the next page; absent on the last page.
+    #[oai(validator(max_length = 64))]
     pub next_cursor: Option<String>,
 }
 
@@ -694,16 +727,22 @@ pub struct InvitePreviewResponse {
     /// The account.
     pub account_id: Uuid,
     /// Its name.
+    #[oai(validator(max_length = 200))]
     pub account_name: String,
     /// Who invited you.
+    #[oai(validator(max_length = 100))]
     pub inviter: Option<String>,
     /// The invited address.
+    #[oai(validator(max_length = 254))]
     pub email: String,
     /// The permissions offered.
+    #[oai(validator(max_length = 32))]
     pub permissions: Vec<String>,
     /// The role label offered.
+    #[oai(validator(max_length = 50))]
     pub role: Option<String>,
     /// `pending` or `expired`.
+    #[oai(validator(max_length = 16))]
     pub status: String,
     /// When the link expires.
     pub expires_at: DateTime<Utc>,
@@ -734,14 +773,19 @@ pub struct ContactResponse {
     /// Contact id.
     pub id: Uuid,
     /// Name.
+    #[oai(validator(max_length = 100))]
     pub name: String,
     /// Where notices go (a person or a shared inbox).
+    #[oai(validator(max_length = 254))]
     pub email: String,
     /// Phone (E.164).
+    #[oai(validator(max_length = 16))]
     pub phone: Option<String>,
     /// Company.
+    #[oai(validator(max_length = 200))]
     pub company: Option<String>,
     /// The notification categories it receives.
+    #[oai(validator(max_length = 32))]
     pub categories: Vec<String>,
     /// When it was added.
     pub created_at: DateTime<Utc>,
@@ -771,6 +815,7 @@ pub struct ContactPage {
     /// The contacts.
     pub items: Vec<ContactResponse>,
     /// Pass as `cursor` for the next page; absent on the last page.
+    #[oai(validator(max_length = 64))]
     pub next_cursor: Option<String>,
 }
 
@@ -838,15 +883,19 @@ impl UpdateContactRequest {
 #[oai(skip_serializing_if_is_none)]
 pub struct RecipientResponse {
     /// Where it goes.
+    #[oai(validator(max_length = 254))]
     pub email: String,
     /// `member`, `contact` or `primary_email`.
+    #[oai(validator(max_length = 64))]
     pub kind: String,
     /// The member's user id or the contact's id.
     pub id: Option<Uuid>,
     /// Why they receive it: `security_notice`, `holds_permission`, `all_members`,
     /// `subscribed_contact`, `owner_fallback`, `primary_email_fallback`.
+    #[oai(validator(max_length = 64))]
     pub reason: String,
     /// The permission that qualified them, for `holds_permission`.
+    #[oai(validator(max_length = 32))]
     pub permission: Option<String>,
 }
 
@@ -878,8 +927,10 @@ pub struct NoticeResponse {
     /// Notice id.
     pub id: Uuid,
     /// Category key.
+    #[oai(validator(max_length = 32))]
     pub category: String,
     /// Subject.
+    #[oai(validator(max_length = 200))]
     pub subject: String,
     /// When it was sent.
     pub at: DateTime<Utc>,
@@ -894,6 +945,7 @@ pub struct NoticePage {
     /// Newest first.
     pub items: Vec<NoticeResponse>,
     /// Pass as `cursor` for the next page; absent on the last page.
+    #[oai(validator(max_length = 64))]
     pub next_cursor: Option<String>,
 }
 
@@ -906,15 +958,19 @@ pub struct AuditEventResponse {
     /// When.
     pub at: DateTime<Utc>,
     /// Who: `user:<id>`, `operator` or `invite_holder`.
+    #[oai(validator(max_length = 64))]
     pub actor: String,
     /// What kind of change, e.g. `invite.accepted`.
+    #[oai(validator(max_length = 64))]
     pub kind: String,
     /// What it is about: `account`, `member:<id>`, `invite:<id>`, `contact:<id>`, `notice:<id>`.
+    #[oai(validator(max_length = 64))]
     pub target: String,
     /// What changed; absent when its values are withheld from you (see `withheld`).
     pub change: Option<serde_json::Value>,
     /// The fields whose values you may not read (a profile's without `account.profile.manage`,
     /// a contact's without `contacts.manage`); empty when `change` shows them.
+    #[oai(validator(max_length = 32))]
     pub withheld: Vec<String>,
 }
 
@@ -966,6 +1022,7 @@ pub struct AuditPage {
     /// Newest first.
     pub items: Vec<AuditEventResponse>,
     /// Pass as `cursor` for the next page; absent on the last page.
+    #[oai(validator(max_length = 64))]
     pub next_cursor: Option<String>,
 }
 
@@ -992,10 +1049,13 @@ pub struct ReviewedMemberResponse {
     /// Whether they own the account.
     pub is_owner: bool,
     /// Their permissions.
+    #[oai(validator(max_length = 32))]
     pub permissions: Vec<String>,
     /// The sensitive ones among them.
+    #[oai(validator(max_length = 32))]
     pub sensitive_permissions: Vec<String>,
     /// Role label.
+    #[oai(validator(max_length = 50))]
     pub role: Option<String>,
     /// Who invited them.
     pub invited_by: Option<Uuid>,
@@ -1018,12 +1078,15 @@ pub struct ReviewedInviteResponse {
     /// Invite id.
     pub id: Uuid,
     /// To whom.
+    #[oai(validator(max_length = 254))]
     pub email: String,
     /// With what.
+    #[oai(validator(max_length = 32))]
     pub permissions: Vec<String>,
     /// Who sent it.
     pub invited_by: Uuid,
     /// `pending` or `expired`.
+    #[oai(validator(max_length = 16))]
     pub status: String,
     /// When the link expires.
     pub expires_at: DateTime<Utc>,
@@ -1054,10 +1117,13 @@ pub struct ContactSummary {
     /// Contact id.
     pub id: Uuid,
     /// Name.
+    #[oai(validator(max_length = 100))]
     pub name: String,
     /// Email.
+    #[oai(validator(max_length = 254))]
     pub email: String,
     /// Categories received.
+    #[oai(validator(max_length = 32))]
     pub categories: Vec<String>,
 }
 
@@ -1146,10 +1212,12 @@ pub struct AccountListingResponse {
     /// Account id.
     pub id: Uuid,
     /// Display name.
+    #[oai(validator(max_length = 200))]
     pub display_name: String,
     /// Owner's user id.
     pub owner_id: Uuid,
     /// `active` or `closed`.
+    #[oai(validator(max_length = 16))]
     pub status: String,
     /// When it was opened.
     pub created_at: DateTime<Utc>,
@@ -1162,6 +1230,7 @@ pub struct AccountListingPage {
     /// By id.
     pub items: Vec<AccountListingResponse>,
     /// Pass as `cursor` for the next page; absent on the last page.
+    #[oai(validator(max_length = 64))]
     pub next_cursor: Option<String>,
 }
 
@@ -1183,6 +1252,7 @@ pub struct MyInviteResponse {
     /// The account that invited you.
     pub account_id: Uuid,
     /// Its name.
+    #[oai(validator(max_length = 200))]
     pub account_name: String,
     /// The invite (accept it with the link or code from its email).
     pub invite: InviteResponse,

@@ -9,18 +9,21 @@ use portal_domain::service::ServiceError;
 #[derive(Debug, Clone, Object, PartialEq, Eq)]
 pub struct Problem {
     /// A URI naming the kind of problem.
-    #[oai(rename = "type")]
+    #[oai(rename = "type", validator(max_length = 128))]
     pub kind: String,
     /// A short summary of the kind of problem.
+    #[oai(validator(max_length = 64))]
     pub title: String,
     /// The HTTP status.
     pub status: u16,
     /// What happened this time.
+    #[oai(validator(max_length = 1024))]
     pub detail: String,
     /// A stable machine-readable code.
+    #[oai(validator(max_length = 64))]
     pub code: String,
     /// The request field at fault, for invalid input.
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(skip_serializing_if_is_none, validator(max_length = 64))]
     pub field: Option<String>,
     /// The rule of the domain that refused the request, by number.
     #[oai(skip_serializing_if_is_none)]
@@ -68,7 +71,15 @@ pub enum ApiError {
 /// The result of an operation.
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// The longest `detail` sent (as the document says); a longer one is cut, marked with `…`.
+const MAX_DETAIL: usize = 1024;
+
 fn problem(status: u16, title: &str, code: &str, detail: String) -> Problem {
+    let detail = if detail.len() > MAX_DETAIL && detail.chars().count() > MAX_DETAIL {
+        detail.chars().take(MAX_DETAIL - 1).chain(['…']).collect()
+    } else {
+        detail
+    };
     Problem {
         kind: format!("https://portal.example/problems/{code}"),
         title: title.to_owned(),

@@ -107,6 +107,16 @@ async fn statuses_bounds_and_absent_fields_are_documented_as_sent() {
         }
     }
     assert!(checked >= 30, "only {checked} string fields checked");
+    // And every string of every schema, answers included (uuids and times are bounded by their format).
+    for (name, schema) in schemas.as_object().unwrap() {
+        for (prop, spec) in schema["properties"].as_object().into_iter().flatten() {
+            let spec = if spec["type"] == "array" { &spec["items"] } else { spec };
+            let bounded_by_format = matches!(spec["format"].as_str(), Some("uuid" | "date-time"));
+            if spec["type"] == "string" && !bounded_by_format {
+                assert!(spec["maxLength"].is_u64(), "{name}.{prop} has no maxLength: {spec}");
+            }
+        }
+    }
     let limited = doc["paths"]["/auth/login"]["post"]["responses"]["429"]["headers"].as_object().unwrap();
     assert!(limited.keys().any(|h| h.eq_ignore_ascii_case("retry-after")), "{limited:?}");
     assert!(!doc.to_string().contains("\"nullable\""), "the document declares nullable fields: check what is sent");
