@@ -107,6 +107,16 @@ async fn statuses_bounds_and_absent_fields_are_documented_as_sent() {
         }
     }
     assert!(checked >= 30, "only {checked} string fields checked");
+    // The answers' bounds are literals (validators take no paths): held to the domain's here.
+    use portal_domain::values::{CompanyName, EmailAddress, PersonName, RoleLabel};
+    for (schema, prop, max) in [
+        ("MeResponse", "name", PersonName::MAX_CHARS),
+        ("MeResponse", "email", EmailAddress::MAX_CHARS),
+        ("AccountResponse", "display_name", CompanyName::MAX_CHARS),
+        ("MemberResponse", "role", RoleLabel::MAX_CHARS),
+    ] {
+        assert_eq!(schemas[schema]["properties"][prop]["maxLength"], max, "{schema}.{prop}");
+    }
     // And every string of every schema, answers included (uuids and times are bounded by their format).
     for (name, schema) in schemas.as_object().unwrap() {
         for (prop, spec) in schema["properties"].as_object().into_iter().flatten() {
