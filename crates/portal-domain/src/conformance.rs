@@ -29,7 +29,9 @@ macro_rules! ensure {
 }
 
 mod housekeeping;
-pub use housekeeping::{purge_leaves_live_rows_alone, rate_limit_windows_read_without_writing};
+pub use housekeeping::{
+    purge_forgets_only_spent_invite_links, purge_leaves_live_rows_alone, rate_limit_windows_read_without_writing,
+};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).single().unwrap_or(DateTime::<Utc>::MIN_UTC)
@@ -640,6 +642,9 @@ pub async fn check_session_store<S: Store + crate::ports::SessionStore>(
         .await
         .map_err(|e| format!("rate_limit_windows_read_without_writing: {e}"))?;
     purge_leaves_live_rows_alone(&fresh().await).await.map_err(|e| format!("purge_leaves_live_rows_alone: {e}"))?;
+    purge_forgets_only_spent_invite_links(&fresh().await)
+        .await
+        .map_err(|e| format!("purge_forgets_only_spent_invite_links: {e}"))?;
     Ok(())
 }
 

@@ -116,8 +116,8 @@ impl Inner {
                     }
                 }
             }
-            for invite in state.invites() {
-                self.invite_tokens.insert(invite.token().clone(), id);
+            for token in state.invites().filter_map(|i| i.token()) {
+                self.invite_tokens.insert(token.clone(), id);
             }
             for m in state.members() {
                 self.memberships.insert((m.user(), id));
@@ -470,13 +470,25 @@ impl SessionStore for MemoryStore {
             .map(|(k, _)| k.clone())
             .take(batch)
             .collect();
-        let gone = lapsed.len() + ended.len();
+        let mut gone = lapsed.len() + ended.len();
         for k in &lapsed {
             inner.counters.remove(k);
         }
         for k in &ended {
             inner.sessions.remove(k);
         }
+        let mut links = 0;
+        for account in inner.accounts.values_mut() {
+            links += account.forget_spent_links(now, batch - links).len();
+        }
+        inner.invite_tokens.clear();
+        let tokens: Vec<_> = inner
+            .accounts
+            .values()
+            .flat_map(|a| a.invites().filter_map(|i| i.token().map(|t| (t.clone(), a.id()))).collect::<Vec<_>>())
+            .collect();
+        inner.invite_tokens.extend(tokens);
+        gone += links;
         Ok(gone as u64)
     }
 }

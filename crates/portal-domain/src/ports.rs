@@ -630,8 +630,9 @@ pub trait SessionStore: Send + Sync {
     }
 
     /// Deletes at most `batch` rows of each kind that can no longer matter at `now`: rate-limit
-    /// windows lapsed for `window`, sessions past their idle or absolute expiry. Returns how
-    /// many went. MUST leave every live window and session alone.
+    /// windows lapsed for `window`, sessions past their idle or absolute expiry, and the token
+    /// digests of spent invite links ([`crate::account::Invite::link_spent`]). Returns how many
+    /// went. MUST leave every live window, session and link alone.
     fn purge_expired(
         &self,
         now: DateTime<Utc>,

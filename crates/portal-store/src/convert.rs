@@ -280,7 +280,7 @@ pub(crate) fn invite_row(account: AccountId, i: &Invite) -> invites::ActiveModel
         state: Set(state.to_owned()),
         state_by: Set(state_by),
         state_at: Set(state_at),
-        token_digest: Set(i.token().as_str().to_owned()),
+        token_digest: Set(i.token().map(|t| t.as_str().to_owned())),
         version: Set(version_i64(i.version())),
     }
 }
@@ -311,7 +311,7 @@ pub(crate) fn invite_from_row(m: invites::Model) -> Result<Invite, StoreError> {
         sent_count: r.field("sent_count", u32::try_from(m.sent_count))?,
         last_sent_at: m.last_sent_at,
         state,
-        token: TokenDigest::new(m.token_digest),
+        token: m.token_digest.map(TokenDigest::new),
         version: r.version("version", m.version)?,
     }))
 }

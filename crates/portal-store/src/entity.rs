@@ -130,7 +130,7 @@ pub(crate) mod invites {
         pub state: String,
         pub state_by: Option<Uuid>,
         pub state_at: Option<DateTimeUtc>,
-        pub token_digest: String,
+        pub token_digest: Option<String>,
         pub version: i64,
     }
 

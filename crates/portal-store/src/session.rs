@@ -267,6 +267,14 @@ impl SessionStore for Store {
                 ),
                 now,
             ),
+            // Spent invite links (`Invite::link_spent`): settled, and past the link's expiry.
+            (
+                format!(
+                    "UPDATE invites SET token_digest = NULL WHERE id IN (SELECT id FROM invites \
+                     WHERE token_digest IS NOT NULL AND state <> 'pending' AND expires_at <= {m1} LIMIT {m2})"
+                ),
+                now,
+            ),
         ];
         let mut gone = 0;
         for (sql, cutoff) in purges {

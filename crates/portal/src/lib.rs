@@ -179,8 +179,8 @@ impl Application {
     }
 }
 
-/// How often expired rate-limit windows and sessions are purged, and how many rows of each at
-/// most per statement (a purge never holds SQLite's one writer for long).
+/// How often expired rate-limit windows, sessions and spent invite links are purged, and how
+/// many rows of each at most per statement (a purge never holds SQLite's one writer for long).
 const PURGE_EVERY: Duration = Duration::from_secs(300);
 const PURGE_BATCH: u32 = 1_000;
 

@@ -348,7 +348,7 @@ impl Account {
                         sent_count: 1,
                         last_sent_at: at,
                         state: InviteState::Pending,
-                        token: token.clone(),
+                        token: Some(token.clone()),
                         version: 1,
                     },
                 );
@@ -356,7 +356,7 @@ impl Account {
             AccountChange::InviteResent { invite, expires_at, token } => {
                 if let Some(i) = self.invites.get_mut(invite) {
                     i.expires_at = *expires_at;
-                    i.token = token.clone();
+                    i.token = Some(token.clone());
                     i.sent_count += 1;
                     i.last_sent_at = at;
                     i.version += 1;

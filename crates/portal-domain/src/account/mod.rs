@@ -205,7 +205,7 @@ pub struct Invite {
     pub(crate) sent_count: u32,
     pub(crate) last_sent_at: DateTime<Utc>,
     pub(crate) state: InviteState,
-    pub(crate) token: TokenDigest,
+    pub(crate) token: Option<TokenDigest>,
     pub(crate) version: u64,
 }
 
@@ -258,9 +258,16 @@ impl Invite {
     pub fn state(&self) -> &InviteState {
         &self.state
     }
-    /// The digest of the current link's token.
-    pub fn token(&self) -> &TokenDigest {
-        &self.token
+    /// The digest of the current link's token; `None` once the store has forgotten a spent
+    /// link (see [`Invite::link_spent`]).
+    pub fn token(&self) -> Option<&TokenDigest> {
+        self.token.as_ref()
+    }
+    /// Whether the link's token can no longer matter at `now`: the invite is settled (accepted,
+    /// declined or cancelled) and its link has expired, so the link could only answer "not
+    /// found" or "expired" anyway. A store's housekeeping forgets such tokens.
+    pub fn link_spent(&self, now: DateTime<Utc>) -> bool {
+        !matches!(self.state, InviteState::Pending) && now >= self.expires_at
     }
     /// Bumped on every change to this invite (an ETag).
     pub fn version(&self) -> u64 {
@@ -411,7 +418,23 @@ impl Account {
     }
     /// The invite whose current link has this token digest.
     pub fn invite_by_token(&self, token: &TokenDigest) -> Option<&Invite> {
-        self.invites.values().find(|i| &i.token == token)
+        self.invites.values().find(|i| i.token.as_ref() == Some(token))
+    }
+    /// Housekeeping for stores: forgets the token digest of up to `max` invites whose link is
+    /// spent at `now` ([`Invite::link_spent`]) and returns their ids. Not an event: nothing a
+    /// member can see changes, so no version moves.
+    pub fn forget_spent_links(&mut self, now: DateTime<Utc>, max: usize) -> Vec<InviteId> {
+        let mut forgotten = Vec::new();
+        for invite in self.invites.values_mut() {
+            if forgotten.len() >= max {
+                break;
+            }
+            if invite.token.is_some() && invite.link_spent(now) {
+                invite.token = None;
+                forgotten.push(invite.id);
+            }
+        }
+        forgotten
     }
     /// One contact.
     pub fn contact(&self, id: ContactId) -> Option<&Contact> {

@@ -78,8 +78,8 @@ pub struct InviteParts {
     pub last_sent_at: DateTime<Utc>,
     /// State.
     pub state: InviteState,
-    /// Current token digest.
-    pub token: TokenDigest,
+    /// Current token digest (`None` once a spent link was forgotten).
+    pub token: Option<TokenDigest>,
     /// Entity version.
     pub version: u64,
 }

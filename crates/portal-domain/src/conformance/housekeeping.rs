@@ -3,8 +3,9 @@
 
 use chrono::Duration;
 
-use super::{Failure, err, new_user, t0, uid};
-use crate::ids::SessionId;
+use super::{Failure, aid, decided, err, invite, new_account, new_user, t0, uid};
+use crate::account::{AccountCommand, INVITE_TTL};
+use crate::ids::{InviteId, SessionId};
 use crate::limits::Window;
 use crate::ports::{Changes, SessionStore, Store};
 use crate::values::TokenDigest;
@@ -55,5 +56,43 @@ pub async fn purge_leaves_live_rows_alone<S: Store + SessionStore>(store: &S) ->
     ensure!(windows[3].is_some_and(|w| w.count == 1), "the live window was purged: {windows:?}");
     let live = store.use_session(&TokenDigest::new("live-1"), now, idle).await.map_err(err("use"))?;
     ensure!(live.is_some(), "the live session was purged");
+    Ok(())
+}
+
+/// A purge forgets the token of a settled invite once its link has expired, and no other: a
+/// settled invite whose link still runs answers "already settled", a pending one stays usable.
+pub async fn purge_forgets_only_spent_invite_links<S: Store + SessionStore>(store: &S) -> Result<(), Failure> {
+    let account = new_account(1, uid(1))?;
+    store
+        .commit(Changes { accounts: vec![account.clone()], users: vec![new_user(1, "o@example.com")?], outbox: vec![] })
+        .await
+        .map_err(err("setup"))?;
+    let mut state = account.state;
+    for (n, to) in [(7, "spent"), (8, "pending")] {
+        let invited = decided(&state, uid(1), invite(n, &format!("{to}@example.com"), to, None)?, t0())?;
+        state = invited.state.clone();
+        store.commit(Changes { accounts: vec![invited], ..Changes::default() }).await.map_err(err("invite"))?;
+    }
+    let cancel = AccountCommand::CancelInvite { invite: InviteId::from_uuid(uuid::Uuid::from_u128(7)) };
+    let cancelled = decided(&state, uid(1), cancel, t0() + Duration::minutes(1))?;
+    store.commit(Changes { accounts: vec![cancelled], ..Changes::default() }).await.map_err(err("cancel"))?;
+    let found =
+        async |token: &str| store.account_by_invite_token(&TokenDigest::new(token)).await.map_err(err("lookup"));
+    let window = Duration::minutes(15);
+
+    // Settled, but the link has not expired yet: kept.
+    let early = store.purge_expired(t0() + Duration::hours(1), window, 10).await.map_err(err("purge"))?;
+    ensure!(early == 0, "a purge before the links expired removed {early} rows");
+    ensure!(found("spent").await? == Some(aid(1)), "a settled invite's live link was forgotten");
+
+    let late = t0() + INVITE_TTL + Duration::hours(1);
+    let purged = store.purge_expired(late, window, 10).await.map_err(err("purge"))?;
+    ensure!(purged == 1, "the purge after expiry removed {purged} rows, not the one spent link");
+    ensure!(found("spent").await?.is_none(), "the spent link is still found");
+    ensure!(found("pending").await? == Some(aid(1)), "a pending invite's link was forgotten");
+    let read = store.account(aid(1)).await.map_err(err("read"))?.ok_or("the account is gone")?;
+    let spent = read.invite(InviteId::from_uuid(uuid::Uuid::from_u128(7))).ok_or("the spent invite is gone")?;
+    ensure!(spent.token().is_none(), "the spent invite still carries a token: {:?}", spent.token());
+    ensure!(store.purge_expired(late, window, 10).await.map_err(err("purge"))? == 0, "a second purge found more");
     Ok(())
 }

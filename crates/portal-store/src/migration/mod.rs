@@ -8,6 +8,7 @@ mod m20261123_000002_shared_state;
 mod m20261123_000003_operator_keys;
 mod m20261123_000004_invites_by_email;
 mod m20261202_000005_outbox_dead_letters;
+mod m20261202_000006_spent_invite_links;
 
 pub(crate) struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_operator_keys::Migration),
             Box::new(m20261123_000004_invites_by_email::Migration),
             Box::new(m20261202_000005_outbox_dead_letters::Migration),
+            Box::new(m20261202_000006_spent_invite_links::Migration),
         ]
     }
 }
