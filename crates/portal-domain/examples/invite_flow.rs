@@ -18,13 +18,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Utc.with_ymd_and_hms(2026, 4, 18, 9, 0, 0).single().ok_or("bad date")?;
     let (portal, _clock) = memory_portal(start);
 
-    let (ann, acme) = block_on(portal.signup(Signup {
-        email: EmailAddress::parse("ann@acme.example")?,
-        name: PersonName::parse("Ann Owner")?,
-        password: "correct horse battery staple".into(),
-        account_name: CompanyName::parse("Acme Ltd")?,
-        company: None,
-    }))?;
+    // The client is the caller's network address as the transport sees it; sign-ups and
+    // sign-ins are counted per client.
+    let joined = block_on(portal.signup(
+        "198.51.100.7",
+        Signup {
+            email: EmailAddress::parse("ann@acme.example")?,
+            name: PersonName::parse("Ann Owner")?,
+            password: "correct horse battery staple".into(),
+            account_name: CompanyName::parse("Acme Ltd")?,
+            company: None,
+        },
+    ))?;
+    let (ann, acme) = (joined.login.user, joined.account);
     println!("{} signed up and owns {}", ann.name(), acme.profile().display_name);
 
     let invite = block_on(portal.invite(
@@ -50,11 +56,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Message::Notice { .. } => None,
         })
         .ok_or("no invite email")?;
-    let (bob, _) = block_on(portal.accept_invite_as_new_user(
+    let bob = block_on(portal.accept_invite_as_new_user(
         &token,
         PersonName::parse("Bob Billing")?,
         "ledger spring harbour lamp",
-    ))?;
+    ))?
+    .login
+    .user;
     println!("{} accepted and joined", bob.name());
 
     let account = block_on(portal.account(&Actor::User(bob.id()), acme.id(), View::Summary))?;

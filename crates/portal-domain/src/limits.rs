@@ -100,21 +100,12 @@ pub fn key(digester: &(impl TokenDigester + ?Sized), parts: &[&str]) -> TokenDig
 impl SignInKeys {
     /// The keys for `email` (as typed; normalised here) from `client`.
     pub fn new(digester: &(impl TokenDigester + ?Sized), client: &str, email: &str) -> Self {
-        let normalised = normalise_email(email);
+        let normalised = EmailAddress::key_of(email);
         Self {
             client: key(digester, &["login", "client", client]),
             pair: key(digester, &["login", "pair", &normalised, client]),
             email: key(digester, &["login", "email", &normalised]),
         }
-    }
-}
-
-/// An email as its account would be found: the address's key when it parses, else the text
-/// trimmed and lower-cased (it names no account, but is still counted).
-fn normalise_email(email: &str) -> String {
-    match EmailAddress::parse(email) {
-        Ok(address) => address.normalized().to_owned(),
-        Err(_) => email.trim().to_lowercase(),
     }
 }
 

@@ -127,9 +127,18 @@ impl User {
     }
     /// Rule 7: a disabled user can do nothing.
     pub fn ensure_active(&self) -> Result<(), DomainError> {
-        match self.status {
-            UserStatus::Active => Ok(()),
-            UserStatus::Disabled => Err(DomainError::UserDisabled),
+        UserStatus::may_act(Some(self.status))
+    }
+}
+
+impl UserStatus {
+    /// Rule 7 from a status alone (what every request reads): an active user may act, a
+    /// disabled one may not, and an unknown one (`None`) is not found.
+    pub fn may_act(status: Option<Self>) -> Result<(), DomainError> {
+        match status {
+            Some(Self::Active) => Ok(()),
+            Some(Self::Disabled) => Err(DomainError::UserDisabled),
+            None => Err(DomainError::UserNotFound),
         }
     }
 }

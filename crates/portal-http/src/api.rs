@@ -109,9 +109,9 @@ pub(crate) async fn caller_user<S: Store + SessionStore, H: PasswordHasher>(
     portal.authenticate(&auth.0.token).await.map(|(_, user)| user).map_err(unauthorized)
 }
 
-fn unauthorized(e: portal_domain::service::ServiceError) -> ApiError {
+fn unauthorized(e: portal_domain::service::AuthError) -> ApiError {
     match e {
-        portal_domain::service::ServiceError::InvalidCredentials => ApiError::unauthorized(),
+        portal_domain::service::AuthError::InvalidCredentials => ApiError::unauthorized(),
         e => e.into(),
     }
 }
@@ -221,12 +221,9 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> AuthApi<S, 
             account_name: field("account_name", CompanyName::parse(&b.account_name))?,
             company: b.company.as_deref().map(|c| field("company", CompanyName::parse(c))).transpose()?,
         };
-        let password = signup.password.clone();
-        let email = signup.email.to_string();
         let client = crate::client::client_of(req, &self.trusted_proxies);
-        self.portal.signup_from(&client.0, signup).await?;
-        let (login, session) = self.portal.sign_in(&email, &password).await?;
-        Ok(SessionCreated::Created(Json(session_response(login, session))))
+        let joined = self.portal.signup(&client.0, signup).await?;
+        Ok(SessionCreated::Created(Json(session_response(joined.login, joined.session))))
     }
 
     /// Sign in. The answer lists your accounts, for the account picker. Rate limited: attempts
@@ -234,7 +231,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> AuthApi<S, 
     #[oai(path = "/login", method = "post")]
     async fn login(&self, req: &poem::Request, body: Json<LoginRequest>) -> ApiResult<SessionOk> {
         let client = crate::client::client_of(req, &self.trusted_proxies);
-        let (login, session) = self.portal.sign_in_from(&client.0, &body.0.email, &body.0.password).await?;
+        let (login, session) = self.portal.sign_in(&client.0, &body.0.email, &body.0.password).await?;
         Ok(SessionOk::Ok(Json(session_response(login, session))))
     }
 

@@ -3,7 +3,7 @@
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object};
 use portal_domain::DomainError;
-use portal_domain::service::ServiceError;
+use portal_domain::service::{AuthError, ServiceError};
 
 /// An RFC 9457 problem: what went wrong, for people (`title`, `detail`) and programs (`code`).
 #[derive(Debug, Clone, Object, PartialEq, Eq)]
@@ -153,17 +153,26 @@ impl ApiError {
     }
 }
 
+/// The doors that check a secret add two answers to what every use case can say.
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::Password(p) => Self::invalid("password", p),
+            AuthError::InvalidCredentials => {
+                let mut p = problem(401, "Unauthorized", "invalid_credentials", e.to_string());
+                p.kind = "https://portal.example/problems/invalid_credentials".into();
+                Self::Unauthorized(Json(p), "Bearer".into())
+            }
+            AuthError::Service(e) => e.into(),
+        }
+    }
+}
+
 /// The one place domain failures become HTTP. Exhaustive: a new variant breaks the build here.
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Domain(d) => domain(d),
-            ServiceError::Password(p) => Self::invalid("password", p),
-            ServiceError::InvalidCredentials => {
-                let mut p = problem(401, "Unauthorized", "invalid_credentials", e.to_string());
-                p.kind = "https://portal.example/problems/invalid_credentials".into();
-                Self::Unauthorized(Json(p), "Bearer".into())
-            }
             ServiceError::PreconditionFailed { .. } => {
                 Self::PreconditionFailed(Json(problem(412, "Precondition failed", "version_mismatch", e.to_string())))
             }

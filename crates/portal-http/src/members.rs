@@ -8,7 +8,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use portal_domain::Actor;
 use portal_domain::ids::{AccountId, InviteId, UserId};
-use portal_domain::ports::{PageRequest, PasswordHasher, SessionStore, Store};
+use portal_domain::ports::{PasswordHasher, SessionStore, Store};
 use portal_domain::service::Portal;
 use portal_domain::values::PersonName;
 
@@ -229,7 +229,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> InvitesApi<
     ) -> ApiResult<InviteCreated> {
         let me = caller(&self.portal, &auth).await?;
         let request = body.0.try_into_domain()?;
-        let invite = self.portal.invite_limited(&Actor::User(me), account(&id), request).await?;
+        let invite = self.portal.invite(&Actor::User(me), account(&id), request).await?;
         Ok(InviteCreated::Created(Json(InviteResponse::new(&invite, self.portal.now()))))
     }
 
@@ -238,7 +238,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> InvitesApi<
     async fn resend(&self, auth: BearerAuth, id: Path<uuid::Uuid>, invite_id: Path<uuid::Uuid>) -> ApiResult<InviteOk> {
         let me = caller(&self.portal, &auth).await?;
         let invite =
-            self.portal.resend_limited(&Actor::User(me), account(&id), InviteId::from_uuid(invite_id.0)).await?;
+            self.portal.resend_invite(&Actor::User(me), account(&id), InviteId::from_uuid(invite_id.0)).await?;
         Ok(InviteOk::Ok(Json(InviteResponse::new(&invite, self.portal.now()))))
     }
 
@@ -269,23 +269,14 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> InvitesApi<
         let body = body.0;
         if let Some(token) = bearer(req) {
             let (_, me) = self.portal.authenticate_id(&token).await.map_err(|_| ApiError::unauthorized())?;
-            let account = self.portal.accept_invite(me, &body.token).await?;
-            let summary = self
-                .portal
-                .account_summaries(me, PageRequest { after: None, limit: crate::api::MAX_LIMIT as usize })
-                .await?
-                .items
-                .into_iter()
-                .find(|a| a.id == account.id())
-                .ok_or_else(|| ApiError::not_found("account"))?;
+            let summary = self.portal.accept_invite(me, &body.token).await?;
             return Ok(Accepted::Joined(Json(AccountSummaryResponse::from(&summary))));
         }
         let name = field("name", PersonName::parse(body.name.as_deref().unwrap_or_default()))?;
         let password =
             body.password.ok_or_else(|| ApiError::invalid("password", "choose a password, or sign in to accept"))?;
-        let (user, _) = self.portal.accept_invite_as_new_user(&body.token, name, &password).await?;
-        let (login, session) = self.portal.sign_in(user.email().as_str(), &password).await?;
-        Ok(Accepted::SignedUp(Json(crate::api::session_response(login, session))))
+        let joined = self.portal.accept_invite_as_new_user(&body.token, name, &password).await?;
+        Ok(Accepted::SignedUp(Json(crate::api::session_response(joined.login, joined.session))))
     }
 
     /// Decline an invite, as whoever holds the link.

@@ -8,7 +8,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 use portal_domain::account::AccountStatus;
 use portal_domain::ids::{AccountId, UserId};
 use portal_domain::ports::{PasswordHasher, SessionStore, Store};
-use portal_domain::service::{Portal, ServiceError};
+use portal_domain::service::{AuthError, Portal};
 
 use crate::api::{AccountOk, NoContent, etag, page_request};
 use crate::dto::*;
@@ -49,7 +49,7 @@ pub(crate) async fn operator<S: Store + SessionStore, H: PasswordHasher>(
 ) -> ApiResult<()> {
     match portal.authenticate_operator(&auth.0.key).await {
         Ok(()) => Ok(()),
-        Err(ServiceError::InvalidCredentials) => Err(ApiError::unauthorized()),
+        Err(AuthError::InvalidCredentials) => Err(ApiError::unauthorized()),
         Err(e) => Err(e.into()),
     }
 }

@@ -2,8 +2,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{AccountStatus, Membership, View};
+use super::{Account, AccountStatus, Membership, View};
 use crate::error::DomainError;
+use crate::ids::{AccountId, UserId};
+use crate::permission::PermissionSet;
+use crate::values::{CompanyName, RoleLabel};
 
 /// A member's standing in an account: their membership, whether they own it, and the account's
 /// status. What a store returns from one indexed read for each request (rule 7: re-read every
@@ -30,5 +33,53 @@ impl Access {
             Some(p) if !membership.permissions.contains(p) => Err(DomainError::MissingPermission(p)),
             _ => Ok(()),
         }
+    }
+}
+
+/// One account as its member sees it in the account picker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSummary {
+    /// The account.
+    pub id: AccountId,
+    /// Its display name.
+    pub display_name: CompanyName,
+    /// Whether the member owns it.
+    pub is_owner: bool,
+    /// The member's permissions there.
+    pub permissions: PermissionSet,
+    /// The member's role label there.
+    pub role: Option<RoleLabel>,
+    /// Whether the account is closed.
+    pub closed: bool,
+}
+
+impl AccountSummary {
+    /// The picker's entry for `user`'s `access` to an account at `now`; `None` once the
+    /// membership has ended (an ended membership opens nothing, so the picker does not offer it).
+    pub fn of(
+        id: AccountId,
+        display_name: CompanyName,
+        access: Access,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Option<Self> {
+        access.membership.is_active(now).then(|| Self {
+            id,
+            display_name,
+            is_owner: access.owner == user,
+            permissions: access.membership.permissions(),
+            role: access.membership.role().cloned(),
+            closed: access.account_status == AccountStatus::Closed,
+        })
+    }
+}
+
+impl Account {
+    /// The picker's entry for `user` in this account at `now`, if they are an active member.
+    pub fn summary_for(&self, user: UserId, now: DateTime<Utc>) -> Option<AccountSummary> {
+        let membership = self.member(user)?.clone();
+        let access =
+            Access { membership, is_owner: self.owner() == user, account_status: self.status(), owner: self.owner() };
+        AccountSummary::of(self.id(), self.profile().display_name.clone(), access, user, now)
     }
 }

@@ -16,7 +16,7 @@ use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};
 
-pub use access::Access;
+pub use access::{Access, AccountSummary};
 pub use audit::AuditEntry;
 pub use command::{AccountCommand, ContactPatch, EditMember, InviteMember, NewContact, ProfilePatch};
 pub use decide::open_account;
@@ -24,6 +24,7 @@ pub use event::{AccountChange, AccountEvent, Target};
 pub use restore::{AccountParts, ContactParts, InviteParts, MembershipParts};
 pub use view::View;
 
+use crate::error::DomainError;
 use crate::ids::{AccountId, ContactId, IdHashBuilder, InviteId, UserId};
 use crate::notification::CategorySet;
 use crate::permission::{Permission, PermissionSet};
@@ -272,6 +273,19 @@ impl Invite {
     /// Bumped on every change to this invite (an ETag).
     pub fn version(&self) -> u64 {
         self.version
+    }
+    /// Whether holding this invite's link proves that `email` is the holder's: the link was
+    /// mailed to the invited address, so it does when `email` is that address.
+    pub fn proven_by_link(&self, email: &EmailAddress) -> bool {
+        self.email == *email
+    }
+    /// What the holder of the link may be shown at `now`: a pending or an expired invite (the
+    /// page offers a fresh link); any other is settled and not shown.
+    pub fn previewable(&self, now: DateTime<Utc>) -> Result<InviteStatus, DomainError> {
+        match self.status(now) {
+            status @ (InviteStatus::Pending | InviteStatus::Expired) => Ok(status),
+            other => Err(DomainError::InviteNotPending(other)),
+        }
     }
     /// Where the invite stands at `now`.
     pub fn status(&self, now: DateTime<Utc>) -> InviteStatus {

@@ -126,6 +126,16 @@ impl EmailAddress {
         &self.key
     }
 
+    /// The key `raw` would be found by: its [`EmailAddress::normalized`] form when it parses,
+    /// else the text trimmed and lower-cased the same way (it names no user, but a counter of
+    /// attempts for it must still group its spellings).
+    pub fn key_of(raw: &str) -> String {
+        match Self::parse(raw) {
+            Ok(address) => address.normalized().to_owned(),
+            Err(_) => raw.trim().to_lowercase(),
+        }
+    }
+
     /// The part before the `@`, lower-cased.
     pub fn local_part(&self) -> &str {
         self.key.rsplit_once('@').map_or(&*self.key, |(local, _)| local)

@@ -12,7 +12,7 @@ use portal_domain::memory::{
 use portal_domain::notification::{CategorySet, NotificationCategory, NotificationPreferences};
 use portal_domain::permission::{PermissionSet, Role};
 use portal_domain::ports::{PasswordHasher, StoreError};
-use portal_domain::service::{Portal, ServiceError, Signup};
+use portal_domain::service::{AuthError, Portal, ServiceError, Signup};
 use portal_domain::values::{CompanyName, Password, PasswordError, PasswordHash, PersonName};
 use portal_domain::{Actor, DomainError};
 
@@ -50,13 +50,16 @@ fn login_checks_one_hash_whether_or_not_the_email_exists() {
         ManualClock::new(t0()),
         SequentialIds::default(),
     );
-    block_on(portal.signup(Signup {
-        email: email("ann@acme.example"),
-        name: PersonName::parse("Ann").unwrap(),
-        password: PASSWORD.into(),
-        account_name: CompanyName::parse("Acme").unwrap(),
-        company: None,
-    }))
+    block_on(portal.signup(
+        "client of ann",
+        Signup {
+            email: email("ann@acme.example"),
+            name: PersonName::parse("Ann").unwrap(),
+            password: PASSWORD.into(),
+            account_name: CompanyName::parse("Acme").unwrap(),
+            company: None,
+        },
+    ))
     .unwrap();
     let cases = [
         ("ann@acme.example", "wrong password!!", false),
@@ -66,16 +69,16 @@ fn login_checks_one_hash_whether_or_not_the_email_exists() {
     ];
     for (address, password, succeeds) in cases {
         let before = hasher.verified.load(Ordering::SeqCst);
-        let outcome = block_on(portal.login(address, password));
+        let outcome = block_on(portal.sign_in("client", address, password));
         assert_eq!(hasher.verified.load(Ordering::SeqCst), before + 1, "{address}: not exactly one hash check");
         match outcome {
-            Ok(login) => {
+            Ok((login, _)) => {
                 assert!(succeeds, "{address} logged in");
                 assert_eq!(login.accounts.len(), 1);
             }
             Err(e) => {
                 assert!(!succeeds, "{address}: {e}");
-                assert!(matches!(e, ServiceError::InvalidCredentials), "{address}: {e}");
+                assert!(matches!(e, AuthError::InvalidCredentials), "{address}: {e}");
             }
         }
     }
@@ -88,8 +91,8 @@ fn a_disabled_user_can_do_nothing_from_the_next_request() {
     block_on(portal.disable_user(ann.id())).unwrap();
     let err = block_on(portal.account(&Actor::User(ann.id()), acme, View::Summary)).unwrap_err();
     assert!(matches!(err, ServiceError::Domain(DomainError::UserDisabled)));
-    let err = block_on(portal.login("ann@acme.example", PASSWORD)).unwrap_err();
-    assert!(matches!(err, ServiceError::Domain(DomainError::UserDisabled)));
+    let err = block_on(portal.sign_in("client", "ann@acme.example", PASSWORD)).unwrap_err();
+    assert!(matches!(err, AuthError::Service(ServiceError::Domain(DomainError::UserDisabled))));
     // Only the operator disables.
     let (bob, _) = signup(&portal, "bob@acme.example", "Bob", "Bob Co");
     let err = block_on(portal.run_disable_as(bob.id())).unwrap_err();
@@ -132,24 +135,30 @@ fn a_stale_if_match_is_refused_and_a_fresh_one_accepted() {
 fn signup_enforces_the_password_policy_and_unique_emails() {
     let (portal, _) = memory_portal(t0());
     let attempt = |address: &str, password: &str| {
-        block_on(portal.signup(Signup {
-            email: email(address),
-            name: PersonName::parse("Ann").unwrap(),
-            password: password.into(),
-            account_name: CompanyName::parse("Acme").unwrap(),
-            company: None,
-        }))
+        block_on(portal.signup(
+            "client",
+            Signup {
+                email: email(address),
+                name: PersonName::parse("Ann").unwrap(),
+                password: password.into(),
+                account_name: CompanyName::parse("Acme").unwrap(),
+                company: None,
+            },
+        ))
     };
     assert!(matches!(
         attempt("ann@acme.example", "short"),
-        Err(ServiceError::Password(PasswordError::TooShort { min: 12 }))
+        Err(AuthError::Password(PasswordError::TooShort { min: 12 }))
     ));
     assert!(matches!(
         attempt("ann@acme.example", "my ann password"),
-        Err(ServiceError::Password(PasswordError::ContainsEmail))
+        Err(AuthError::Password(PasswordError::ContainsEmail))
     ));
     attempt("ann@acme.example", PASSWORD).unwrap();
-    assert!(matches!(attempt("ANN@acme.example", PASSWORD), Err(ServiceError::Domain(DomainError::EmailTaken))));
+    assert!(matches!(
+        attempt("ANN@acme.example", PASSWORD),
+        Err(AuthError::Service(ServiceError::Domain(DomainError::EmailTaken)))
+    ));
 }
 
 #[test]
@@ -175,12 +184,14 @@ fn the_history_answers_who_held_which_permission_on_a_given_day() {
     let (ann, acme) = signup(&portal, "ann@acme.example", "Ann", "Acme");
     invite(&portal, ann.id(), acme, "bob@acme.example", Role::Billing.permissions(), None);
     clock.advance(Duration::days(1));
-    let (bob, _) = block_on(portal.accept_invite_as_new_user(
+    let bob = block_on(portal.accept_invite_as_new_user(
         &invite_token(&portal, "bob@acme.example"),
         PersonName::parse("Bob").unwrap(),
         PASSWORD,
     ))
-    .unwrap();
+    .unwrap()
+    .login
+    .user;
     let day_two = portal.now() + Duration::hours(1);
     clock.advance(Duration::days(1));
     block_on(portal.remove_member(&Actor::User(ann.id()), acme, bob.id())).unwrap();
@@ -202,33 +213,33 @@ fn sessions_authenticate_until_idle_logout_or_disabling() {
     let (portal, clock) = memory_portal(t0());
     signup(&portal, "ann@acme.example", "Ann", "Acme");
     assert!(matches!(
-        block_on(portal.sign_in("ann@acme.example", "wrong password!!")),
-        Err(ServiceError::InvalidCredentials)
+        block_on(portal.sign_in("client", "ann@acme.example", "wrong password!!")),
+        Err(AuthError::InvalidCredentials)
     ));
-    let (login, session) = block_on(portal.sign_in("ANN@acme.example", PASSWORD)).unwrap();
+    let (login, session) = block_on(portal.sign_in("client", "ANN@acme.example", PASSWORD)).unwrap();
     assert_eq!(login.accounts.len(), 1);
     assert!(!format!("{session:?}").contains(&session.token), "a session's Debug shows its token");
     let (sid, user) = block_on(portal.authenticate(&session.token)).unwrap();
     assert_eq!(user.id(), login.user.id());
     assert_eq!(block_on(portal.authenticate_id(&session.token)).unwrap(), (sid, login.user.id()));
-    assert!(matches!(block_on(portal.authenticate("not a token")), Err(ServiceError::InvalidCredentials)));
-    assert!(matches!(block_on(portal.authenticate_id("not a token")), Err(ServiceError::InvalidCredentials)));
+    assert!(matches!(block_on(portal.authenticate("not a token")), Err(AuthError::InvalidCredentials)));
+    assert!(matches!(block_on(portal.authenticate_id("not a token")), Err(AuthError::InvalidCredentials)));
 
     // Idle expiry.
     clock.advance(portal_domain::service::SESSION_IDLE + Duration::seconds(1));
-    assert!(matches!(block_on(portal.authenticate(&session.token)), Err(ServiceError::InvalidCredentials)));
-    assert!(matches!(block_on(portal.authenticate_id(&session.token)), Err(ServiceError::InvalidCredentials)));
+    assert!(matches!(block_on(portal.authenticate(&session.token)), Err(AuthError::InvalidCredentials)));
+    assert!(matches!(block_on(portal.authenticate_id(&session.token)), Err(AuthError::InvalidCredentials)));
 
     // Logout.
-    let (_, second) = block_on(portal.sign_in("ann@acme.example", PASSWORD)).unwrap();
+    let (_, second) = block_on(portal.sign_in("client", "ann@acme.example", PASSWORD)).unwrap();
     block_on(portal.sign_out(&second.token)).unwrap();
     assert!(block_on(portal.authenticate(&second.token)).is_err());
     assert!(block_on(portal.authenticate_id(&second.token)).is_err());
 
     // Disabling ends every session from the next request, by either way of authenticating.
-    let (_, third) = block_on(portal.sign_in("ann@acme.example", PASSWORD)).unwrap();
-    let (_, fourth) = block_on(portal.sign_in("ann@acme.example", PASSWORD)).unwrap();
+    let (_, third) = block_on(portal.sign_in("client", "ann@acme.example", PASSWORD)).unwrap();
+    let (_, fourth) = block_on(portal.sign_in("client", "ann@acme.example", PASSWORD)).unwrap();
     block_on(portal.disable_user(login.user.id())).unwrap();
-    assert!(matches!(block_on(portal.authenticate_id(&third.token)), Err(ServiceError::InvalidCredentials)));
-    assert!(matches!(block_on(portal.authenticate(&fourth.token)), Err(ServiceError::InvalidCredentials)));
+    assert!(matches!(block_on(portal.authenticate_id(&third.token)), Err(AuthError::InvalidCredentials)));
+    assert!(matches!(block_on(portal.authenticate(&fourth.token)), Err(AuthError::InvalidCredentials)));
 }

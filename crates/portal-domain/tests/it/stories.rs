@@ -20,15 +20,19 @@ use crate::fixtures::{email, t0};
 pub const PASSWORD: &str = "correct horse battery staple";
 
 pub fn signup(portal: &MemoryPortal, address: &str, name: &str, account: &str) -> (User, AccountId) {
-    let (user, acc) = block_on(portal.signup(Signup {
-        email: email(address),
-        name: PersonName::parse(name).unwrap(),
-        password: PASSWORD.into(),
-        account_name: CompanyName::parse(account).unwrap(),
-        company: None,
-    }))
+    let client = format!("client of {address}");
+    let joined = block_on(portal.signup(
+        &client,
+        Signup {
+            email: email(address),
+            name: PersonName::parse(name).unwrap(),
+            password: PASSWORD.into(),
+            account_name: CompanyName::parse(account).unwrap(),
+            company: None,
+        },
+    ))
     .unwrap();
-    (user, acc.id())
+    (joined.login.user, joined.account.id())
 }
 
 /// The token of the newest invite email sent to `address`.
@@ -104,9 +108,10 @@ fn seed_002_invite_a_teammate_with_billing_permissions() {
     assert_eq!(preview.account_name.as_str(), "Acme Ltd");
     assert_eq!(preview.inviter.as_ref().map(|n| n.as_str()), Some("Ann Owner"));
     assert!(!preview.user_exists);
-    let (bob, _) =
-        block_on(portal.accept_invite_as_new_user(&token, PersonName::parse("Bob Billing").unwrap(), PASSWORD))
-            .unwrap();
+    let bob = block_on(portal.accept_invite_as_new_user(&token, PersonName::parse("Bob Billing").unwrap(), PASSWORD))
+        .unwrap()
+        .login
+        .user;
     assert!(bob.email_verified());
 
     let bob_actor = Actor::User(bob.id());
@@ -171,7 +176,7 @@ fn seed_003_004_one_user_in_two_separate_accounts() {
     let token = invite_token(&portal, "DANA@studio.example");
     block_on(portal.accept_invite(dana.id(), &token)).unwrap();
 
-    let login = block_on(portal.login("dana@studio.example", PASSWORD)).unwrap();
+    let (login, _) = block_on(portal.sign_in("client", "dana@studio.example", PASSWORD)).unwrap();
     let picker: Vec<(String, bool, PermissionSet)> =
         login.accounts.iter().map(|a| (a.display_name.to_string(), a.is_owner, a.permissions)).collect();
     assert_eq!(picker.len(), 3);
@@ -235,8 +240,8 @@ fn seed_000_003_004_a_finance_inbox_contact_receives_billing_notices() {
     assert!(news.iter().all(|r| r.email.as_str() != "finance@acme.example"));
     // A contact cannot log in: it is not a user.
     assert!(matches!(
-        block_on(portal.login("finance@acme.example", PASSWORD)),
-        Err(portal_domain::service::ServiceError::InvalidCredentials)
+        block_on(portal.sign_in("client", "finance@acme.example", PASSWORD)),
+        Err(portal_domain::service::AuthError::InvalidCredentials)
     ));
 
     let n = names(&[
@@ -252,12 +257,14 @@ fn seed_000_transfer_of_ownership() {
     let (portal, clock) = memory_portal(t0());
     let (ann, acme) = signup(&portal, "ann@acme.example", "Ann Owner", "Acme Ltd");
     invite(&portal, ann.id(), acme, "olga@acme.example", Role::Admin.permissions(), Some("admin"));
-    let (olga, _) = block_on(portal.accept_invite_as_new_user(
+    let olga = block_on(portal.accept_invite_as_new_user(
         &invite_token(&portal, "olga@acme.example"),
         PersonName::parse("Olga Next").unwrap(),
         PASSWORD,
     ))
-    .unwrap();
+    .unwrap()
+    .login
+    .user;
     clock.advance(Duration::days(2));
     let after = block_on(portal.transfer_ownership(&Actor::User(ann.id()), acme, olga.id())).unwrap();
     assert_eq!(after.owner(), olga.id());
@@ -289,7 +296,15 @@ fn seed_003_resend_then_cancel_an_invite() {
     block_on(portal.cancel_invite(&Actor::User(ann.id()), acme, sent.id())).unwrap();
     let err =
         block_on(portal.accept_invite_as_new_user(&second, PersonName::parse("Sam").unwrap(), PASSWORD)).unwrap_err();
-    assert!(matches!(err, portal_domain::service::ServiceError::Domain(DomainError::InviteNotPending(_))), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            portal_domain::service::AuthError::Service(portal_domain::service::ServiceError::Domain(
+                DomainError::InviteNotPending(_)
+            ))
+        ),
+        "{err:?}"
+    );
     let n = names(&[("ann", ann.id().to_string()), ("acme", acme.to_string()), ("invite-1", sent.id().to_string())]);
     insta::assert_snapshot!(trail(&portal, acme, &n));
 }

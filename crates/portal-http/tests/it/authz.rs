@@ -37,8 +37,10 @@ async fn every_secured_operation_needs_credentials_and_nobody_reaches_another_ac
     let cli = TestClient::new(portal_http::app(portal.clone(), Arc::new(portal_http::api::AlwaysReady)));
 
     // Alice's account with a member, an invite, a contact and some history.
-    let (alice, acme) = portal.signup(signup("alice@acme.example", "Acme")).await.unwrap();
-    let (bob, _) = portal.signup(signup("bob@acme.example", "Bob Co")).await.unwrap();
+    let joined = portal.signup("client", signup("alice@acme.example", "Acme")).await.unwrap();
+    let (alice, acme) = (joined.login.user, joined.account);
+    let joined = portal.signup("client", signup("bob@acme.example", "Bob Co")).await.unwrap();
+    let (bob, _) = (joined.login.user, joined.account);
     let owner = Actor::User(alice.id());
     let invite = |email: &str| InviteRequest {
         email: EmailAddress::parse(email).unwrap(),
@@ -70,8 +72,9 @@ async fn every_secured_operation_needs_credentials_and_nobody_reaches_another_ac
         .unwrap();
 
     // Eve: a member of her own account only.
-    let (_eve, _) = portal.signup(signup("eve@evil.example", "Evil")).await.unwrap();
-    let (_, eve_session) = portal.sign_in("eve@evil.example", PASSWORD).await.unwrap();
+    let joined = portal.signup("client", signup("eve@evil.example", "Evil")).await.unwrap();
+    let (_eve, _) = (joined.login.user, joined.account);
+    let (_, eve_session) = portal.sign_in("client", "eve@evil.example", PASSWORD).await.unwrap();
     let eve = format!("Bearer {}", eve_session.token);
 
     let doc: Value = cli.get("/api/v1/openapi.json").send().await.json().await.value().deserialize();
@@ -142,7 +145,8 @@ async fn the_audit_trail_shows_a_value_only_to_who_may_read_it_elsewhere() {
     let (portal, _clock) = memory_portal(t0());
     let portal = Arc::new(portal);
     let cli = TestClient::new(portal_http::app(portal.clone(), Arc::new(portal_http::api::AlwaysReady)));
-    let (alice, acme) = portal.signup(signup("alice@acme.example", "Acme")).await.unwrap();
+    let joined = portal.signup("client", signup("alice@acme.example", "Acme")).await.unwrap();
+    let (alice, acme) = (joined.login.user, joined.account);
     let owner = Actor::User(alice.id());
     let patch = ProfilePatch {
         phone: Some(Some(PhoneNumber::parse("+44 20 7946 0000").unwrap())),
@@ -188,9 +192,9 @@ async fn the_audit_trail_shows_a_value_only_to_who_may_read_it_elsewhere() {
             portal_domain::ports::Message::Notice { .. } => unreachable!(),
         };
         portal.accept_invite_as_new_user(&token, PersonName::parse("Auditor").unwrap(), PASSWORD).await.unwrap();
-        tokens.push(format!("Bearer {}", portal.sign_in(email, PASSWORD).await.unwrap().1.token));
+        tokens.push(format!("Bearer {}", portal.sign_in("client", email, PASSWORD).await.unwrap().1.token));
     }
-    let (_, alice_session) = portal.sign_in("alice@acme.example", PASSWORD).await.unwrap();
+    let (_, alice_session) = portal.sign_in("client", "alice@acme.example", PASSWORD).await.unwrap();
     let alice = format!("Bearer {}", alice_session.token);
 
     let trail = async |auth: &str| -> Value {

@@ -50,7 +50,8 @@ async fn no_body_of_any_operation_gets_a_500() {
         account_name: CompanyName::parse("Acme").unwrap(),
         company: None,
     };
-    let (alice, acme) = portal.signup(signup).await.unwrap();
+    let joined = portal.signup("client", signup).await.unwrap();
+    let (alice, acme) = (joined.login.user, joined.account);
     let invite = portal
         .invite(
             &Actor::User(alice.id()),
@@ -65,7 +66,7 @@ async fn no_body_of_any_operation_gets_a_500() {
         )
         .await
         .unwrap();
-    let (_, session) = portal.sign_in("alice@acme.example", PASSWORD).await.unwrap();
+    let (_, session) = portal.sign_in("client", "alice@acme.example", PASSWORD).await.unwrap();
     let bearer = format!("Bearer {}", session.token);
     let operator = portal.create_operator_key("tests").await.unwrap();
 

@@ -35,16 +35,20 @@ async fn writer_child() {
     let tokens = SequentialTokens::prefixed(&format!("run{run}"));
     let portal = Portal::new(store, InsecureHasher::default(), InsecureDigester, tokens, ManualClock::new(start), ids);
     for i in 0.. {
-        let (owner, account) = portal
-            .signup(Signup {
-                email: EmailAddress::parse(&format!("r{run}w{i}@crash.example")).unwrap(),
-                name: PersonName::parse("Writer").unwrap(),
-                password: "correct horse battery staple".into(),
-                account_name: CompanyName::parse("Crash Co").unwrap(),
-                company: None,
-            })
+        let joined = portal
+            .signup(
+                &format!("client {i}"),
+                Signup {
+                    email: EmailAddress::parse(&format!("r{run}w{i}@crash.example")).unwrap(),
+                    name: PersonName::parse("Writer").unwrap(),
+                    password: "correct horse battery staple".into(),
+                    account_name: CompanyName::parse("Crash Co").unwrap(),
+                    company: None,
+                },
+            )
             .await
             .unwrap();
+        let (owner, account) = (joined.login.user, joined.account);
         println!("committed user {} account {}", owner.id(), account.id());
         let invite = InviteRequest {
             email: EmailAddress::parse(&format!("r{run}i{i}@crash.example")).unwrap(),

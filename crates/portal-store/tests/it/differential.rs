@@ -11,7 +11,7 @@ use portal_domain::memory::{
 };
 use portal_domain::notification::{CategorySet, NotificationCategory, NotificationPreferences};
 use portal_domain::permission::{Permission, Role};
-use portal_domain::ports::{Message, PageRequest, Store};
+use portal_domain::ports::{Message, PageRequest, SessionStore, Store};
 use portal_domain::service::{ContactRequest, InviteRequest, Portal, Signup};
 use portal_domain::values::{
     CompanyName, EmailAddress, PersonName, PhoneNumber, PostalAddress, PostalAddressInput, RoleLabel, TaxId,
@@ -30,13 +30,17 @@ struct Outcome {
     users: Vec<UserId>,
 }
 
-async fn token_for<S: Store>(portal: &Portal<S, InsecureHasher>, sent: &[(String, String)], to: &str) -> String {
+async fn token_for<S: Store + SessionStore>(
+    portal: &Portal<S, InsecureHasher>,
+    sent: &[(String, String)],
+    to: &str,
+) -> String {
     let _ = portal;
     sent.iter().rev().find(|(address, _)| address == to).map(|(_, t)| t.clone()).unwrap()
 }
 
 /// Runs the flow; `outbox` reads the invite tokens sent so far (to, token).
-async fn flow<S: Store>(
+async fn flow<S: Store + SessionStore>(
     portal: &Portal<S, InsecureHasher>,
     clock: &ManualClock,
     outbox: impl AsyncFn() -> Vec<(String, String)>,
@@ -48,9 +52,9 @@ async fn flow<S: Store>(
         account_name: CompanyName::parse(account).unwrap(),
         company: None,
     };
-    let (ann, acme) = portal.signup(signup("ann@acme.example", "Ann", "Acme")).await.unwrap();
-    let (dana, _) = portal.signup(signup("dana@studio.example", "Dana", "Studio")).await.unwrap();
-    let (ann, acme, dana) = (ann.id(), acme.id(), dana.id());
+    let ann = portal.signup("client", signup("ann@acme.example", "Ann", "Acme")).await.unwrap();
+    let dana = portal.signup("client", signup("dana@studio.example", "Dana", "Studio")).await.unwrap();
+    let (ann, acme, dana) = (ann.login.user.id(), ann.account.id(), dana.login.user.id());
     let owner = Actor::User(ann);
     clock.advance(Duration::minutes(5));
 
@@ -89,7 +93,7 @@ async fn flow<S: Store>(
     portal.cancel_invite(&owner, acme, sam.id()).await.unwrap();
 
     let sent = outbox().await;
-    let (bob, _) = portal
+    let bob = portal
         .accept_invite_as_new_user(
             &token_for(portal, &sent, "bob@acme.example").await,
             PersonName::parse("Bob").unwrap(),
@@ -98,7 +102,7 @@ async fn flow<S: Store>(
         .await
         .unwrap();
     portal.accept_invite(dana, &token_for(portal, &sent, "dana@studio.example").await).await.unwrap();
-    let (olga_user, _) = portal
+    let olga_user = portal
         .accept_invite_as_new_user(
             &token_for(portal, &sent, "olga@acme.example").await,
             PersonName::parse("Olga").unwrap(),
@@ -107,7 +111,7 @@ async fn flow<S: Store>(
         .await
         .unwrap();
     portal.decline_invite(&token_for(portal, &sent, "zed@nowhere.example").await).await.unwrap();
-    let (bob, olga_user) = (bob.id(), olga_user.id());
+    let (bob, olga_user) = (bob.login.user.id(), olga_user.login.user.id());
     clock.advance(Duration::days(1));
 
     let edit = EditMember {
@@ -181,7 +185,7 @@ async fn flow<S: Store>(
     portal.leave(&Actor::User(ann), acme).await.unwrap();
     portal.reassign_owner(acme, bob, true).await.unwrap();
     portal.disable_user(olga_user).await.unwrap();
-    let (_, second) = portal.signup(signup("eve@else.example", "Eve", "Else")).await.unwrap();
+    let second = portal.signup("client", signup("eve@else.example", "Eve", "Else")).await.unwrap().account;
     portal.close_account(&Actor::User(bob), acme).await.unwrap();
     portal.store().record_activity(second.id(), second.owner(), portal.now()).await.unwrap();
     Outcome { accounts: vec![acme, second.id()], users: vec![ann, dana, bob, olga_user, second.owner()] }

@@ -43,10 +43,12 @@ async fn team(store: Store, url: &str) -> (ClockPortal, Arc<ManualClock>, Accoun
     portal.invite(&Actor::User(owner.id()), account.id(), invite).await.unwrap();
     let sent = crate::differential::outbox_tokens(&support::raw(url).await).await;
     let token = &sent.iter().find(|(to, _)| to == "member@instants.example").unwrap().1;
-    let (member, _) = portal
+    let member = portal
         .accept_invite_as_new_user(token, PersonName::parse("Member").unwrap(), "correct horse battery staple")
         .await
-        .unwrap();
+        .unwrap()
+        .login
+        .user;
     (portal, clock, account.id(), owner.id(), member.id())
 }
 
@@ -144,6 +146,6 @@ async fn one_unreadable_membership_does_not_lock_its_user_out() {
         let accounts: Vec<AccountId> = mine.items.iter().map(|l| l.account).collect();
         assert_eq!(accounts, [own.id()], "read path {path}");
     }
-    let (login, _) = portal.sign_in("member@instants.example", "correct horse battery staple").await.unwrap();
+    let (login, _) = portal.sign_in("client", "member@instants.example", "correct horse battery staple").await.unwrap();
     assert_eq!(login.accounts.len(), 1);
 }

@@ -51,18 +51,21 @@ async fn setup(store: Store) -> Setup {
     let mut people = Vec::new();
     let mut account = None;
     for n in 0..PEOPLE {
-        let (u, a) = portal
-            .signup(Signup {
-                email: address(n),
-                name: PersonName::parse("Person").unwrap(),
-                password: "correct horse battery staple".into(),
-                account_name: CompanyName::parse(&format!("Own {n}")).unwrap(),
-                company: None,
-            })
+        let joined = portal
+            .signup(
+                &format!("client {n}"),
+                Signup {
+                    email: address(n),
+                    name: PersonName::parse("Person").unwrap(),
+                    password: "correct horse battery staple".into(),
+                    account_name: CompanyName::parse(&format!("Own {n}")).unwrap(),
+                    company: None,
+                },
+            )
             .await
             .unwrap();
-        people.push(u.id());
-        account.get_or_insert(a.id());
+        people.push(joined.login.user.id());
+        account.get_or_insert(joined.account.id());
     }
     let account = account.unwrap();
     let owner = Actor::User(people[0]);

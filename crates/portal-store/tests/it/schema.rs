@@ -81,6 +81,52 @@ async fn a_url_of_another_kind_is_refused_with_a_clear_error() {
     assert!(err.contains("sqlite: or postgres://"), "{err}");
 }
 
+/// A user and the account they own, committed as one change (what sign-up writes, minus the
+/// session a first schema has no table for).
+async fn early_signup(store: &Store) -> (portal_domain::User, portal_domain::Account) {
+    use portal_domain::account::{Account, Profile, open_account};
+    use portal_domain::ids::AccountId;
+    use portal_domain::ports::{Changes, Saved};
+    use portal_domain::user::{Registration, User, register_user};
+    use portal_domain::values::{CompanyName, EmailAddress, PasswordHash, PersonName};
+    let at = chrono::DateTime::parse_from_rfc3339("2026-01-05T09:00:00Z").unwrap().to_utc();
+    let email = EmailAddress::parse("early@acme.example").unwrap();
+    let user_id = UserId::from_uuid(uuid::Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0e01));
+    let registration = Registration {
+        id: user_id,
+        email: email.clone(),
+        name: PersonName::parse("Someone").unwrap(),
+        password: PasswordHash::new("not a real hash"),
+        email_verified: false,
+    };
+    let registered = register_user(registration, at);
+    let user = User::from_registered(&registered).unwrap();
+    let profile = Profile {
+        display_name: CompanyName::parse("Early Co").unwrap(),
+        company: None,
+        primary_email: email,
+        phone: None,
+        address: None,
+        tax_id: None,
+    };
+    let opened = open_account(
+        AccountId::from_uuid(uuid::Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0e02)),
+        user_id,
+        profile,
+        at,
+    );
+    let account = Account::from_opened(&opened).unwrap();
+    store
+        .commit(Changes {
+            accounts: vec![Saved { state: account.clone(), expected_version: 0, events: vec![opened] }],
+            users: vec![Saved { state: user.clone(), expected_version: 0, events: vec![registered] }],
+            outbox: vec![],
+        })
+        .await
+        .unwrap();
+    (user, account)
+}
+
 /// A database made by the first migration only, with data in it, upgrades in place.
 async fn older_database_upgrades(url: &str) {
     let old = Store::connect(url).await.unwrap();
@@ -89,9 +135,9 @@ async fn older_database_upgrades(url: &str) {
     let raw = support::raw(url).await;
     assert!(raw.execute_unprepared("SELECT 1 FROM outbox").await.is_err(), "the first migration made the outbox");
     drop(raw);
-    // The old schema holds users, accounts and events; write some through the store.
-    let portal = support::portal(old, 0);
-    let (user, account) = support::signup(&portal, "early@acme.example", "Early Co").await;
+    // The old schema holds users, accounts and events (no sessions yet); write some through
+    // the store as a sign-up of that time did.
+    let (user, account) = early_signup(&old).await;
 
     let upgraded = Store::connect(url).await.unwrap();
     upgraded.migrate().await.unwrap();

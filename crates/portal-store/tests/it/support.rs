@@ -105,14 +105,18 @@ pub async fn signup(
 ) -> (portal_domain::User, portal_domain::Account) {
     use portal_domain::service::Signup;
     use portal_domain::values::{CompanyName, EmailAddress, PersonName};
-    portal
-        .signup(Signup {
-            email: EmailAddress::parse(address).unwrap(),
-            name: PersonName::parse("Someone").unwrap(),
-            password: "correct horse battery staple".into(),
-            account_name: CompanyName::parse(account).unwrap(),
-            company: None,
-        })
+    let joined = portal
+        .signup(
+            &format!("client of {address}"),
+            Signup {
+                email: EmailAddress::parse(address).unwrap(),
+                name: PersonName::parse("Someone").unwrap(),
+                password: "correct horse battery staple".into(),
+                account_name: CompanyName::parse(account).unwrap(),
+                company: None,
+            },
+        )
         .await
-        .unwrap()
+        .unwrap();
+    (joined.login.user, joined.account)
 }

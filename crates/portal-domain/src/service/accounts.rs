@@ -1,0 +1,91 @@
+//! Accounts: the picker, opening another account, reading and changing the master profile,
+//! handing ownership over and closing.
+
+use super::run::{Outcome, precondition};
+use super::{Portal, ServiceResult};
+use crate::account::{Account, AccountCommand, AccountSummary, Profile, ProfilePatch, View, open_account};
+use crate::actor::Actor;
+use crate::error::DomainError;
+use crate::ids::{AccountId, UserId};
+use crate::ports::{Changes, Page, PageRequest, PasswordHasher, Saved, SessionStore, Store, StoreError};
+use crate::values::CompanyName;
+
+impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
+    /// The accounts the user belongs to, for the account picker.
+    pub async fn account_summaries(
+        &self,
+        user: UserId,
+        page: PageRequest<AccountId>,
+    ) -> ServiceResult<Page<AccountSummary, AccountId>> {
+        let page = self.store.memberships_of(user, page).await?;
+        let now = self.clock.now();
+        let items = page
+            .items
+            .into_iter()
+            .filter_map(|listing| AccountSummary::of(listing.account, listing.display_name, listing.access, user, now))
+            .collect();
+        Ok(Page { items, next: page.next })
+    }
+
+    /// Opens another account owned by the signed-in user.
+    pub async fn create_account(
+        &self,
+        user: UserId,
+        display_name: CompanyName,
+        company: Option<CompanyName>,
+    ) -> ServiceResult<Account> {
+        let owner = self.active_user(user).await?;
+        let profile = Profile {
+            display_name,
+            company,
+            primary_email: owner.email().clone(),
+            phone: None,
+            address: None,
+            tax_id: None,
+        };
+        let opened = open_account(AccountId::from_uuid(self.ids.new_uuid()), user, profile, self.clock.now());
+        let account = Account::from_opened(&opened).ok_or_else(|| StoreError::new("opening event"))?;
+        self.store
+            .commit(Changes {
+                accounts: vec![Saved { state: account.clone(), expected_version: 0, events: vec![opened] }],
+                ..Changes::default()
+            })
+            .await?;
+        Ok(account)
+    }
+
+    /// Reads an account, if the actor may see `view` of it.
+    pub async fn account(&self, actor: &Actor, id: AccountId, view: View) -> ServiceResult<Account> {
+        self.check_actor(actor).await?;
+        let account = self.store.account(id).await?.ok_or(DomainError::AccountNotFound)?;
+        account.authorize_view(actor, view, self.clock.now())?;
+        Ok(account)
+    }
+
+    /// Changes the master profile. `if_match` is the account version the caller read.
+    pub async fn update_profile(
+        &self,
+        actor: &Actor,
+        id: AccountId,
+        patch: ProfilePatch,
+        if_match: Option<u64>,
+    ) -> ServiceResult<Account> {
+        let (account, ()) = self
+            .run_account(actor, id, |account, now| {
+                precondition(if_match, account.version())?;
+                Ok(Outcome::events(account.decide(actor, AccountCommand::UpdateProfile(patch.clone()), now)?, ()))
+            })
+            .await?;
+        Ok(account)
+    }
+
+    /// Hands ownership to another member (owner only).
+    pub async fn transfer_ownership(&self, actor: &Actor, id: AccountId, to: UserId) -> ServiceResult<Account> {
+        self.simple(actor, id, AccountCommand::TransferOwnership { to }).await
+    }
+
+    /// Closes the account (owner only).
+    pub async fn close_account(&self, actor: &Actor, id: AccountId) -> ServiceResult<Account> {
+        self.simple(actor, id, AccountCommand::Close).await
+    }
+}

@@ -1,0 +1,234 @@
+//! Identity and sessions: sign-up, the one sign-in path, bearer sessions, sign-out, and the
+//! signed-in user's own profile and preferences.
+
+use chrono::{DateTime, Utc};
+
+use super::{AuthError, AuthResult, Portal, ServiceResult};
+use crate::account::{Account, AccountSummary, Profile, open_account};
+use crate::actor::Actor;
+use crate::error::DomainError;
+use crate::ids::{AccountId, SessionId, UserId};
+use crate::limits::{
+    LOGIN_ATTEMPTS_PER_CLIENT, LOGIN_FAILURES_PER_EMAIL, LOGIN_FAILURES_PER_PAIR, RATE_WINDOW as WINDOW,
+    SIGNUPS_PER_CLIENT, SignInKeys,
+};
+use crate::notification::NotificationPreferences;
+use crate::ports::{Changes, PageRequest, PasswordHasher, Saved, SessionStore, Store, StoreError};
+use crate::user::{Registration, User, UserCommand, UserStatus, register_user};
+use crate::values::{CompanyName, EmailAddress, Password, PersonName, PhoneNumber};
+
+pub use crate::limits::RATE_WINDOW;
+/// Failed sign-ins allowed per email address from one client ([`crate::limits`]).
+pub const LOGIN_ATTEMPTS: u32 = crate::limits::LOGIN_FAILURES_PER_PAIR;
+/// Activity is recorded at most this often per member and account (the review counts days).
+pub const ACTIVITY_RESOLUTION: chrono::Duration = chrono::Duration::minutes(5);
+/// A session ends after this long without a request.
+pub const SESSION_IDLE: chrono::Duration = chrono::Duration::minutes(30);
+/// A session ends this long after sign-in, however active.
+pub const SESSION_ABSOLUTE: chrono::Duration = chrono::Duration::hours(12);
+
+/// A new customer: their login and their first account.
+#[derive(Debug, Clone)]
+pub struct Signup {
+    /// Login email; also the account's primary email.
+    pub email: EmailAddress,
+    /// Their name.
+    pub name: PersonName,
+    /// The password as typed; checked against the policy here.
+    pub password: String,
+    /// The account's display name.
+    pub account_name: CompanyName,
+    /// The company, if any.
+    pub company: Option<CompanyName>,
+}
+
+/// What a successful sign-in returns.
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// The user.
+    pub user: User,
+    /// Their accounts, for the account picker.
+    pub accounts: Vec<AccountSummary>,
+}
+
+/// A new session: the token goes to the client once; only its digest is stored.
+#[derive(Clone)]
+pub struct NewSession {
+    /// The session's public id.
+    pub id: SessionId,
+    /// The bearer token. Never logged, never stored.
+    pub token: String,
+    /// When it ends at the latest.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for NewSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSession").field("id", &self.id).field("token", &"<redacted>").finish()
+    }
+}
+
+/// A new user, signed in: from sign-up, or from an invite link.
+#[derive(Debug, Clone)]
+pub struct Joined {
+    /// The user and their accounts.
+    pub login: Login,
+    /// The account they own (sign-up) or joined (invite).
+    pub account: Account,
+    /// Their first session.
+    pub session: NewSession,
+}
+
+impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
+    /// Signs up from a client (within the per-client sign-up limit): creates a user and their
+    /// first account, which they own, and signs them in.
+    pub async fn signup(&self, client: &str, signup: Signup) -> AuthResult<Joined> {
+        self.within_limit(self.signup_key(client).as_str(), SIGNUPS_PER_CLIENT).await?;
+        let password = Password::parse(&signup.password, &signup.email)?;
+        if self.store.user_by_email(&signup.email).await?.is_some() {
+            return Err(DomainError::EmailTaken.into());
+        }
+        let hash = self.hasher.hash(&password).await?;
+        let now = self.clock.now();
+        let user_id = UserId::from_uuid(self.ids.new_uuid());
+        let user_event = register_user(
+            Registration {
+                id: user_id,
+                email: signup.email.clone(),
+                name: signup.name,
+                password: hash,
+                email_verified: false,
+            },
+            now,
+        );
+        let user = User::from_registered(&user_event).ok_or_else(|| StoreError::new("registration event"))?;
+        let profile = Profile {
+            display_name: signup.account_name,
+            company: signup.company,
+            primary_email: signup.email,
+            phone: None,
+            address: None,
+            tax_id: None,
+        };
+        let opened = open_account(AccountId::from_uuid(self.ids.new_uuid()), user_id, profile, now);
+        let account = Account::from_opened(&opened).ok_or_else(|| StoreError::new("opening event"))?;
+        self.store
+            .commit(Changes {
+                accounts: vec![Saved { state: account.clone(), expected_version: 0, events: vec![opened] }],
+                users: vec![Saved { state: user.clone(), expected_version: 0, events: vec![user_event] }],
+                outbox: vec![],
+            })
+            .await?;
+        let (login, session) = self.signed_in(user).await?;
+        Ok(Joined { login, account, session })
+    }
+
+    /// Signs in from a client (its network address, as the transport determined it): the one
+    /// sign-in path. Refused before any password is hashed when the client has made too many
+    /// attempts or this email has failed too often from this client or from everywhere; then
+    /// the password is checked and the attempt counted: for the client always, for the email
+    /// only when it failed. Then a session starts and the login is recorded (one write).
+    pub async fn sign_in(&self, client: &str, email: &str, password: &str) -> AuthResult<(Login, NewSession)> {
+        let keys = SignInKeys::new(&*self.digester, client, email);
+        let (client_key, pair, address) = (keys.client.as_str(), keys.pair.as_str(), keys.email.as_str());
+        let all = [
+            (client_key, LOGIN_ATTEMPTS_PER_CLIENT),
+            (pair, LOGIN_FAILURES_PER_PAIR),
+            (address, LOGIN_FAILURES_PER_EMAIL),
+        ];
+        self.check_limits(&all).await?;
+        let checked = self.check_password(email, password).await;
+        let counted = if checked.is_ok() { &all[..1] } else { &all[..] };
+        // The verdict was given before the hash; this only counts.
+        self.store.rate_limit_hits(counted, self.clock.now(), WINDOW).await?;
+        self.signed_in(checked?).await
+    }
+
+    /// The active user with this email and password; the same hashing work whether or not the
+    /// email exists.
+    async fn check_password(&self, email: &str, password: &str) -> AuthResult<User> {
+        let user = match EmailAddress::parse(email) {
+            Ok(email) => self.store.user_by_email(&email).await?,
+            Err(_) => None,
+        };
+        let hash = user.as_ref().map_or(self.hasher.decoy(), User::password_hash);
+        let matches = self.hasher.verify(password, hash).await;
+        let Some(user) = user.filter(|_| matches) else {
+            return Err(AuthError::InvalidCredentials);
+        };
+        user.ensure_active()?;
+        Ok(user)
+    }
+
+    /// Starts the session of a user whose password was just checked, and records the login.
+    pub(super) async fn signed_in(&self, mut user: User) -> AuthResult<(Login, NewSession)> {
+        let now = self.clock.now();
+        let token = self.tokens.generate();
+        let id = SessionId::from_uuid(self.ids.new_uuid());
+        let digest = self.digester.digest(&token);
+        self.store.create_login_session(id, &digest, user.id(), now, SESSION_IDLE, SESSION_ABSOLUTE).await?;
+        user.touch_login(now);
+        let accounts = self.account_summaries(user.id(), PageRequest { after: None, limit: 200 }).await?.items;
+        Ok((Login { user, accounts }, NewSession { id, token, expires_at: now + SESSION_ABSOLUTE }))
+    }
+
+    /// The active user behind a bearer token (rule 7: re-read on every request; a disabled
+    /// user's sessions are ended). `InvalidCredentials` for anything else.
+    pub async fn authenticate(&self, token: &str) -> AuthResult<(SessionId, User)> {
+        let digest = self.digester.digest(token);
+        let Some((session, user)) = self.store.session_user(&digest, self.clock.now(), SESSION_IDLE).await? else {
+            return Err(AuthError::InvalidCredentials);
+        };
+        self.refuse_disabled(user.id(), user.status()).await?;
+        Ok((session, user))
+    }
+
+    /// [`Portal::authenticate`] when the caller needs only the user's id: the session and the
+    /// user's status from one read, not the whole user.
+    pub async fn authenticate_id(&self, token: &str) -> AuthResult<(SessionId, UserId)> {
+        let digest = self.digester.digest(token);
+        let Some((session, user, status)) = self.store.session_holder(&digest, self.clock.now(), SESSION_IDLE).await?
+        else {
+            return Err(AuthError::InvalidCredentials);
+        };
+        self.refuse_disabled(user, status).await?;
+        Ok((session, user))
+    }
+
+    /// A disabled user's sessions end at their next use (rule 7).
+    async fn refuse_disabled(&self, user: UserId, status: UserStatus) -> AuthResult<()> {
+        if status == UserStatus::Disabled {
+            self.store.end_sessions_of(user).await?;
+            return Err(AuthError::InvalidCredentials);
+        }
+        Ok(())
+    }
+
+    /// Ends the session of a bearer token (logout).
+    pub async fn sign_out(&self, token: &str) -> ServiceResult<()> {
+        Ok(self.store.end_session(&self.digester.digest(token)).await?)
+    }
+
+    /// Changes the signed-in user's name or phone.
+    pub async fn update_me(
+        &self,
+        user: UserId,
+        name: Option<PersonName>,
+        phone: Option<Option<PhoneNumber>>,
+        if_match: Option<u64>,
+    ) -> ServiceResult<User> {
+        self.run_user(user, Actor::User(user), if_match, User::version, UserCommand::UpdateProfile { name, phone })
+            .await
+    }
+
+    /// Replaces the signed-in user's notification preferences.
+    pub async fn set_preferences(
+        &self,
+        user: UserId,
+        preferences: NotificationPreferences,
+        if_match: Option<u64>,
+    ) -> ServiceResult<User> {
+        let command = UserCommand::SetPreferences(preferences);
+        self.run_user(user, Actor::User(user), if_match, User::preferences_version, command).await
+    }
+}
