@@ -267,9 +267,26 @@ pub enum Role {
 #[error("unknown role {0:?}")]
 pub struct UnknownRole(pub String);
 
+/// An invite named neither a role preset nor permissions, so it grants nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("give a role or the permissions")]
+pub struct NoGrant;
+
 impl Role {
     /// Every role, in catalogue order.
     pub const ALL: [Role; 4] = [Self::Admin, Self::Billing, Self::Technical, Self::ReadOnly];
+
+    /// What an invite grants: the exact permissions when given (they override the preset's,
+    /// so a preset can be adjusted), else the preset's; with neither, nothing to grant.
+    pub fn grant(preset: Option<Role>, exact: Option<PermissionSet>) -> Result<PermissionSet, NoGrant> {
+        exact.or(preset.map(Role::permissions)).ok_or(NoGrant)
+    }
+
+    /// The role label of a grant: the one given, else the preset's key (a member invited as
+    /// `billing` shows as `billing` until someone relabels them).
+    pub fn label(preset: Option<Role>, given: Option<&str>) -> Option<&str> {
+        given.or(preset.map(Role::key))
+    }
 
     /// The stable key.
     pub const fn key(self) -> &'static str {
@@ -372,6 +389,18 @@ mod tests {
             assert!(!role.permissions().contains(Permission::AccountProfileManage), "{role:?}");
             assert_eq!(Role::from_key(role.key()), Ok(role));
         }
+    }
+
+    #[test]
+    fn an_invite_grants_the_exact_set_else_the_preset_and_is_labelled_by_it() {
+        let exact = PermissionSet::of(&[Permission::BillingView]);
+        assert_eq!(Role::grant(Some(Role::Admin), Some(exact)), Ok(exact));
+        assert_eq!(Role::grant(Some(Role::Billing), None), Ok(Role::Billing.permissions()));
+        assert_eq!(Role::grant(None, Some(PermissionSet::EMPTY)), Ok(PermissionSet::EMPTY));
+        assert_eq!(Role::grant(None, None), Err(NoGrant));
+        assert_eq!(Role::label(Some(Role::Billing), None), Some("billing"));
+        assert_eq!(Role::label(Some(Role::Billing), Some("finance")), Some("finance"));
+        assert_eq!(Role::label(None, None), None);
     }
 }
 

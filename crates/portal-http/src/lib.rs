@@ -5,16 +5,14 @@
 //! served at `/api/v1/openapi.json`, an interactive page at `/docs`.
 #![expect(clippy::result_large_err, reason = "an ApiError carries its whole problem body; error paths are not hot")]
 
-pub mod api;
 pub mod body;
 pub mod client;
-pub mod dto;
 pub mod error;
-pub mod governance;
-pub mod members;
+pub mod extract;
 pub mod observe;
-pub mod operator;
+pub mod page;
 pub mod route_table;
+pub mod routes;
 pub mod security;
 pub mod tags;
 pub mod transport;
@@ -28,11 +26,11 @@ use poem_openapi::OpenApiService;
 use portal_domain::ports::{PasswordHasher, SessionStore, Store};
 use portal_domain::service::Portal;
 
-use crate::api::{AccountsApi, AuthApi, CatalogueApi, HealthApi, MeApi, Readiness};
-use crate::governance::{ContactsApi, GovernanceApi};
-use crate::members::{InvitesApi, UsersApi};
-use crate::operator::OperatorApi;
 use crate::route_table::RouteTable;
+use crate::routes::{
+    AccountsApi, AuthApi, CatalogueApi, ContactsApi, GovernanceApi, HealthApi, InvitesApi, MeApi, OperatorApi, UsersApi,
+};
+pub use crate::routes::{AlwaysReady, Readiness};
 pub use crate::transport::HttpSettings;
 
 /// Where the API lives.
@@ -86,12 +84,6 @@ where
     H: PasswordHasher + 'static,
 {
     RouteTable::from_meta(API_PREFIX, &<Apis<S, H> as poem_openapi::OpenApi>::meta())
-}
-
-/// The document, as YAML (for `docs/openapi.yaml`).
-pub fn openapi_yaml() -> String {
-    let portal = Arc::new(portal_domain::memory::memory_portal(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH).0);
-    openapi(portal, Arc::new(api::AlwaysReady), Arc::from([])).spec_yaml()
 }
 
 /// The public HTTP application with default settings and a management side nobody reads (for

@@ -9,8 +9,8 @@ use poem::http::HeaderValue;
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response};
 use tracing::Instrument;
 
-use crate::api::Readiness;
 use crate::route_table::RouteTable;
+use crate::routes::Readiness;
 
 /// Latency bucket bounds, in seconds.
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];

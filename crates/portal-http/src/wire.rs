@@ -61,7 +61,7 @@ impl ToJSON for InstantText {
     }
 }
 
-/// A page size as sent: documented with its bounds (1 to [`crate::api::MAX_LIMIT`], default 50),
+/// A page size as sent: documented with its bounds (1 to [`crate::extract::MAX_LIMIT`], default 50),
 /// checked by the page request so that an out-of-range value is a 422 naming `limit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageLimit(pub i64);
@@ -78,8 +78,8 @@ impl Type for PageLimit {
     fn schema_ref() -> MetaSchemaRef {
         let mut schema = MetaSchema::new_with_format("integer", "int32");
         schema.minimum = Some(1.0);
-        schema.maximum = Some(f64::from(crate::api::MAX_LIMIT));
-        schema.default = Some(Value::from(crate::api::DEFAULT_LIMIT));
+        schema.maximum = Some(f64::from(crate::extract::MAX_LIMIT));
+        schema.default = Some(Value::from(crate::extract::DEFAULT_LIMIT));
         MetaSchemaRef::Inline(Box::new(schema))
     }
 

@@ -29,7 +29,7 @@ pub type ServerPortal = Portal<Store, Argon2Hasher>;
 #[derive(Debug)]
 struct StoreReadiness(Store);
 
-impl portal_http::api::Readiness for StoreReadiness {
+impl portal_http::Readiness for StoreReadiness {
     fn ready(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>> {
         Box::pin(async move {
             self.0.ping().await.map_err(|e| e.to_string())?;

@@ -34,7 +34,7 @@ fn signup(email: &str, account: &str) -> Signup {
 async fn every_secured_operation_needs_credentials_and_nobody_reaches_another_account() {
     let (portal, _clock) = memory_portal(t0());
     let portal = Arc::new(portal);
-    let cli = TestClient::new(portal_http::app(portal.clone(), Arc::new(portal_http::api::AlwaysReady)));
+    let cli = TestClient::new(portal_http::app(portal.clone(), Arc::new(portal_http::AlwaysReady)));
 
     // Alice's account with a member, an invite, a contact and some history.
     let joined = portal.signup("client", signup("alice@acme.example", "Acme")).await.unwrap();
@@ -144,7 +144,7 @@ async fn the_audit_trail_shows_a_value_only_to_who_may_read_it_elsewhere() {
 
     let (portal, _clock) = memory_portal(t0());
     let portal = Arc::new(portal);
-    let cli = TestClient::new(portal_http::app(portal.clone(), Arc::new(portal_http::api::AlwaysReady)));
+    let cli = TestClient::new(portal_http::app(portal.clone(), Arc::new(portal_http::AlwaysReady)));
     let joined = portal.signup("client", signup("alice@acme.example", "Acme")).await.unwrap();
     let (alice, acme) = (joined.login.user, joined.account);
     let owner = Actor::User(alice.id());

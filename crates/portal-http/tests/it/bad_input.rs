@@ -42,7 +42,7 @@ fn variants(body: &Value) -> Vec<Value> {
 async fn no_body_of_any_operation_gets_a_500() {
     let (portal, _clock) = memory_portal(t0());
     let portal = Arc::new(portal);
-    let cli = TestClient::new(portal_http::app(portal.clone(), Arc::new(portal_http::api::AlwaysReady)));
+    let cli = TestClient::new(portal_http::app(portal.clone(), Arc::new(portal_http::AlwaysReady)));
     let signup = Signup {
         email: EmailAddress::parse("alice@acme.example").unwrap(),
         name: PersonName::parse("Alice").unwrap(),

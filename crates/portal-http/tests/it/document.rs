@@ -20,7 +20,7 @@ async fn the_whole_api_registers_and_serves_its_document() {
 fn the_committed_yaml_copy_is_current() {
     let committed =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.yaml")).unwrap_or_default();
-    assert!(committed == portal_http::openapi_yaml(), "docs/openapi.yaml is stale: run `cargo xtask openapi`");
+    assert!(committed == crate::support::openapi_yaml(), "docs/openapi.yaml is stale: run `cargo xtask openapi`");
 }
 
 /// Every operation the server mounts is in the document exactly once, and the document lists
@@ -34,7 +34,7 @@ fn the_document_lists_every_served_operation_once() {
         .into_iter()
         .map(|(m, t)| (m.as_str().to_lowercase(), t.trim_start_matches(portal_http::API_PREFIX).to_owned()))
         .collect();
-    let yaml = portal_http::openapi_yaml();
+    let yaml = crate::support::openapi_yaml();
     // Path keys are the lines indented by two under `paths:`; a repeated one is a path two
     // groups share, of which a JSON reader keeps only the last.
     let section = yaml.split("\npaths:\n").nth(1).unwrap().split("\ncomponents:").next().unwrap();
@@ -44,7 +44,7 @@ fn the_document_lists_every_served_operation_once() {
     let doc: serde_json::Value = serde_json::from_str(
         &portal_http::openapi(
             std::sync::Arc::new(portal_domain::memory::memory_portal(crate::support::t0()).0),
-            std::sync::Arc::new(portal_http::api::AlwaysReady),
+            std::sync::Arc::new(portal_http::AlwaysReady),
             std::sync::Arc::from([]),
         )
         .spec(),

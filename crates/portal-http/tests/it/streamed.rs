@@ -10,7 +10,7 @@ use portal_domain::ports::Page;
 use portal_domain::service::MemberView;
 use portal_domain::values::{EmailAddress, PersonName, RoleLabel};
 use portal_http::body::{WriteJson, json};
-use portal_http::dto::{MemberPage, MemberResponse, MemberViews};
+use portal_http::routes::{MemberPage, MemberResponse, MemberViews};
 use proptest::prelude::*;
 use uuid::Uuid;
 
@@ -50,14 +50,11 @@ fn a_member_page_writes_as_its_openapi_json() {
         vec![view(0, true, "Zoë \"Quoted\" \\ Name", at), view(1, false, "Plain", plain), view(2, true, "Ann", plain)];
     for next in [None, Some(UserId::from_uuid(Uuid::from_u128(2)))] {
         let page = Page { items: items.clone(), next };
-        let documented = MemberPage {
-            items: page.items.iter().map(MemberResponse::from).collect(),
-            next_cursor: next.map(|u| u.to_string()),
-        };
+        let documented = MemberPage::new(page.items.iter().map(MemberResponse::from).collect(), next);
         assert_eq!(Some(written(&MemberViews(page))), documented.to_json());
     }
     let empty = MemberViews(Page { items: vec![], next: None });
-    assert_eq!(Some(written(&empty)), MemberPage { items: vec![], next_cursor: None }.to_json());
+    assert_eq!(Some(written(&empty)), MemberPage::new(vec![], None::<UserId>).to_json());
 }
 
 proptest! {
@@ -126,8 +123,7 @@ proptest! {
             })
             .collect();
         let page = Page { items, next: None };
-        let documented =
-            MemberPage { items: page.items.iter().map(MemberResponse::from).collect(), next_cursor: None };
+        let documented = MemberPage::new(page.items.iter().map(MemberResponse::from).collect(), None::<UserId>);
         prop_assert_eq!(Some(written(&MemberViews(page))), documented.to_json());
     }
 }

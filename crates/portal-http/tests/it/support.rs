@@ -7,13 +7,19 @@ use poem::test::TestClient;
 use poem::{Endpoint, Response};
 use serde_json::{Value, json};
 
+/// The document as the server serves it (what `cargo xtask openapi` writes).
+pub fn openapi_yaml() -> String {
+    let portal = portal_domain::memory::memory_portal(DateTime::<Utc>::UNIX_EPOCH).0;
+    portal_http::openapi(Arc::new(portal), Arc::new(portal_http::AlwaysReady), Arc::from([])).spec_yaml()
+}
+
 pub fn t0() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-04-18T09:00:00Z").unwrap().to_utc()
 }
 
 pub fn client() -> TestClient<impl Endpoint<Output = Response>> {
     let (portal, _clock) = portal_domain::memory::memory_portal(t0());
-    TestClient::new(portal_http::app(Arc::new(portal), Arc::new(portal_http::api::AlwaysReady)))
+    TestClient::new(portal_http::app(Arc::new(portal), Arc::new(portal_http::AlwaysReady)))
 }
 
 pub const PASSWORD: &str = "correct horse battery staple";

@@ -1,20 +1,61 @@
-//! The provider's operator: sending notices, every account, owners who have gone, disabling users.
+//! The provider's operator: every account, naming a new owner, disabling a user.
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use portal_domain::account::AccountStatus;
 use portal_domain::ids::{AccountId, UserId};
 use portal_domain::ports::{PasswordHasher, SessionStore, Store};
 use portal_domain::service::{AuthError, Portal};
+use uuid::Uuid;
 
-use crate::api::{AccountOk, NoContent, etag, page_request};
-use crate::dto::*;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::*;
+use crate::page::{Listed, Page};
+use crate::routes::*;
 use crate::security::OperatorAuth;
 use crate::tags::ApiTags;
+
+/// One account in the operator's list.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct AccountListingResponse {
+    /// Account id.
+    pub id: Uuid,
+    /// Display name.
+    #[oai(validator(max_length = 200))]
+    pub display_name: String,
+    /// Owner's user id.
+    pub owner_id: Uuid,
+    /// `active` or `closed`.
+    #[oai(validator(max_length = 16))]
+    pub status: String,
+    /// When it was opened.
+    pub created_at: DateTime<Utc>,
+}
+
+impl Listed for AccountListingResponse {
+    const PAGE: &'static str = "AccountListingPage";
+    const PAGE_DESCRIPTION: &'static str = "A page of accounts.";
+    const ITEMS: &'static str = "By id.";
+}
+
+/// A page of accounts.
+pub type AccountListingPage = Page<AccountListingResponse>;
+
+/// Whom the operator makes owner.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct ReassignOwnerRequest {
+    /// A current member's user id.
+    pub user_id: Uuid,
+    /// Whether the previous owner's membership ends too.
+    #[oai(default)]
+    pub remove_previous: bool,
+}
 
 /// The operator's operations.
 pub struct OperatorApi<S, H> {
@@ -82,7 +123,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> OperatorApi
                 created_at: l.created_at,
             })
             .collect();
-        Ok(AccountListingOk::Ok(Json(AccountListingPage { items, next_cursor: page.next.map(|a| a.to_string()) })))
+        Ok(AccountListingOk::Ok(Json(AccountListingPage::new(items, page.next))))
     }
 
     /// Name a new owner for an account whose owner has gone (a current member).

@@ -1,0 +1,135 @@
+//! Sign-up, sign-in and sign-out: the doors that hand out a session.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use portal_domain::ports::{PasswordHasher, SessionStore, Store};
+use portal_domain::service::{Portal, Signup};
+use portal_domain::values::{CompanyName, EmailAddress, PersonName};
+
+use crate::error::ApiResult;
+use crate::extract::*;
+use crate::routes::*;
+use crate::security::BearerAuth;
+use crate::tags::ApiTags;
+use crate::wire::{Text, max};
+
+/// A new customer.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SignupRequest {
+    /// Login email; also the account's primary email.
+    pub email: Text<{ max::EMAIL }>,
+    /// Your name.
+    pub name: Text<{ max::PERSON }>,
+    /// 12 to 128 characters; not your email, not a common password.
+    pub password: Text<{ max::PASSWORD }>,
+    /// The account's display name.
+    pub account_name: Text<{ max::COMPANY }>,
+    /// The company, if any.
+    pub company: Option<Text<{ max::COMPANY }>>,
+}
+
+/// Email and password.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct LoginRequest {
+    /// Login email.
+    pub email: Text<{ max::EMAIL }>,
+    /// Password.
+    pub password: Text<{ max::PASSWORD }>,
+}
+
+/// A session and who it belongs to.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct SessionResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    #[oai(validator(max_length = 128))]
+    pub token: String,
+    /// When the session ends at the latest.
+    pub expires_at: DateTime<Utc>,
+    /// The signed-in user.
+    pub user: MeResponse,
+    /// Their accounts, for the account picker.
+    pub accounts: Vec<AccountSummaryResponse>,
+}
+
+/// Sign up, sign in, sign out.
+pub struct AuthApi<S, H> {
+    pub(crate) portal: Arc<Portal<S, H>>,
+    /// Whose forwarding headers name the client (rate limits count per client).
+    pub(crate) trusted_proxies: Arc<[ipnet::IpNet]>,
+}
+
+impl<S, H> std::fmt::Debug for AuthApi<S, H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuthApi")
+    }
+}
+
+/// A new session.
+#[derive(Debug, ApiResponse)]
+pub enum SessionCreated {
+    /// Signed up and signed in.
+    #[oai(status = 201)]
+    Created(Json<SessionResponse>),
+}
+
+/// A session.
+#[derive(Debug, ApiResponse)]
+pub enum SessionOk {
+    /// Signed in.
+    #[oai(status = 200)]
+    Ok(Json<SessionResponse>),
+}
+
+pub(crate) fn session_response(
+    login: portal_domain::service::Login,
+    session: portal_domain::service::NewSession,
+) -> SessionResponse {
+    SessionResponse {
+        token: session.token,
+        expires_at: session.expires_at,
+        user: MeResponse::from(&login.user),
+        accounts: login.accounts.iter().map(AccountSummaryResponse::from).collect(),
+    }
+}
+
+#[OpenApi(prefix_path = "/auth", tag = "ApiTags::Auth")]
+impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> AuthApi<S, H> {
+    /// Create an account and its owner, and sign in. Rate limited per client.
+    #[oai(path = "/signup", method = "post")]
+    async fn signup(&self, req: &poem::Request, body: Json<SignupRequest>) -> ApiResult<SessionCreated> {
+        let b = body.0;
+        let signup = Signup {
+            email: field("email", EmailAddress::parse(&b.email))?,
+            name: field("name", PersonName::parse(&b.name))?,
+            password: b.password.0,
+            account_name: field("account_name", CompanyName::parse(&b.account_name))?,
+            company: b.company.as_deref().map(|c| field("company", CompanyName::parse(c))).transpose()?,
+        };
+        let client = crate::client::client_of(req, &self.trusted_proxies);
+        let joined = self.portal.signup(&client.0, signup).await?;
+        Ok(SessionCreated::Created(Json(session_response(joined.login, joined.session))))
+    }
+
+    /// Sign in. The answer lists your accounts, for the account picker. Rate limited: attempts
+    /// per client, failures per email and client, and (far higher) per email.
+    #[oai(path = "/login", method = "post")]
+    async fn login(&self, req: &poem::Request, body: Json<LoginRequest>) -> ApiResult<SessionOk> {
+        let client = crate::client::client_of(req, &self.trusted_proxies);
+        let (login, session) = self.portal.sign_in(&client.0, &body.0.email, &body.0.password).await?;
+        Ok(SessionOk::Ok(Json(session_response(login, session))))
+    }
+
+    /// End this session.
+    #[oai(path = "/logout", method = "post")]
+    async fn logout(&self, auth: BearerAuth) -> ApiResult<NoContent> {
+        caller(&self.portal, &auth).await?;
+        self.portal.sign_out(&auth.0.token).await?;
+        Ok(NoContent::Done)
+    }
+}
