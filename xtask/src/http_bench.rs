@@ -9,10 +9,10 @@ use anyhow::{Context, Result, bail};
 use portal::adapters::{Argon2Hasher, RandomTokens, Sha256Digester, UuidV7};
 use portal_domain::Actor;
 use portal_domain::limits::{INVITES_PER_MEMBER, RATE_WINDOW};
-use portal_domain::memory::ManualClock;
 use portal_domain::permission::Role;
 use portal_domain::service::{InviteRequest, Portal, Signup};
 use portal_domain::values::{CompanyName, EmailAddress, PersonName};
+use portal_testkit::memory::ManualClock;
 
 use crate::project_root;
 

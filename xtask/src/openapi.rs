@@ -38,7 +38,7 @@ impl OpenApi {
 /// The document as the server serves it, from a portal on the in-memory store (the document
 /// depends on the operations' types only; a portal is what the API groups are built with).
 pub(crate) fn document() -> String {
-    let portal = portal_domain::memory::memory_portal(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH).0;
+    let portal = portal_testkit::memory::memory_portal(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH).0;
     let ready = std::sync::Arc::new(portal_http::AlwaysReady);
     portal_http::openapi(std::sync::Arc::new(portal), ready, std::sync::Arc::from([])).spec_yaml()
 }

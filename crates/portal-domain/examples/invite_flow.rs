@@ -7,12 +7,12 @@
 
 use chrono::{TimeZone, Utc};
 use portal_domain::account::View;
-use portal_domain::memory::{block_on, memory_portal};
 use portal_domain::permission::{Permission, Role};
 use portal_domain::ports::{Message, PageRequest, Store};
 use portal_domain::service::{InviteRequest, ServiceError, Signup};
 use portal_domain::values::{CompanyName, EmailAddress, PersonName, RoleLabel};
 use portal_domain::{Actor, DomainError};
+use portal_testkit::memory::{block_on, memory_portal};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Utc.with_ymd_and_hms(2026, 4, 18, 9, 0, 0).single().ok_or("bad date")?;

@@ -3,12 +3,12 @@
 //! Pure: no I/O, no clock, no randomness. Values parse once ([`values`]); aggregates
 //! ([`account::Account`], [`user::User`]) change only by folding the events their `decide`
 //! functions return; every rule of the design lives in those functions, and each refusal names
-//! its rule ([`error::DomainError::rule`]). The [`service`] runs use cases over the [`ports`];
-//! [`memory`] is a complete in-memory store for tests and embedders.
+//! its rule ([`error::DomainError::rule`]). The [`service`] runs use cases over the [`ports`].
+//! Test doubles (an in-memory store, deterministic clocks and ids) and the store conformance
+//! suite are in the `portal-testkit` crate, never in a production build.
 //!
 //! Features: `serde` (every type, validated values through their parsers), `proptest`
-//! (strategies for every value, aggregate and command, in [`strategies`]), `testing` (the store
-//! conformance suite, in [`conformance`]).
+//! (strategies for every value, aggregate and command, in [`strategies`]).
 #![deny(missing_docs)]
 
 pub mod account;
@@ -16,7 +16,6 @@ pub mod actor;
 pub mod error;
 pub mod ids;
 pub mod limits;
-pub mod memory;
 pub mod notification;
 pub mod permission;
 pub mod ports;
@@ -28,8 +27,6 @@ pub mod service;
 pub mod user;
 pub mod values;
 
-#[cfg(feature = "testing")]
-pub mod conformance;
 #[cfg(feature = "proptest")]
 pub mod strategies;
 

@@ -139,7 +139,13 @@ mod tests {
 
     #[test]
     fn one_address_typed_differently_is_one_key() {
-        let digester = crate::memory::InsecureDigester;
+        struct Plain;
+        impl crate::ports::TokenDigester for Plain {
+            fn digest(&self, token: &str) -> crate::values::TokenDigest {
+                crate::values::TokenDigest::new(token)
+            }
+        }
+        let digester = Plain;
         let a = SignInKeys::new(&digester, "203.0.113.7", " Ann@Example.COM ");
         let b = SignInKeys::new(&digester, "203.0.113.7", "ann@example.com");
         assert_eq!(a, b, "the same address, typed differently, is one key");

@@ -74,14 +74,15 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
             .collect()
     }
 
-    /// Changes another member's access. `if_match` is the membership's version.
+    /// Changes another member's access. `if_match` is the membership's version. Returns the
+    /// member as the list shows them.
     pub async fn edit_member(
         &self,
         actor: &Actor,
         id: AccountId,
         edit: EditMember,
         if_match: Option<u64>,
-    ) -> ServiceResult<Membership> {
+    ) -> ServiceResult<MemberView> {
         let user = edit.user;
         let (account, ()) = self
             .run_account(actor, id, |account, now| {
@@ -91,7 +92,11 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
                 Ok(Outcome::events(account.decide(actor, AccountCommand::EditMember(edit.clone()), now)?, ()))
             })
             .await?;
-        account.member(user).cloned().ok_or_else(|| DomainError::MemberNotFound.into())
+        let membership = account.member(user).cloned().ok_or(DomainError::MemberNotFound)?;
+        self.member_views(account.owner(), vec![membership])
+            .await?
+            .pop()
+            .ok_or_else(|| DomainError::MemberNotFound.into())
     }
 
     /// Removes another member; they can do nothing in the account from their next request.

@@ -2,18 +2,18 @@
 //! the contract (so a passing adapter means something).
 
 use portal_domain::account::Account;
-use portal_domain::conformance::check_store;
 use portal_domain::ids::{AccountId, ContactId, InviteId, NoticeId, UserId};
-use portal_domain::memory::{MemoryStore, block_on};
 use portal_domain::ports::{Changes, CommitError, Page, PageRequest, Store, StoreError, StoredEvent};
 use portal_domain::user::User;
 use portal_domain::values::{EmailAddress, TokenDigest};
 use portal_domain::{AccountEvent, UserEvent};
+use portal_testkit::conformance::check_store;
+use portal_testkit::memory::{MemoryStore, block_on};
 
 #[test]
 fn the_memory_store_keeps_the_contract() {
     assert_eq!(block_on(check_store(async || MemoryStore::new())), Ok(()));
-    assert_eq!(block_on(portal_domain::conformance::check_session_store(async || MemoryStore::new())), Ok(()));
+    assert_eq!(block_on(portal_testkit::conformance::check_session_store(async || MemoryStore::new())), Ok(()));
 }
 
 /// Forwards everything but ignores versions on commit: last writer wins.

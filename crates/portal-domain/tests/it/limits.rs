@@ -2,10 +2,10 @@
 //! ceiling still holds across addresses, a refused attempt writes nothing, sign-ups per client.
 
 use portal_domain::limits::{LOGIN_FAILURES_PER_EMAIL, LOGIN_FAILURES_PER_PAIR, SIGNUPS_PER_CLIENT, SignInKeys};
-use portal_domain::memory::{InsecureDigester, block_on, memory_portal};
 use portal_domain::ports::SessionStore;
 use portal_domain::service::{AuthError, ServiceError, Signup};
 use portal_domain::values::{CompanyName, PersonName};
+use portal_testkit::memory::{InsecureDigester, block_on, memory_portal};
 
 use crate::fixtures::{email, t0};
 use crate::stories::{PASSWORD, signup};

@@ -5,16 +5,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::Duration;
 use portal_domain::account::{ProfilePatch, View};
-use portal_domain::memory::{
-    InsecureDigester, InsecureHasher, ManualClock, MemoryStore, SequentialIds, SequentialTokens, block_on,
-    memory_portal,
-};
 use portal_domain::notification::{CategorySet, NotificationCategory, NotificationPreferences};
 use portal_domain::permission::{PermissionSet, Role};
 use portal_domain::ports::{PasswordHasher, StoreError};
 use portal_domain::service::{AuthError, Portal, ServiceError, Signup};
 use portal_domain::values::{CompanyName, Password, PasswordError, PasswordHash, PersonName};
 use portal_domain::{Actor, DomainError};
+use portal_testkit::memory::{
+    InsecureDigester, InsecureHasher, ManualClock, MemoryStore, SequentialIds, SequentialTokens, block_on,
+    memory_portal,
+};
 
 use crate::fixtures::{email, t0};
 use crate::stories::{PASSWORD, invite, invite_token, signup};
@@ -103,7 +103,7 @@ trait DisableAs {
     async fn run_disable_as(&self, user: portal_domain::ids::UserId) -> Result<(), DomainError>;
 }
 
-impl DisableAs for portal_domain::memory::MemoryPortal {
+impl DisableAs for portal_testkit::memory::MemoryPortal {
     async fn run_disable_as(&self, user: portal_domain::ids::UserId) -> Result<(), DomainError> {
         use portal_domain::ports::Store;
         let state = self.store().user(user).await.unwrap().unwrap();

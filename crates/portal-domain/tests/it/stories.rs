@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use chrono::Duration;
 use portal_domain::account::{EditMember, View};
 use portal_domain::ids::{AccountId, UserId};
-use portal_domain::memory::{MemoryPortal, block_on, memory_portal};
 use portal_domain::notification::{CategorySet, NotificationCategory as Cat};
 use portal_domain::permission::{Permission, PermissionSet, Role};
 use portal_domain::ports::{Message, PageRequest, Store};
@@ -14,6 +13,7 @@ use portal_domain::routing::Reason;
 use portal_domain::service::{ContactRequest, InviteRequest, Signup};
 use portal_domain::values::{CompanyName, PersonName, RoleLabel};
 use portal_domain::{Actor, DomainError, User};
+use portal_testkit::memory::{MemoryPortal, block_on, memory_portal};
 
 use crate::fixtures::{email, t0};
 

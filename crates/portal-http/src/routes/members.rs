@@ -263,8 +263,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> UsersApi<S,
         let user = UserId::from_uuid(user_id.0);
         let edit = body.0.try_into_domain(user)?;
         let actor = Actor::User(me);
-        self.portal.edit_member(&actor, account(&id), edit, expected).await?;
-        let member = self.portal.member(&actor, account(&id), user).await?;
+        let member = self.portal.edit_member(&actor, account(&id), edit, expected).await?;
         Ok(MemberOk::Ok(Json(MemberResponse::from(&member)), etag(member.membership.version())))
     }
 

@@ -9,12 +9,12 @@ use std::sync::Arc;
 
 use poem::test::TestClient;
 use portal_domain::Actor;
-use portal_domain::memory::memory_portal;
 use portal_domain::notification::{CategorySet, NotificationCategory};
 use portal_domain::permission::Role;
 use portal_domain::ports::Store;
 use portal_domain::service::{ContactRequest, InviteRequest, Signup};
 use portal_domain::values::{CompanyName, EmailAddress, PersonName};
+use portal_testkit::memory::memory_portal;
 use serde_json::Value;
 
 use crate::openapi_gen::operations;

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use poem::test::TestClient;
 use portal_domain::Actor;
-use portal_domain::memory::memory_portal;
 use portal_domain::permission::Role;
 use portal_domain::service::{InviteRequest, Signup};
 use portal_domain::values::{CompanyName, EmailAddress, PersonName};
+use portal_testkit::memory::memory_portal;
 use serde_json::{Value, json};
 
 use crate::openapi_gen::operations;

@@ -27,7 +27,7 @@ fn the_committed_yaml_copy_is_current() {
 /// nothing the server does not answer.
 #[test]
 fn the_document_lists_every_served_operation_once() {
-    use portal_domain::memory::{InsecureHasher, MemoryStore};
+    use portal_testkit::memory::{InsecureHasher, MemoryStore};
     let served = portal_http::served_routes::<MemoryStore, InsecureHasher>();
     let served: std::collections::BTreeSet<(String, String)> = served
         .operations()
@@ -43,7 +43,7 @@ fn the_document_lists_every_served_operation_once() {
     assert_eq!(keys.len(), unique.len(), "a path appears twice in the document");
     let doc: serde_json::Value = serde_json::from_str(
         &portal_http::openapi(
-            std::sync::Arc::new(portal_domain::memory::memory_portal(crate::support::t0()).0),
+            std::sync::Arc::new(portal_testkit::memory::memory_portal(crate::support::t0()).0),
             std::sync::Arc::new(portal_http::AlwaysReady),
             std::sync::Arc::from([]),
         )

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 /// The document as the server serves it (what `cargo xtask openapi` writes).
 pub fn openapi_yaml() -> String {
-    let portal = portal_domain::memory::memory_portal(DateTime::<Utc>::UNIX_EPOCH).0;
+    let portal = portal_testkit::memory::memory_portal(DateTime::<Utc>::UNIX_EPOCH).0;
     portal_http::openapi(Arc::new(portal), Arc::new(portal_http::AlwaysReady), Arc::from([])).spec_yaml()
 }
 
@@ -18,7 +18,7 @@ pub fn t0() -> DateTime<Utc> {
 }
 
 pub fn client() -> TestClient<impl Endpoint<Output = Response>> {
-    let (portal, _clock) = portal_domain::memory::memory_portal(t0());
+    let (portal, _clock) = portal_testkit::memory::memory_portal(t0());
     TestClient::new(portal_http::app(Arc::new(portal), Arc::new(portal_http::AlwaysReady)))
 }
 

@@ -1,6 +1,6 @@
 //! The domain's store conformance suite, unchanged, against SQLite and PostgreSQL.
 
-use portal_domain::conformance::check_store;
+use portal_testkit::conformance::check_store;
 
 use crate::support;
 

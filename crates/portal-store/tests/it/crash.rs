@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use portal_domain::Actor;
 use portal_domain::ids::{AccountId, UserId};
-use portal_domain::memory::{InsecureDigester, InsecureHasher, ManualClock, SequentialIds, SequentialTokens};
 use portal_domain::permission::Role;
 use portal_domain::ports::{PageRequest, Store as _};
 use portal_domain::service::{InviteRequest, Portal, Signup};
 use portal_domain::values::{CompanyName, EmailAddress, PersonName};
 use portal_store::Store;
+use portal_testkit::memory::{InsecureDigester, InsecureHasher, ManualClock, SequentialIds, SequentialTokens};
 
 use crate::support;
 

@@ -6,15 +6,15 @@ use chrono::{DateTime, Duration, Utc};
 use portal_domain::Actor;
 use portal_domain::account::{ContactPatch, EditMember, ProfilePatch};
 use portal_domain::ids::{AccountId, UserId};
-use portal_domain::memory::{
-    InsecureDigester, InsecureHasher, ManualClock, MemoryStore, SequentialIds, SequentialTokens,
-};
 use portal_domain::notification::{CategorySet, NotificationCategory, NotificationPreferences};
 use portal_domain::permission::{Permission, Role};
 use portal_domain::ports::{Message, PageRequest, SessionStore, Store};
 use portal_domain::service::{ContactRequest, InviteRequest, Portal, Signup};
 use portal_domain::values::{
     CompanyName, EmailAddress, PersonName, PhoneNumber, PostalAddress, PostalAddressInput, RoleLabel, TaxId,
+};
+use portal_testkit::memory::{
+    InsecureDigester, InsecureHasher, ManualClock, MemoryStore, SequentialIds, SequentialTokens,
 };
 
 use crate::support;

@@ -8,12 +8,12 @@ use chrono::{DateTime, Duration, Utc};
 use portal_domain::Actor;
 use portal_domain::account::EditMember;
 use portal_domain::ids::{AccountId, UserId};
-use portal_domain::memory::{InsecureDigester, InsecureHasher, ManualClock, SequentialIds, SequentialTokens};
 use portal_domain::permission::Role;
 use portal_domain::ports::{PageRequest, Store as _};
 use portal_domain::service::{InviteRequest, Portal};
 use portal_domain::values::{EmailAddress, PersonName, in_range};
 use portal_store::Store;
+use portal_testkit::memory::{InsecureDigester, InsecureHasher, ManualClock, SequentialIds, SequentialTokens};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 

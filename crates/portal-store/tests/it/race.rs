@@ -9,13 +9,13 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use portal_domain::account::{Account, AccountCommand, AccountEvent, EditMember, InviteMember};
 use portal_domain::ids::{AccountId, InviteId, UserId};
-use portal_domain::memory::{InsecureDigester, InsecureHasher, ManualClock, SequentialIds, SequentialTokens};
 use portal_domain::permission::{Permission, PermissionSet, Role};
 use portal_domain::ports::{Changes, CommitError, Saved, Store as _};
 use portal_domain::service::{InviteRequest, Portal, Signup};
 use portal_domain::values::{CompanyName, EmailAddress, PersonName, TokenDigest};
 use portal_domain::{Actor, DomainError};
 use portal_store::Store;
+use portal_testkit::memory::{InsecureDigester, InsecureHasher, ManualClock, SequentialIds, SequentialTokens};
 use sea_orm::{ConnectionTrait, Statement};
 
 use crate::support;

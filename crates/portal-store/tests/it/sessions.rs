@@ -1,6 +1,6 @@
 //! Sessions and rate-limit counters: the domain's session-store conformance suite on both backends.
 
-use portal_domain::conformance::check_session_store;
+use portal_testkit::conformance::check_session_store;
 
 use crate::support;
 

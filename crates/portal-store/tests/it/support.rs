@@ -76,7 +76,7 @@ pub async fn raw(url: &str) -> DatabaseConnection {
 }
 
 /// The use cases over a store, with deterministic ids, tokens and a clock at [`t0`].
-pub type TestPortal = portal_domain::service::Portal<Store, portal_domain::memory::InsecureHasher>;
+pub type TestPortal = portal_domain::service::Portal<Store, portal_testkit::memory::InsecureHasher>;
 
 /// The instant the test clocks start at.
 pub fn t0() -> chrono::DateTime<chrono::Utc> {
@@ -86,7 +86,7 @@ pub fn t0() -> chrono::DateTime<chrono::Utc> {
 /// A portal over `store` whose ids, tokens and emails are distinct from any other portal's
 /// built with another `run`.
 pub fn portal(store: Store, run: u64) -> TestPortal {
-    use portal_domain::memory::{InsecureDigester, InsecureHasher, ManualClock, SequentialIds, SequentialTokens};
+    use portal_testkit::memory::{InsecureDigester, InsecureHasher, ManualClock, SequentialIds, SequentialTokens};
     portal_domain::service::Portal::new(
         store,
         InsecureHasher::default(),

@@ -9,14 +9,14 @@ use std::sync::{Mutex, MutexGuard};
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
-use crate::account::{Access, Account, AccountChange, AccountEvent, Contact, Invite, Membership, Target};
-use crate::ids::{AccountId, ContactId, InviteId, NoticeId, SessionId, UserId};
-use crate::ports::{
+use portal_domain::account::{Access, Account, AccountChange, AccountEvent, Contact, Invite, Membership, Target};
+use portal_domain::ids::{AccountId, ContactId, InviteId, NoticeId, SessionId, UserId};
+use portal_domain::ports::{
     AccountListing, Changes, Clock, CommitError, IdSource, NoticeRecord, OutgoingEmail, Page, PageRequest,
     PasswordHasher, SessionInfo, SessionStore, Store, StoreError, StoredEvent, TokenDigester, TokenGenerator,
 };
-use crate::user::{User, UserEvent};
-use crate::values::{EmailAddress, Password, PasswordHash, TokenDigest};
+use portal_domain::user::{User, UserEvent};
+use portal_domain::values::{EmailAddress, Password, PasswordHash, TokenDigest};
 
 #[derive(Default)]
 struct Inner {
@@ -30,7 +30,7 @@ struct Inner {
     outbox: Vec<OutgoingEmail>,
     sessions: HashMap<TokenDigest, MemorySession>,
     operator_keys: HashMap<TokenDigest, String>,
-    counters: HashMap<String, crate::limits::Window>,
+    counters: HashMap<String, portal_domain::limits::Window>,
 }
 
 #[derive(Clone)]
@@ -447,13 +447,16 @@ impl SessionStore for MemoryStore {
         max: u32,
     ) -> Result<bool, StoreError> {
         let mut inner = self.lock()?;
-        let lapsed = crate::limits::Window { start: now - window, count: 0 };
+        let lapsed = portal_domain::limits::Window { start: now - window, count: 0 };
         let counter = inner.counters.entry(key.to_owned()).or_insert(lapsed);
         *counter = counter.hit(now, window);
         Ok(counter.count <= max)
     }
 
-    async fn rate_limit_windows(&self, keys: &[&str]) -> Result<Vec<Option<crate::limits::Window>>, StoreError> {
+    async fn rate_limit_windows(
+        &self,
+        keys: &[&str],
+    ) -> Result<Vec<Option<portal_domain::limits::Window>>, StoreError> {
         let inner = self.lock()?;
         Ok(keys.iter().map(|k| inner.counters.get(*k).copied()).collect())
     }
@@ -521,12 +524,6 @@ impl ManualClock {
 impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
         self.0.lock().map(|t| *t).unwrap_or(DateTime::<Utc>::MIN_UTC)
-    }
-}
-
-impl<C: Clock> Clock for std::sync::Arc<C> {
-    fn now(&self) -> DateTime<Utc> {
-        (**self).now()
     }
 }
 
@@ -608,13 +605,13 @@ impl PasswordHasher for InsecureHasher {
     }
 }
 
-/// The in-memory [`Portal`](crate::service::Portal) with deterministic doubles, for tests and examples.
-pub type MemoryPortal = crate::service::Portal<MemoryStore, InsecureHasher>;
+/// The in-memory [`Portal`](portal_domain::service::Portal) with deterministic doubles, for tests and examples.
+pub type MemoryPortal = portal_domain::service::Portal<MemoryStore, InsecureHasher>;
 
 /// A [`MemoryPortal`] whose clock starts at `now`; the returned clock moves it.
 pub fn memory_portal(now: DateTime<Utc>) -> (MemoryPortal, std::sync::Arc<ManualClock>) {
     let clock = std::sync::Arc::new(ManualClock::new(now));
-    let portal = crate::service::Portal::new(
+    let portal = portal_domain::service::Portal::new(
         MemoryStore::new(),
         InsecureHasher::default(),
         InsecureDigester,

@@ -4,11 +4,11 @@
 use chrono::Duration;
 
 use super::{Failure, aid, decided, err, invite, new_account, new_user, t0, uid};
-use crate::account::{AccountCommand, INVITE_TTL};
-use crate::ids::{InviteId, SessionId};
-use crate::limits::Window;
-use crate::ports::{Changes, SessionStore, Store};
-use crate::values::TokenDigest;
+use portal_domain::account::{AccountCommand, INVITE_TTL};
+use portal_domain::ids::{InviteId, SessionId};
+use portal_domain::limits::Window;
+use portal_domain::ports::{Changes, SessionStore, Store};
+use portal_domain::values::TokenDigest;
 
 /// [`SessionStore::rate_limit_windows`] answers each key's window in order and writes nothing.
 pub async fn rate_limit_windows_read_without_writing<S: SessionStore>(store: &S) -> Result<(), Failure> {

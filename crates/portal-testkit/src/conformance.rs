@@ -2,20 +2,20 @@
 //! storage adapter's test runs against its own store.
 //!
 //! ```ignore
-//! assert_eq!(portal_domain::conformance::check_store(async || MyStore::fresh().await).await, Ok(()));
+//! assert_eq!(portal_testkit::conformance::check_store(async || MyStore::fresh().await).await, Ok(()));
 //! ```
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use crate::account::{
+use portal_domain::account::{
     Account, AccountCommand, AccountEvent, EditMember, InviteMember, NewContact, Profile, Target, open_account,
 };
-use crate::actor::Actor;
-use crate::ids::{AccountId, ContactId, InviteId, NoticeId, UserId};
-use crate::permission::{Permission, PermissionSet, Role};
-use crate::ports::{Changes, CommitError, Message, OutgoingEmail, PageRequest, Saved, Store};
-use crate::user::{Registration, User, register_user};
-use crate::values::{CompanyName, EmailAddress, PasswordHash, PersonName, TokenDigest};
+use portal_domain::actor::Actor;
+use portal_domain::ids::{AccountId, ContactId, InviteId, NoticeId, UserId};
+use portal_domain::permission::{Permission, PermissionSet, Role};
+use portal_domain::ports::{Changes, CommitError, Message, OutgoingEmail, PageRequest, Saved, Store};
+use portal_domain::user::{Registration, User, register_user};
+use portal_domain::values::{CompanyName, EmailAddress, PasswordHash, PersonName, TokenDigest};
 
 /// A check failed: which one, and what it saw.
 pub type Failure = String;
@@ -49,7 +49,7 @@ fn email(s: &str) -> Result<EmailAddress, Failure> {
     EmailAddress::parse(s).map_err(|e| format!("fixture email {s}: {e}"))
 }
 
-fn new_user(n: u128, address: &str) -> Result<Saved<User, crate::user::UserEvent>, Failure> {
+fn new_user(n: u128, address: &str) -> Result<Saved<User, portal_domain::user::UserEvent>, Failure> {
     let event = register_user(
         Registration {
             id: uid(n),
@@ -167,19 +167,20 @@ pub async fn committed_state_reads_back<S: Store>(store: &S) -> Result<(), Failu
     ensure!(store.user_status(uid(99)).await.map_err(err("status"))?.is_none(), "an unknown user has a status");
     // Disabled by the operator: the status alone says so at once.
     let ann = store.user(uid(1)).await.map_err(err("user"))?.ok_or("ann")?;
-    let events = ann.decide(&Actor::Operator, crate::user::UserCommand::Disable, t0()).map_err(|e| e.to_string())?;
+    let events =
+        ann.decide(&Actor::Operator, portal_domain::user::UserCommand::Disable, t0()).map_err(|e| e.to_string())?;
     let mut disabled = ann.clone();
     events.iter().for_each(|e| disabled.apply(e));
     let saved = Saved { state: disabled, expected_version: ann.version(), events };
     store.commit(Changes { users: vec![saved], ..Changes::default() }).await.map_err(err("disable"))?;
     ensure!(
-        store.user_status(uid(1)).await.map_err(err("status"))? == Some(crate::user::UserStatus::Disabled),
+        store.user_status(uid(1)).await.map_err(err("status"))? == Some(portal_domain::user::UserStatus::Disabled),
         "a disabled user's status reads as active"
     );
     let standing = store.standing(aid(1), uid(1)).await.map_err(err("standing"))?;
     ensure!(
         standing.as_ref().map(|(status, access)| (*status, access.as_ref().map(|a| a.is_owner)))
-            == Some((crate::user::UserStatus::Disabled, Some(true))),
+            == Some((portal_domain::user::UserStatus::Disabled, Some(true))),
         "a disabled owner's standing: {standing:?}"
     );
     Ok(())
@@ -496,7 +497,7 @@ pub async fn lists_page_by_key<S: Store>(store: &S) -> Result<(), Failure> {
             email: email(&format!("c{n}@example.com"))?,
             phone: None,
             company: None,
-            categories: crate::notification::CategorySet::ALL,
+            categories: portal_domain::notification::CategorySet::ALL,
         });
         let added = decided(&state, uid(1), contact, t0())?;
         let added = save(added, &mut state);
@@ -505,9 +506,9 @@ pub async fn lists_page_by_key<S: Store>(store: &S) -> Result<(), Failure> {
     for n in 0..2u128 {
         let notice = AccountCommand::RecordNotice {
             notice: NoticeId::from_uuid(uuid::Uuid::from_u128(500 + n)),
-            category: crate::notification::NotificationCategory::Billing,
+            category: portal_domain::notification::NotificationCategory::Billing,
             subject: CompanyName::parse("Invoice").map_err(|e| e.to_string())?,
-            directory: crate::routing::MemberDirectory::default(),
+            directory: portal_domain::routing::MemberDirectory::default(),
         };
         let events = state.decide(&Actor::Operator, notice, t0()).map_err(err("notice"))?;
         let mut next = state.clone();
@@ -629,8 +630,8 @@ pub async fn lists_page_by_key<S: Store>(store: &S) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Runs every [`SessionStore`](crate::ports::SessionStore) check, each on a fresh store.
-pub async fn check_session_store<S: Store + crate::ports::SessionStore>(
+/// Runs every [`SessionStore`](portal_domain::ports::SessionStore) check, each on a fresh store.
+pub async fn check_session_store<S: Store + portal_domain::ports::SessionStore>(
     fresh: impl AsyncFn() -> S,
 ) -> Result<(), Failure> {
     sessions_expire_and_revoke(&fresh().await).await.map_err(|e| format!("sessions_expire_and_revoke: {e}"))?;
@@ -650,8 +651,10 @@ pub async fn check_session_store<S: Store + crate::ports::SessionStore>(
 
 /// A session lives `idle` past its last use and never past its absolute expiry; once expired it
 /// stays gone; users end only their own sessions.
-pub async fn sessions_expire_and_revoke<S: Store + crate::ports::SessionStore>(store: &S) -> Result<(), Failure> {
-    use crate::ids::SessionId;
+pub async fn sessions_expire_and_revoke<S: Store + portal_domain::ports::SessionStore>(
+    store: &S,
+) -> Result<(), Failure> {
+    use portal_domain::ids::SessionId;
     let (ann, bob) = (uid(1), uid(2));
     store
         .commit(Changes {
@@ -674,7 +677,10 @@ pub async fn sessions_expire_and_revoke<S: Store + crate::ports::SessionStore>(s
         "a fresh session's user: {with_user:?}"
     );
     let holder = store.session_holder(&token, t0() + Duration::minutes(20), idle).await.map_err(err("holder"))?;
-    ensure!(holder == Some((sid(1), ann, crate::user::UserStatus::Active)), "a fresh session's holder: {holder:?}");
+    ensure!(
+        holder == Some((sid(1), ann, portal_domain::user::UserStatus::Active)),
+        "a fresh session's holder: {holder:?}"
+    );
     ensure!(
         store.use_session(&token, t0() + Duration::minutes(45), idle).await.map_err(err("use"))?.is_some(),
         "use did not extend the idle expiry"
@@ -746,7 +752,7 @@ pub async fn sessions_expire_and_revoke<S: Store + crate::ports::SessionStore>(s
 }
 
 /// A fixed window admits `max` hits per key, then refuses until the window passes.
-pub async fn rate_limits_count_per_window<S: crate::ports::SessionStore>(store: &S) -> Result<(), Failure> {
+pub async fn rate_limits_count_per_window<S: portal_domain::ports::SessionStore>(store: &S) -> Result<(), Failure> {
     let window = Duration::seconds(60);
     for i in 0..3 {
         ensure!(
@@ -800,7 +806,9 @@ pub async fn rate_limits_count_per_window<S: crate::ports::SessionStore>(store: 
 }
 
 /// An operator key is found by its digest, and nothing else is.
-pub async fn operator_keys_are_found_by_digest<S: crate::ports::SessionStore>(store: &S) -> Result<(), Failure> {
+pub async fn operator_keys_are_found_by_digest<S: portal_domain::ports::SessionStore>(
+    store: &S,
+) -> Result<(), Failure> {
     store
         .create_operator_key(uuid::Uuid::from_u128(1), &TokenDigest::new("op-1"), "ci", t0())
         .await
