@@ -1,4 +1,5 @@
-//! `cargo xtask tidy`: rules of the codebase that no compiler checks. Also a `#[test]`, so the
+//! `cargo xtask tidy`: rules of the codebase that no compiler checks (no file over 600 lines,
+//! each opening with its `//!` line, no leftovers, a pure core). Also a `#[test]`, so the
 //! ordinary test run enforces them.
 
 use std::fs;
@@ -55,8 +56,15 @@ pub(crate) fn check(root: &Path) -> Vec<String> {
     problems
 }
 
+/// One file, one responsibility: past this many lines a file holds more than one.
+pub(crate) const MAX_LINES: usize = 600;
+
 fn check_file(path: &str, text: &str) -> Vec<String> {
     let mut problems = Vec::new();
+    let lines = text.lines().count();
+    if lines > MAX_LINES {
+        problems.push(format!("{path}: {lines} lines, over {MAX_LINES}: split it by responsibility"));
+    }
     // Every module says what it owns in its first line.
     let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
     if !first.starts_with("//!") {
@@ -105,5 +113,9 @@ mod tests {
         let core = "//! core\nfn now() { chrono::Utc::now(); }\n";
         assert_eq!(check_file("crates/portal-domain/src/x.rs", core).len(), 1);
         assert!(check_file("crates/portal-store/src/x.rs", core).is_empty());
+        let long = format!("//! long\n{}", "fn f() {}\n".repeat(MAX_LINES));
+        assert_eq!(check_file("x.rs", &long).len(), 1, "a file over the limit");
+        let at_limit = format!("//! fits\n{}", "fn f() {}\n".repeat(MAX_LINES - 1));
+        assert!(check_file("x.rs", &at_limit).is_empty(), "a file at the limit");
     }
 }

@@ -1,0 +1,194 @@
+//! What crosses the store port: saves, changes with their emails, pages, and the rows lists
+//! are read as.
+
+use super::*;
+
+/// An aggregate's new state and the events that led to it from `expected_version`.
+#[derive(Debug, Clone)]
+pub struct Saved<T, E> {
+    /// The state after the events.
+    pub state: T,
+    /// The version the change was decided on (0 for a new aggregate).
+    pub expected_version: u64,
+    /// The events, in order; `state.version() == expected_version + events.len()`.
+    pub events: Vec<E>,
+}
+
+/// One email to send, written to the outbox with the change that caused it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct OutgoingEmail {
+    /// The recipient.
+    pub to: EmailAddress,
+    /// What to tell them.
+    pub message: Message,
+}
+
+/// The emails the core asks for; the binary renders them.
+#[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Message {
+    /// An invite (or a re-sent one) with its link.
+    Invite {
+        /// The account.
+        account: AccountId,
+        /// Its display name.
+        account_name: CompanyName,
+        /// Who invited.
+        inviter: PersonName,
+        /// The invite.
+        invite: InviteId,
+        /// The link's token. The only place a raw token is kept; the outbox drops it once sent.
+        token: String,
+        /// When the link expires.
+        expires_at: DateTime<Utc>,
+    },
+    /// A notice of a category, with why this recipient gets it.
+    Notice {
+        /// The account.
+        account: AccountId,
+        /// The notice.
+        notice: NoticeId,
+        /// Its category.
+        category: NotificationCategory,
+        /// Its subject.
+        subject: CompanyName,
+        /// Why this recipient receives it.
+        reason: Reason,
+    },
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Invite { account, invite, expires_at, .. } => f
+                .debug_struct("Invite")
+                .field("account", account)
+                .field("invite", invite)
+                .field("token", &"<redacted>")
+                .field("expires_at", expires_at)
+                .finish_non_exhaustive(),
+            Self::Notice { account, notice, category, subject, reason } => f
+                .debug_struct("Notice")
+                .field("account", account)
+                .field("notice", notice)
+                .field("category", category)
+                .field("subject", subject)
+                .field("reason", reason)
+                .finish(),
+        }
+    }
+}
+
+/// Everything one use case writes: stored atomically or not at all.
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    /// Accounts created or changed.
+    pub accounts: Vec<Saved<Account, AccountEvent>>,
+    /// Users created or changed.
+    pub users: Vec<Saved<User, UserEvent>>,
+    /// Emails to send.
+    pub outbox: Vec<OutgoingEmail>,
+}
+
+impl Changes {
+    /// Whether there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.accounts.iter().all(|a| a.events.is_empty())
+            && self.users.iter().all(|u| u.events.is_empty())
+            && self.outbox.is_empty()
+    }
+}
+
+/// A page request for a keyset-paginated list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest<K> {
+    /// Start after this key (`None`: from the start).
+    pub after: Option<K>,
+    /// At most this many items.
+    pub limit: usize,
+}
+
+/// One page of a list and the key to continue from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T, K> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Pass as `after` for the next page; `None` on the last page.
+    pub next: Option<K>,
+}
+
+impl<T, K> Page<T, K> {
+    /// A page from items fetched with one more than `limit` (the keyset idiom): keeps `limit`
+    /// of them and, when the extra one was there, continues after the last kept.
+    pub fn from_overfetch(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> K) -> Self {
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(key)
+        } else {
+            None
+        };
+        Self { items, next }
+    }
+}
+
+/// An account event with its position in the account's history (1 for `Opened`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// The account's version once this event was applied.
+    pub seq: u64,
+    /// The event.
+    pub event: AccountEvent,
+}
+
+/// A notice as recorded: who received it, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeRecord {
+    /// The notice.
+    pub id: NoticeId,
+    /// Its category.
+    pub category: NotificationCategory,
+    /// Its subject.
+    pub subject: CompanyName,
+    /// When it was sent.
+    pub at: DateTime<Utc>,
+    /// Who received it, each with the reason.
+    pub recipients: Vec<Recipient>,
+}
+
+/// One account in the operator's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountListing {
+    /// The account.
+    pub id: AccountId,
+    /// Its display name.
+    pub display_name: CompanyName,
+    /// Its owner.
+    pub owner: UserId,
+    /// Active or closed.
+    pub status: AccountStatus,
+    /// When it was opened.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A membership with who holds it: one row of a members list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRow {
+    /// The membership.
+    pub membership: Membership,
+    /// The member's login email.
+    pub email: EmailAddress,
+    /// The member's name.
+    pub name: PersonName,
+}
+
+/// One of a user's memberships, with the account's display name: a row of the account picker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MembershipListing {
+    /// The account.
+    pub account: AccountId,
+    /// Its display name.
+    pub display_name: CompanyName,
+    /// The user's standing there.
+    pub access: Access,
+}

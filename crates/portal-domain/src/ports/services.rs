@@ -1,0 +1,47 @@
+//! The small ports: password hashing, token digests and generation, the clock, ids.
+
+use super::*;
+
+/// Hashes and checks passwords (Argon2id in the server). Slow on purpose, so async: the adapter
+/// runs it off the request workers.
+pub trait PasswordHasher: Send + Sync {
+    /// A new salted hash of `password`.
+    fn hash(&self, password: &Password) -> impl Future<Output = Result<PasswordHash, StoreError>> + Send;
+    /// Whether `password` matches `hash`. MUST take as long for a wrong password as a right one.
+    fn verify(&self, password: &str, hash: &PasswordHash) -> impl Future<Output = bool> + Send;
+    /// A valid hash of no one's password, checked when an email is unknown so that login does the
+    /// same work whether or not the user exists.
+    fn decoy(&self) -> &PasswordHash;
+}
+
+/// Digests one-time tokens (SHA-256 in the server); only digests are stored.
+pub trait TokenDigester: Send + Sync {
+    /// The digest of `token`. MUST be deterministic and MUST NOT reveal the token.
+    fn digest(&self, token: &str) -> TokenDigest;
+}
+
+/// Makes new secret tokens (256 random bits in the server).
+pub trait TokenGenerator: Send + Sync {
+    /// A fresh unguessable token, URL-safe.
+    fn generate(&self) -> String;
+}
+
+/// Tells the time; the core never reads a clock itself.
+pub trait Clock: Send + Sync {
+    /// Now.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// A shared clock is a clock: a test keeps one handle to move time while the use cases read
+/// the other.
+impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        (**self).now()
+    }
+}
+
+/// Makes ids (UUID v7 in the server).
+pub trait IdSource: Send + Sync {
+    /// A new unique UUID.
+    fn new_uuid(&self) -> Uuid;
+}

@@ -1,0 +1,195 @@
+//! The session port: sign-in sessions, rate-limit counters, operator keys and housekeeping.
+
+use super::*;
+
+/// Sessions are extended at most this often: a write per request would serialise every read
+/// behind the database's single writer for no gain a person could notice.
+pub const SESSION_TOUCH_RESOLUTION: chrono::Duration = chrono::Duration::minutes(1);
+
+/// A session as its user may see it (never its token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The session's public id (for revoking it).
+    pub id: SessionId,
+    /// Its user.
+    pub user: UserId,
+    /// When it began.
+    pub created_at: DateTime<Utc>,
+    /// When it was last used.
+    pub last_seen_at: DateTime<Utc>,
+    /// When it ends however active it is.
+    pub absolute_expires_at: DateTime<Utc>,
+}
+
+/// [`SessionStore::session_user`] from [`SessionStore::use_session`] and [`Store::user`]: its
+/// default, for a store that has no better way.
+pub async fn session_user_of<S: Store + SessionStore + ?Sized>(
+    store: &S,
+    token: &TokenDigest,
+    now: DateTime<Utc>,
+    idle: chrono::Duration,
+) -> Result<Option<(SessionId, User)>, StoreError> {
+    let Some((session, user)) = store.use_session(token, now, idle).await? else { return Ok(None) };
+    Ok(store.user(user).await?.map(|user| (session, user)))
+}
+
+/// Sign-in sessions and rate-limit counters, shared by every server process.
+pub trait SessionStore: Send + Sync {
+    /// Starts a session under the digest of its token. It lives `idle` past its last use and
+    /// never past `absolute` from now.
+    fn create_session(
+        &self,
+        id: SessionId,
+        token: &TokenDigest,
+        user: UserId,
+        now: DateTime<Utc>,
+        idle: chrono::Duration,
+        absolute: chrono::Duration,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Starts a session as [`SessionStore::create_session`] does and records the sign-in as
+    /// the user's last login ([`Store::record_login`]). The default does the two in turn; a SQL
+    /// store writes both in one transaction (one durable write per sign-in, not two).
+    fn create_login_session(
+        &self,
+        id: SessionId,
+        token: &TokenDigest,
+        user: UserId,
+        now: DateTime<Utc>,
+        idle: chrono::Duration,
+        absolute: chrono::Duration,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send
+    where
+        Self: Store,
+    {
+        async move {
+            self.record_login(user, now).await?;
+            self.create_session(id, token, user, now, idle, absolute).await
+        }
+    }
+
+    /// The session and user of a live token, extending its idle expiry (a store may skip the
+    /// write while the last extension is under [`SESSION_TOUCH_RESOLUTION`] old). MUST return
+    /// `None` once either expiry has passed, and from then on.
+    fn use_session(
+        &self,
+        token: &TokenDigest,
+        now: DateTime<Utc>,
+        idle: chrono::Duration,
+    ) -> impl Future<Output = Result<Option<(SessionId, UserId)>, StoreError>> + Send;
+
+    /// [`SessionStore::use_session`] with the session's user as last committed (the per-request
+    /// authentication). The default uses the session, then reads the user; a SQL store reads
+    /// both in one join when the session needs no write.
+    fn session_user(
+        &self,
+        token: &TokenDigest,
+        now: DateTime<Utc>,
+        idle: chrono::Duration,
+    ) -> impl Future<Output = Result<Option<(SessionId, User)>, StoreError>> + Send
+    where
+        Self: Store,
+    {
+        session_user_of(self, token, now, idle)
+    }
+
+    /// [`SessionStore::use_session`] with the status of the session's user (the per-request
+    /// authentication when only the user's id is needed), or `None` as `use_session` answers or
+    /// when the user is gone. The default uses the session, then reads the status; a SQL store
+    /// reads both in one join when the session needs no write.
+    fn session_holder(
+        &self,
+        token: &TokenDigest,
+        now: DateTime<Utc>,
+        idle: chrono::Duration,
+    ) -> impl Future<Output = Result<Option<(SessionId, UserId, UserStatus)>, StoreError>> + Send
+    where
+        Self: Store,
+    {
+        async move {
+            let Some((session, user)) = self.use_session(token, now, idle).await? else { return Ok(None) };
+            Ok(self.user_status(user).await?.map(|status| (session, user, status)))
+        }
+    }
+
+    /// Ends the session of a token (logout).
+    fn end_session(&self, token: &TokenDigest) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Ends one of `user`'s sessions by id. MUST return `false` and end nothing for another user's session.
+    fn end_session_by_id(&self, user: UserId, id: SessionId) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Ends every session of `user`.
+    fn end_sessions_of(&self, user: UserId) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// `user`'s live sessions, newest first.
+    fn sessions_of(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<SessionInfo>, StoreError>> + Send;
+
+    /// Stores an operator key under the digest of its secret.
+    fn create_operator_key(
+        &self,
+        id: uuid::Uuid,
+        token: &TokenDigest,
+        label: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Whether an operator key with this digest exists.
+    fn operator_key_exists(&self, token: &TokenDigest) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Counts a hit on `key` in a fixed window; `true` while the window has seen at most `max`.
+    /// MUST count hits from every caller together (atomically).
+    fn rate_limit_hit(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        window: chrono::Duration,
+        max: u32,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// The current window of each key, in order (`None`: never hit, or purged). MUST NOT
+    /// write: a refused request leaves nothing behind. The default knows no windows, so every
+    /// check passes and only [`SessionStore::rate_limit_hits`] refuses.
+    fn rate_limit_windows(
+        &self,
+        keys: &[&str],
+    ) -> impl Future<Output = Result<Vec<Option<crate::limits::Window>>, StoreError>> + Send {
+        let none = vec![None; keys.len()];
+        async move { Ok(none) }
+    }
+
+    /// Deletes at most `batch` rows of each kind that can no longer matter at `now`: rate-limit
+    /// windows lapsed for `window`, sessions past their idle or absolute expiry, and the token
+    /// digests of spent invite links ([`crate::account::Invite::link_spent`]). Returns how many
+    /// went. MUST leave every live window, session and link alone.
+    fn purge_expired(
+        &self,
+        now: DateTime<Utc>,
+        window: chrono::Duration,
+        batch: u32,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        let _ = (now, window, batch);
+        async { Ok(0) }
+    }
+
+    /// Counts a hit on every key of `limits` (each with its `max`), as
+    /// [`SessionStore::rate_limit_hit`] does; `true` while every one is within its max. The
+    /// default counts them in turn; a SQL store counts them in one statement.
+    fn rate_limit_hits(
+        &self,
+        limits: &[(&str, u32)],
+        now: DateTime<Utc>,
+        window: chrono::Duration,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        async move {
+            let mut within = true;
+            for (key, max) in limits {
+                within &= self.rate_limit_hit(key, now, window, *max).await?;
+            }
+            Ok(within)
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! Checks of the session store: sessions expire and end, counters count per window, operator
+//! keys are found by digest.
+
+use super::*;
+
+/// Runs every [`SessionStore`](portal_domain::ports::SessionStore) check, each on a fresh store.
+pub async fn check_session_store<S: Store + portal_domain::ports::SessionStore>(
+    fresh: impl AsyncFn() -> S,
+) -> Result<(), Failure> {
+    sessions_expire_and_revoke(&fresh().await).await.map_err(|e| format!("sessions_expire_and_revoke: {e}"))?;
+    rate_limits_count_per_window(&fresh().await).await.map_err(|e| format!("rate_limits_count_per_window: {e}"))?;
+    operator_keys_are_found_by_digest(&fresh().await)
+        .await
+        .map_err(|e| format!("operator_keys_are_found_by_digest: {e}"))?;
+    rate_limit_windows_read_without_writing(&fresh().await)
+        .await
+        .map_err(|e| format!("rate_limit_windows_read_without_writing: {e}"))?;
+    purge_leaves_live_rows_alone(&fresh().await).await.map_err(|e| format!("purge_leaves_live_rows_alone: {e}"))?;
+    purge_forgets_only_spent_invite_links(&fresh().await)
+        .await
+        .map_err(|e| format!("purge_forgets_only_spent_invite_links: {e}"))?;
+    Ok(())
+}
+
+/// A session lives `idle` past its last use and never past its absolute expiry; once expired it
+/// stays gone; users end only their own sessions.
+pub async fn sessions_expire_and_revoke<S: Store + portal_domain::ports::SessionStore>(
+    store: &S,
+) -> Result<(), Failure> {
+    use portal_domain::ids::SessionId;
+    let (ann, bob) = (uid(1), uid(2));
+    store
+        .commit(Changes {
+            users: vec![new_user(1, "ann@example.com")?, new_user(2, "bob@example.com")?],
+            ..Changes::default()
+        })
+        .await
+        .map_err(err("users"))?;
+    let idle = Duration::minutes(30);
+    let absolute = Duration::hours(12);
+    let sid = |n: u128| SessionId::from_uuid(uuid::Uuid::from_u128(n));
+    let token = TokenDigest::new("session-1");
+    store.create_session(sid(1), &token, ann, t0(), idle, absolute).await.map_err(err("create"))?;
+    let used = store.use_session(&token, t0() + Duration::minutes(20), idle).await.map_err(err("use"))?;
+    ensure!(used == Some((sid(1), ann)), "a fresh session: {used:?}");
+    let with_user =
+        store.session_user(&token, t0() + Duration::minutes(20), idle).await.map_err(err("session user"))?;
+    ensure!(
+        with_user.as_ref().map(|(s, u)| (*s, u.id())) == Some((sid(1), ann)),
+        "a fresh session's user: {with_user:?}"
+    );
+    let holder = store.session_holder(&token, t0() + Duration::minutes(20), idle).await.map_err(err("holder"))?;
+    ensure!(
+        holder == Some((sid(1), ann, portal_domain::user::UserStatus::Active)),
+        "a fresh session's holder: {holder:?}"
+    );
+    ensure!(
+        store.use_session(&token, t0() + Duration::minutes(45), idle).await.map_err(err("use"))?.is_some(),
+        "use did not extend the idle expiry"
+    );
+    ensure!(
+        store.use_session(&token, t0() + Duration::minutes(80), idle).await.map_err(err("use"))?.is_none(),
+        "an idle session lived on"
+    );
+    ensure!(
+        store.use_session(&token, t0() + Duration::minutes(81), idle).await.map_err(err("use"))?.is_none(),
+        "an expired session came back"
+    );
+    ensure!(
+        store.session_user(&token, t0() + Duration::minutes(82), idle).await.map_err(err("use"))?.is_none(),
+        "an expired session has a user"
+    );
+    ensure!(
+        store.session_holder(&token, t0() + Duration::minutes(83), idle).await.map_err(err("holder"))?.is_none(),
+        "an expired session has a holder"
+    );
+
+    let busy = TokenDigest::new("session-2");
+    store.create_session(sid(2), &busy, ann, t0(), idle, absolute).await.map_err(err("create"))?;
+    let mut at = t0();
+    while at + Duration::minutes(20) < t0() + absolute {
+        at += Duration::minutes(20);
+        ensure!(
+            store.use_session(&busy, at, idle).await.map_err(err("use"))?.is_some(),
+            "an active session ended at {at}"
+        );
+    }
+    ensure!(
+        store.use_session(&busy, t0() + absolute, idle).await.map_err(err("use"))?.is_none(),
+        "a session outlived its absolute expiry"
+    );
+
+    let (a1, b1) = (TokenDigest::new("a1"), TokenDigest::new("b1"));
+    store.create_session(sid(3), &a1, ann, t0(), idle, absolute).await.map_err(err("create"))?;
+    store.create_session(sid(4), &b1, bob, t0(), idle, absolute).await.map_err(err("create"))?;
+    let listed = store.sessions_of(ann, t0()).await.map_err(err("list"))?;
+    ensure!(
+        listed.iter().all(|s| s.user == ann) && listed.iter().any(|s| s.id == sid(3)),
+        "ann's sessions: {listed:?}"
+    );
+    ensure!(!store.end_session_by_id(ann, sid(4)).await.map_err(err("end"))?, "ended someone else's session");
+    ensure!(store.use_session(&b1, t0(), idle).await.map_err(err("use"))?.is_some(), "bob's session was ended by ann");
+    ensure!(store.end_session_by_id(ann, sid(3)).await.map_err(err("end"))?, "could not end one's own session");
+    ensure!(store.use_session(&a1, t0(), idle).await.map_err(err("use"))?.is_none(), "an ended session still works");
+    store.end_session(&b1).await.map_err(err("logout"))?;
+    ensure!(
+        store.use_session(&b1, t0(), idle).await.map_err(err("use"))?.is_none(),
+        "a logged-out session still works"
+    );
+    // A login session: a session like any other, and the user's last login recorded.
+    let login = TokenDigest::new("login-1");
+    let at = t0() + Duration::minutes(3);
+    store.create_login_session(sid(6), &login, bob, at, idle, absolute).await.map_err(err("login"))?;
+    ensure!(
+        store.use_session(&login, at, idle).await.map_err(err("use"))? == Some((sid(6), bob)),
+        "a login session does not work"
+    );
+    let user = store.user(bob).await.map_err(err("user"))?.ok_or("bob")?;
+    ensure!(user.last_login_at() == Some(at), "last login {:?}, not {at}", user.last_login_at());
+    let b2 = TokenDigest::new("b2");
+    store.create_session(sid(5), &b2, bob, t0(), idle, absolute).await.map_err(err("create"))?;
+    store.end_sessions_of(bob).await.map_err(err("end all"))?;
+    ensure!(store.use_session(&b2, t0(), idle).await.map_err(err("use"))?.is_none(), "a session survived ending all");
+    Ok(())
+}
+
+/// A fixed window admits `max` hits per key, then refuses until the window passes.
+pub async fn rate_limits_count_per_window<S: portal_domain::ports::SessionStore>(store: &S) -> Result<(), Failure> {
+    let window = Duration::seconds(60);
+    for i in 0..3 {
+        ensure!(
+            store.rate_limit_hit("login:1.2.3.4", t0() + Duration::seconds(i), window, 3).await.map_err(err("hit"))?,
+            "hit {i} refused"
+        );
+    }
+    ensure!(
+        !store.rate_limit_hit("login:1.2.3.4", t0() + Duration::seconds(10), window, 3).await.map_err(err("hit"))?,
+        "a fourth hit admitted"
+    );
+    ensure!(store.rate_limit_hit("login:5.6.7.8", t0(), window, 3).await.map_err(err("hit"))?, "keys are not separate");
+    ensure!(
+        store.rate_limit_hit("login:1.2.3.4", t0() + Duration::seconds(61), window, 3).await.map_err(err("hit"))?,
+        "the window never reset"
+    );
+    // Several keys at once: every one counted, admitted only while all are within their max.
+    let both = [("login:9.9.9.9", 5), ("login:email:ann", 2)];
+    for i in 0..2 {
+        ensure!(store.rate_limit_hits(&both, t0(), window).await.map_err(err("hits"))?, "joint hit {i} refused");
+    }
+    ensure!(!store.rate_limit_hits(&both, t0(), window).await.map_err(err("hits"))?, "a third joint hit admitted");
+    // The first key counted all three: two more reach its max of 5, a third exceeds it.
+    ensure!(store.rate_limit_hit("login:9.9.9.9", t0(), window, 5).await.map_err(err("hit"))?, "fourth hit refused");
+    ensure!(store.rate_limit_hit("login:9.9.9.9", t0(), window, 5).await.map_err(err("hit"))?, "fifth hit refused");
+    ensure!(!store.rate_limit_hit("login:9.9.9.9", t0(), window, 5).await.map_err(err("hit"))?, "a sixth hit admitted");
+    // Joint hits reset each key's window on its own: the first key's has passed, the second's
+    // (started later) has not.
+    let later = [("login:1.1.1.1", 1), ("login:email:bob", 2)];
+    ensure!(store.rate_limit_hit("login:1.1.1.1", t0(), window, 1).await.map_err(err("hit"))?, "first hit refused");
+    ensure!(
+        store.rate_limit_hit("login:email:bob", t0() + Duration::seconds(30), window, 2).await.map_err(err("hit"))?,
+        "bob's first hit refused"
+    );
+    ensure!(
+        store.rate_limit_hits(&later, t0() + Duration::seconds(61), window).await.map_err(err("hits"))?,
+        "a joint hit after one window passed refused"
+    );
+    ensure!(
+        !store.rate_limit_hits(&later, t0() + Duration::seconds(62), window).await.map_err(err("hits"))?,
+        "a second joint hit inside both windows admitted"
+    );
+    // A key named twice counts twice.
+    let twice = [("login:twice", 5), ("login:twice", 5)];
+    ensure!(store.rate_limit_hits(&twice, t0(), window).await.map_err(err("hits"))?, "a doubled hit refused");
+    ensure!(
+        !store.rate_limit_hit("login:twice", t0(), window, 2).await.map_err(err("hit"))?,
+        "a key named twice counted once"
+    );
+    Ok(())
+}
+
+/// An operator key is found by its digest, and nothing else is.
+pub async fn operator_keys_are_found_by_digest<S: portal_domain::ports::SessionStore>(
+    store: &S,
+) -> Result<(), Failure> {
+    store
+        .create_operator_key(uuid::Uuid::from_u128(1), &TokenDigest::new("op-1"), "ci", t0())
+        .await
+        .map_err(err("create"))?;
+    ensure!(store.operator_key_exists(&TokenDigest::new("op-1")).await.map_err(err("find"))?, "the key was not found");
+    ensure!(
+        !store.operator_key_exists(&TokenDigest::new("op-2")).await.map_err(err("find"))?,
+        "an unknown key was found"
+    );
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! Deterministic doubles for the other ports: a clock that moves when told, sequential ids and
+//! tokens, a reversible digester and hasher, and a portal wired to them.
+
+use super::*;
+
+/// A clock that stands still until told to move.
+#[derive(Debug)]
+pub struct ManualClock(Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    /// A clock showing `now`.
+    pub fn new(now: DateTime<Utc>) -> Self {
+        Self(Mutex::new(now))
+    }
+
+    /// Moves the clock forward (or back, with a negative duration).
+    pub fn advance(&self, by: Duration) {
+        if let Ok(mut t) = self.0.lock() {
+            *t += by;
+        }
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0.lock().map(|t| *t).unwrap_or(DateTime::<Utc>::MIN_UTC)
+    }
+}
+
+/// Deterministic UUID v7s: a fixed millisecond base plus a counter, so runs repeat exactly.
+#[derive(Debug, Default)]
+pub struct SequentialIds(AtomicU64);
+
+impl SequentialIds {
+    /// A sequence whose first id is number `first + 1`, so separate runs never collide.
+    pub fn starting_after(first: u64) -> Self {
+        Self(AtomicU64::new(first))
+    }
+}
+
+impl IdSource for SequentialIds {
+    fn new_uuid(&self) -> Uuid {
+        let n = self.0.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut tail = [0u8; 10];
+        tail[2..].copy_from_slice(&n.to_be_bytes());
+        // 2026-01-01T00:00:00Z in ms, plus n, keeps ids ordered like real v7 ids.
+        uuid::Builder::from_unix_timestamp_millis(1_767_225_600_000 + n, &tail).into_uuid()
+    }
+}
+
+/// Deterministic tokens `token-1`, `token-2`, ... Guessable: tests only.
+#[derive(Debug, Default)]
+pub struct SequentialTokens {
+    next: AtomicU64,
+    prefix: String,
+}
+
+impl SequentialTokens {
+    /// Tokens `{prefix}-1`, `{prefix}-2`, ..., so separate runs never collide.
+    pub fn prefixed(prefix: &str) -> Self {
+        Self { next: AtomicU64::new(0), prefix: prefix.to_owned() }
+    }
+}
+
+impl TokenGenerator for SequentialTokens {
+    fn generate(&self) -> String {
+        let prefix = if self.prefix.is_empty() { "token" } else { &self.prefix };
+        format!("{prefix}-{}", self.next.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+}
+
+/// A "digest" that only prefixes the token. Reversible: tests only.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct InsecureDigester;
+
+impl TokenDigester for InsecureDigester {
+    fn digest(&self, token: &str) -> TokenDigest {
+        TokenDigest::new(format!("digest:{token}"))
+    }
+}
+
+/// A "hasher" that stores the password behind a prefix. Reversible: tests only.
+#[derive(Debug)]
+pub struct InsecureHasher {
+    decoy: PasswordHash,
+}
+
+impl Default for InsecureHasher {
+    fn default() -> Self {
+        Self { decoy: PasswordHash::new("insecure:\u{0}no one's password") }
+    }
+}
+
+impl PasswordHasher for InsecureHasher {
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, StoreError> {
+        Ok(PasswordHash::new(format!("insecure:{}", password.expose())))
+    }
+
+    async fn verify(&self, password: &str, hash: &PasswordHash) -> bool {
+        hash.as_str().strip_prefix("insecure:") == Some(password)
+    }
+
+    fn decoy(&self) -> &PasswordHash {
+        &self.decoy
+    }
+}
+
+/// The in-memory [`Portal`](portal_domain::service::Portal) with deterministic doubles, for tests and examples.
+pub type MemoryPortal = portal_domain::service::Portal<MemoryStore, InsecureHasher>;
+
+/// A [`MemoryPortal`] whose clock starts at `now`; the returned clock moves it.
+pub fn memory_portal(now: DateTime<Utc>) -> (MemoryPortal, std::sync::Arc<ManualClock>) {
+    let clock = std::sync::Arc::new(ManualClock::new(now));
+    let portal = portal_domain::service::Portal::new(
+        MemoryStore::new(),
+        InsecureHasher::default(),
+        InsecureDigester,
+        SequentialTokens::default(),
+        clock.clone(),
+        SequentialIds::default(),
+    );
+    (portal, clock)
+}
+
+/// Drives a future to completion on the calling thread, with no runtime: enough for the
+/// in-memory store, whose futures never wait. A future that does wait is polled again after a
+/// yield, so it still completes once it is woken by its own progress.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+        std::thread::yield_now();
+    }
+}

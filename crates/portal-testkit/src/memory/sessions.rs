@@ -1,0 +1,152 @@
+//! The in-memory store's sessions, counters and operator keys.
+
+use super::*;
+
+impl SessionStore for MemoryStore {
+    async fn create_session(
+        &self,
+        id: SessionId,
+        token: &TokenDigest,
+        user: UserId,
+        now: DateTime<Utc>,
+        idle: Duration,
+        absolute: Duration,
+    ) -> Result<(), StoreError> {
+        let absolute_expires_at = now + absolute;
+        let session = MemorySession {
+            id,
+            user,
+            created_at: now,
+            last_seen_at: now,
+            idle_expires_at: (now + idle).min(absolute_expires_at),
+            absolute_expires_at,
+        };
+        self.lock()?.sessions.insert(token.clone(), session);
+        Ok(())
+    }
+
+    async fn use_session(
+        &self,
+        token: &TokenDigest,
+        now: DateTime<Utc>,
+        idle: Duration,
+    ) -> Result<Option<(SessionId, UserId)>, StoreError> {
+        let mut inner = self.lock()?;
+        let Some(s) = inner.sessions.get_mut(token) else { return Ok(None) };
+        if now >= s.idle_expires_at || now >= s.absolute_expires_at {
+            inner.sessions.remove(token);
+            return Ok(None);
+        }
+        s.last_seen_at = now;
+        s.idle_expires_at = (now + idle).min(s.absolute_expires_at);
+        Ok(Some((s.id, s.user)))
+    }
+
+    async fn end_session(&self, token: &TokenDigest) -> Result<(), StoreError> {
+        self.lock()?.sessions.remove(token);
+        Ok(())
+    }
+
+    async fn end_session_by_id(&self, user: UserId, id: SessionId) -> Result<bool, StoreError> {
+        let mut inner = self.lock()?;
+        let before = inner.sessions.len();
+        inner.sessions.retain(|_, s| !(s.user == user && s.id == id));
+        Ok(inner.sessions.len() < before)
+    }
+
+    async fn end_sessions_of(&self, user: UserId) -> Result<u64, StoreError> {
+        let mut inner = self.lock()?;
+        let before = inner.sessions.len();
+        inner.sessions.retain(|_, s| s.user != user);
+        Ok((before - inner.sessions.len()) as u64)
+    }
+
+    async fn sessions_of(&self, user: UserId, now: DateTime<Utc>) -> Result<Vec<SessionInfo>, StoreError> {
+        let inner = self.lock()?;
+        let mut out: Vec<SessionInfo> = inner
+            .sessions
+            .values()
+            .filter(|s| s.user == user && now < s.idle_expires_at && now < s.absolute_expires_at)
+            .map(|s| SessionInfo {
+                id: s.id,
+                user: s.user,
+                created_at: s.created_at,
+                last_seen_at: s.last_seen_at,
+                absolute_expires_at: s.absolute_expires_at,
+            })
+            .collect();
+        out.sort_by_key(|s| std::cmp::Reverse(s.created_at));
+        Ok(out)
+    }
+
+    async fn create_operator_key(
+        &self,
+        _id: Uuid,
+        token: &TokenDigest,
+        label: &str,
+        _now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.lock()?.operator_keys.insert(token.clone(), label.to_owned());
+        Ok(())
+    }
+
+    async fn operator_key_exists(&self, token: &TokenDigest) -> Result<bool, StoreError> {
+        Ok(self.lock()?.operator_keys.contains_key(token))
+    }
+
+    async fn rate_limit_hit(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        window: Duration,
+        max: u32,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock()?;
+        let lapsed = portal_domain::limits::Window { start: now - window, count: 0 };
+        let counter = inner.counters.entry(key.to_owned()).or_insert(lapsed);
+        *counter = counter.hit(now, window);
+        Ok(counter.count <= max)
+    }
+
+    async fn rate_limit_windows(
+        &self,
+        keys: &[&str],
+    ) -> Result<Vec<Option<portal_domain::limits::Window>>, StoreError> {
+        let inner = self.lock()?;
+        Ok(keys.iter().map(|k| inner.counters.get(*k).copied()).collect())
+    }
+
+    async fn purge_expired(&self, now: DateTime<Utc>, window: Duration, batch: u32) -> Result<u64, StoreError> {
+        let mut inner = self.lock()?;
+        let batch = batch as usize;
+        let lapsed: Vec<String> =
+            inner.counters.iter().filter(|(_, w)| w.lapsed(now, window)).map(|(k, _)| k.clone()).take(batch).collect();
+        let ended: Vec<TokenDigest> = inner
+            .sessions
+            .iter()
+            .filter(|(_, s)| now >= s.idle_expires_at || now >= s.absolute_expires_at)
+            .map(|(k, _)| k.clone())
+            .take(batch)
+            .collect();
+        let mut gone = lapsed.len() + ended.len();
+        for k in &lapsed {
+            inner.counters.remove(k);
+        }
+        for k in &ended {
+            inner.sessions.remove(k);
+        }
+        let mut links = 0;
+        for account in inner.accounts.values_mut() {
+            links += account.forget_spent_links(now, batch - links).len();
+        }
+        inner.invite_tokens.clear();
+        let tokens: Vec<_> = inner
+            .accounts
+            .values()
+            .flat_map(|a| a.invites().filter_map(|i| i.token().map(|t| (t.clone(), a.id()))).collect::<Vec<_>>())
+            .collect();
+        inner.invite_tokens.extend(tokens);
+        gone += links;
+        Ok(gone as u64)
+    }
+}
