@@ -24,6 +24,7 @@ pub mod routing;
 #[cfg(feature = "serde")]
 mod serde_util;
 pub mod service;
+pub mod session;
 pub mod user;
 pub mod values;
 

@@ -35,9 +35,20 @@ pub struct Window {
 }
 
 impl Window {
+    /// The latest start of a window that has lapsed at `now`: a store counting in one
+    /// statement (SQL) compares its windows' starts with this, as [`Window::lapsed`] does.
+    pub fn cutoff(now: DateTime<Utc>, window: Duration) -> DateTime<Utc> {
+        now - window
+    }
+
+    /// A window that has already lapsed at `now` (what a key never hit counts as).
+    pub fn lapsed_at(now: DateTime<Utc>, window: Duration) -> Self {
+        Self { start: Self::cutoff(now, window), count: 0 }
+    }
+
     /// Whether the window has lapsed at `now`: the next hit opens a new one.
     pub fn lapsed(&self, now: DateTime<Utc>, window: Duration) -> bool {
-        self.start <= now - window
+        self.start <= Self::cutoff(now, window)
     }
 
     /// The window after one more hit at `now`.

@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use portal_domain::ids::{SessionId, UserId};
 use portal_domain::limits::Window;
 use portal_domain::ports::{SessionInfo, SessionStore, Store as _, StoreError, session_user_of};
+use portal_domain::session::{SessionTimes, SessionUse};
 use portal_domain::user::{User, UserStatus};
 use portal_domain::values::TokenDigest;
 use sea_orm::ActiveValue::Set;
@@ -32,19 +33,29 @@ impl Store {
     /// [`SESSION_TOUCH_RESOLUTION`](portal_domain::ports::SESSION_TOUCH_RESOLUTION) old (and
     /// `true`).
     async fn settle(&self, row: sessions::Model, now: DateTime<Utc>, idle: Duration) -> Result<bool, StoreError> {
-        if now >= row.idle_expires_at || now >= row.absolute_expires_at {
-            sessions::Entity::delete_by_id(row.token_digest).exec(self.conn()).await.map_err(db("end a session"))?;
-            return Ok(false);
+        let times = SessionTimes {
+            created_at: row.created_at,
+            last_seen_at: row.last_seen_at,
+            idle_expires_at: row.idle_expires_at,
+            absolute_expires_at: row.absolute_expires_at,
+        };
+        match times.used(now, idle) {
+            SessionUse::Ended => {
+                sessions::Entity::delete_by_id(row.token_digest)
+                    .exec(self.conn())
+                    .await
+                    .map_err(db("end a session"))?;
+                Ok(false)
+            }
+            SessionUse::Live => Ok(true),
+            SessionUse::Extended(next) => {
+                let mut update: sessions::ActiveModel = row.into();
+                update.last_seen_at = Set(next.last_seen_at);
+                update.idle_expires_at = Set(next.idle_expires_at);
+                sessions::Entity::update(update).exec(self.conn()).await.map_err(db("extend a session"))?;
+                Ok(true)
+            }
         }
-        if now - row.last_seen_at < portal_domain::ports::SESSION_TOUCH_RESOLUTION {
-            return Ok(true);
-        }
-        let idle_expires_at = (now + idle).min(row.absolute_expires_at);
-        let mut update: sessions::ActiveModel = row.into();
-        update.last_seen_at = Set(now);
-        update.idle_expires_at = Set(idle_expires_at);
-        sessions::Entity::update(update).exec(self.conn()).await.map_err(db("extend a session"))?;
-        Ok(true)
     }
 }
 
@@ -253,13 +264,15 @@ impl SessionStore for Store {
         // Bounded batches: a purge never holds SQLite's one writer for long.
         let (m1, m2) = (self.mark(1), self.mark(2));
         let purges = [
+            // `Window::lapsed`, as one statement.
             (
                 format!(
                     "DELETE FROM rate_limits WHERE key IN \
                      (SELECT key FROM rate_limits WHERE window_start <= {m1} LIMIT {m2})"
                 ),
-                now - window,
+                Window::cutoff(now, window),
             ),
+            // `SessionTimes::ended`, as one statement.
             (
                 format!(
                     "DELETE FROM sessions WHERE token_digest IN (SELECT token_digest FROM sessions \
@@ -330,15 +343,15 @@ fn session_row(
     idle: Duration,
     absolute: Duration,
 ) -> sessions::ActiveModel {
-    let absolute_expires_at = now + absolute;
+    let times = SessionTimes::start(now, idle, absolute);
     sessions::ActiveModel {
         token_digest: Set(token.as_str().to_owned()),
         id: Set(id.as_uuid()),
         user_id: Set(user.as_uuid()),
-        created_at: Set(now),
-        last_seen_at: Set(now),
-        idle_expires_at: Set((now + idle).min(absolute_expires_at)),
-        absolute_expires_at: Set(absolute_expires_at),
+        created_at: Set(times.created_at),
+        last_seen_at: Set(times.last_seen_at),
+        idle_expires_at: Set(times.idle_expires_at),
+        absolute_expires_at: Set(times.absolute_expires_at),
     }
 }
 
@@ -364,7 +377,7 @@ async fn count_hits(
         rows.join(", "),
         cutoff = mark(2),
     );
-    let mut values: Vec<sea_orm::Value> = vec![now.into(), (now - window).into()];
+    let mut values: Vec<sea_orm::Value> = vec![now.into(), Window::cutoff(now, window).into()];
     values.extend(limits.iter().map(|(key, _)| (*key).into()));
     let db_backend = match backend {
         crate::Backend::Sqlite => sea_orm::DbBackend::Sqlite,

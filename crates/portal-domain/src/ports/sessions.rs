@@ -2,9 +2,7 @@
 
 use super::*;
 
-/// Sessions are extended at most this often: a write per request would serialise every read
-/// behind the database's single writer for no gain a person could notice.
-pub const SESSION_TOUCH_RESOLUTION: chrono::Duration = chrono::Duration::minutes(1);
+pub use crate::session::SESSION_TOUCH_RESOLUTION;
 
 /// A session as its user may see it (never its token).
 #[derive(Debug, Clone, PartialEq, Eq)]

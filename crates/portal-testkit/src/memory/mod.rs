@@ -15,6 +15,7 @@ use portal_domain::ports::{
     AccountListing, Changes, Clock, CommitError, IdSource, NoticeRecord, OutgoingEmail, Page, PageRequest,
     PasswordHasher, SessionInfo, SessionStore, Store, StoreError, StoredEvent, TokenDigester, TokenGenerator,
 };
+use portal_domain::session::{SessionTimes, SessionUse};
 use portal_domain::user::{User, UserEvent};
 use portal_domain::values::{EmailAddress, Password, PasswordHash, TokenDigest};
 
@@ -42,10 +43,7 @@ struct Inner {
 struct MemorySession {
     id: SessionId,
     user: UserId,
-    created_at: DateTime<Utc>,
-    last_seen_at: DateTime<Utc>,
-    idle_expires_at: DateTime<Utc>,
-    absolute_expires_at: DateTime<Utc>,
+    times: SessionTimes,
 }
 
 /// A [`Store`] in memory, behind one mutex: every commit is atomic and checks versions.

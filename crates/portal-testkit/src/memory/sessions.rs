@@ -12,15 +12,7 @@ impl SessionStore for MemoryStore {
         idle: Duration,
         absolute: Duration,
     ) -> Result<(), StoreError> {
-        let absolute_expires_at = now + absolute;
-        let session = MemorySession {
-            id,
-            user,
-            created_at: now,
-            last_seen_at: now,
-            idle_expires_at: (now + idle).min(absolute_expires_at),
-            absolute_expires_at,
-        };
+        let session = MemorySession { id, user, times: SessionTimes::start(now, idle, absolute) };
         self.lock()?.sessions.insert(token.clone(), session);
         Ok(())
     }
@@ -33,13 +25,17 @@ impl SessionStore for MemoryStore {
     ) -> Result<Option<(SessionId, UserId)>, StoreError> {
         let mut inner = self.lock()?;
         let Some(s) = inner.sessions.get_mut(token) else { return Ok(None) };
-        if now >= s.idle_expires_at || now >= s.absolute_expires_at {
-            inner.sessions.remove(token);
-            return Ok(None);
+        match s.times.used(now, idle) {
+            SessionUse::Ended => {
+                inner.sessions.remove(token);
+                Ok(None)
+            }
+            SessionUse::Live => Ok(Some((s.id, s.user))),
+            SessionUse::Extended(next) => {
+                s.times = next;
+                Ok(Some((s.id, s.user)))
+            }
         }
-        s.last_seen_at = now;
-        s.idle_expires_at = (now + idle).min(s.absolute_expires_at);
-        Ok(Some((s.id, s.user)))
     }
 
     async fn end_session(&self, token: &TokenDigest) -> Result<(), StoreError> {
@@ -66,13 +62,13 @@ impl SessionStore for MemoryStore {
         let mut out: Vec<SessionInfo> = inner
             .sessions
             .values()
-            .filter(|s| s.user == user && now < s.idle_expires_at && now < s.absolute_expires_at)
+            .filter(|s| s.user == user && !s.times.ended(now))
             .map(|s| SessionInfo {
                 id: s.id,
                 user: s.user,
-                created_at: s.created_at,
-                last_seen_at: s.last_seen_at,
-                absolute_expires_at: s.absolute_expires_at,
+                created_at: s.times.created_at,
+                last_seen_at: s.times.last_seen_at,
+                absolute_expires_at: s.times.absolute_expires_at,
             })
             .collect();
         out.sort_by_key(|s| std::cmp::Reverse(s.created_at));
@@ -102,7 +98,7 @@ impl SessionStore for MemoryStore {
         max: u32,
     ) -> Result<bool, StoreError> {
         let mut inner = self.lock()?;
-        let lapsed = portal_domain::limits::Window { start: now - window, count: 0 };
+        let lapsed = portal_domain::limits::Window::lapsed_at(now, window);
         let counter = inner.counters.entry(key.to_owned()).or_insert(lapsed);
         *counter = counter.hit(now, window);
         Ok(counter.count <= max)
@@ -121,13 +117,8 @@ impl SessionStore for MemoryStore {
         let batch = batch as usize;
         let lapsed: Vec<String> =
             inner.counters.iter().filter(|(_, w)| w.lapsed(now, window)).map(|(k, _)| k.clone()).take(batch).collect();
-        let ended: Vec<TokenDigest> = inner
-            .sessions
-            .iter()
-            .filter(|(_, s)| now >= s.idle_expires_at || now >= s.absolute_expires_at)
-            .map(|(k, _)| k.clone())
-            .take(batch)
-            .collect();
+        let ended: Vec<TokenDigest> =
+            inner.sessions.iter().filter(|(_, s)| s.times.ended(now)).map(|(k, _)| k.clone()).take(batch).collect();
         let mut gone = lapsed.len() + ended.len();
         for k in &lapsed {
             inner.counters.remove(k);
