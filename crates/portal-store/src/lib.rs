@@ -5,17 +5,18 @@
 //! of failing) or `postgres://…` (for any number of server processes). SeaORM stays private:
 //! no SeaORM type appears in a public signature.
 
+mod activity;
+mod commit;
 mod convert;
 mod entity;
 mod error;
 mod migration;
 mod outbox;
-mod picker;
-mod query;
-mod reader;
-mod repo;
+mod port;
+mod reads;
 mod session;
-mod write;
+mod sqlite;
+mod write_queue;
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -31,7 +32,7 @@ pub use crate::outbox::{MAX_ATTEMPTS, QueuedEmail, retry_delay};
 
 use crate::error::db;
 use crate::migration::Migrator;
-use crate::reader::Readers;
+use crate::sqlite::Readers;
 
 /// Which database a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

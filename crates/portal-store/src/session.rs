@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use portal_domain::ids::{SessionId, UserId};
 use portal_domain::limits::Window;
-use portal_domain::ports::{SessionInfo, SessionStore, Store as _, StoreError, session_user_of};
+use portal_domain::ports::{SessionInfo, SessionStore, StoreError, session_holder_of, session_user_of};
 use portal_domain::session::{SessionTimes, SessionUse};
 use portal_domain::user::{User, UserStatus};
 use portal_domain::values::TokenDigest;
@@ -13,8 +13,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use crate::entity::sessions;
 use crate::error::db;
-use crate::query::first;
-use crate::reader;
+use crate::reads::cached::first;
+use crate::sqlite;
 use crate::{Store, convert};
 
 fn info(m: sessions::Model) -> SessionInfo {
@@ -80,7 +80,7 @@ impl SessionStore for Store {
         now: DateTime<Utc>,
         idle: Duration,
     ) -> Result<Option<(SessionId, UserId)>, StoreError> {
-        let row = match self.read_inline("read a session", |c| reader::session(c, token.as_str())) {
+        let row = match self.read_inline("read a session", |c| sqlite::session(c, token.as_str())) {
             Some(row) => row?,
             None => sessions::Entity::find_by_id(token.as_str().to_owned())
                 .all(self.conn())
@@ -99,7 +99,7 @@ impl SessionStore for Store {
         now: DateTime<Utc>,
         idle: Duration,
     ) -> Result<Option<(SessionId, User)>, StoreError> {
-        let Some(row) = self.read_inline("read a session", |c| reader::session_user(c, token.as_str())) else {
+        let Some(row) = self.read_inline("read a session", |c| sqlite::session_user(c, token.as_str())) else {
             return session_user_of(self, token, now, idle).await;
         };
         let Some((session, user)) = row? else { return Ok(None) };
@@ -116,9 +116,8 @@ impl SessionStore for Store {
         now: DateTime<Utc>,
         idle: Duration,
     ) -> Result<Option<(SessionId, UserId, UserStatus)>, StoreError> {
-        let Some(row) = self.read_inline("read a session", |c| reader::session_holder(c, token.as_str())) else {
-            let Some((session, user)) = self.use_session(token, now, idle).await? else { return Ok(None) };
-            return Ok(self.user_status(user).await?.map(|status| (session, user, status)));
+        let Some(row) = self.read_inline("read a session", |c| sqlite::session_holder(c, token.as_str())) else {
+            return session_holder_of(self, token, now, idle).await;
         };
         let Some((session, status)) = row? else { return Ok(None) };
         let (id, user) = (SessionId::from_uuid(session.id), UserId::from_uuid(session.user_id));
@@ -309,7 +308,7 @@ impl SessionStore for Store {
         absolute: Duration,
     ) -> Result<(), StoreError> {
         let txn = self.begin_write().await?;
-        crate::repo::record_login_on(&*txn, user, now).await?;
+        crate::activity::record_login_on(&*txn, user, now).await?;
         sessions::Entity::insert(session_row(id, token, user, now, idle, absolute))
             .exec(&*txn)
             .await

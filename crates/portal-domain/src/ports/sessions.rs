@@ -31,6 +31,18 @@ pub async fn session_user_of<S: Store + SessionStore + ?Sized>(
     Ok(store.user(user).await?.map(|user| (session, user)))
 }
 
+/// [`SessionStore::session_holder`] from [`SessionStore::use_session`] and
+/// [`Store::user_status`]: its default, for a store that has no better way.
+pub async fn session_holder_of<S: Store + SessionStore + ?Sized>(
+    store: &S,
+    token: &TokenDigest,
+    now: DateTime<Utc>,
+    idle: chrono::Duration,
+) -> Result<Option<(SessionId, UserId, UserStatus)>, StoreError> {
+    let Some((session, user)) = store.use_session(token, now, idle).await? else { return Ok(None) };
+    Ok(store.user_status(user).await?.map(|status| (session, user, status)))
+}
+
 /// Sign-in sessions and rate-limit counters, shared by every server process.
 pub trait SessionStore: Send + Sync {
     /// Starts a session under the digest of its token. It lives `idle` past its last use and
@@ -104,10 +116,7 @@ pub trait SessionStore: Send + Sync {
     where
         Self: Store,
     {
-        async move {
-            let Some((session, user)) = self.use_session(token, now, idle).await? else { return Ok(None) };
-            Ok(self.user_status(user).await?.map(|status| (session, user, status)))
-        }
+        session_holder_of(self, token, now, idle)
     }
 
     /// Ends the session of a token (logout).

@@ -3,6 +3,17 @@
 
 use super::*;
 
+/// [`Store::standing`] from [`Store::user_status`] and [`Store::access`]: its default, for a
+/// store that has no better way.
+pub async fn standing_of<S: Store + ?Sized>(
+    store: &S,
+    account: AccountId,
+    user: UserId,
+) -> Result<Option<(UserStatus, Option<Access>)>, StoreError> {
+    let Some(status) = store.user_status(user).await? else { return Ok(None) };
+    Ok(Some((status, store.access(account, user).await?)))
+}
+
 /// [`Store::memberships_of`] from [`Store::accounts_of`] and [`Store::account`]: its default,
 /// for a store that has no better way.
 pub async fn memberships_of_accounts<S: Store + ?Sized>(
@@ -137,10 +148,7 @@ pub trait Store: Send + Sync {
         account: AccountId,
         user: UserId,
     ) -> impl Future<Output = Result<Option<(UserStatus, Option<Access>)>, StoreError>> + Send {
-        async move {
-            let Some(status) = self.user_status(user).await? else { return Ok(None) };
-            Ok(Some((status, self.access(account, user).await?)))
-        }
+        standing_of(self, account, user)
     }
 
     /// The account's memberships by user id ascending, starting after `page.after`. MUST read no

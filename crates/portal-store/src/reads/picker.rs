@@ -2,12 +2,12 @@
 //! a user's memberships with their accounts, where one row that cannot be read costs only itself.
 
 use portal_domain::ids::{AccountId, UserId};
-use portal_domain::ports::{MembershipListing, Page, PageRequest, Store as _, StoreError};
+use portal_domain::ports::{MembershipListing, Page, PageRequest, StoreError};
 
 use crate::Store;
 use crate::convert;
-use crate::reader;
-use crate::repo::{access_from, fetch_limit};
+use crate::reads::{access_from, fetch_limit};
+use crate::sqlite;
 
 /// A user's memberships with their accounts, by account id; unreadable ones are left out.
 pub(crate) async fn memberships_of(
@@ -16,7 +16,7 @@ pub(crate) async fn memberships_of(
     req: PageRequest<AccountId>,
 ) -> Result<Page<MembershipListing, AccountId>, StoreError> {
     let inline = store.read_inline("list a user's accounts", |c| {
-        reader::memberships_of(c, user.as_uuid(), req.after.map(|a| a.as_uuid()), fetch_limit(req.limit))
+        sqlite::memberships_of(c, user.as_uuid(), req.after.map(|a| a.as_uuid()), fetch_limit(req.limit))
     });
     let Some(rows) = inline else { return one_by_one(store, user, req).await };
     let mut rows = rows?;

@@ -1,73 +1,52 @@
-//! The write side of a commit: this process's turn to write, the transaction, and the rows each
-//! kind of change touches (users, accounts and their parts, the outbox).
+//! The one write: a commit in one transaction, version-guarded, writing only the rows the
+//! events touched (users, accounts and their parts, the outbox).
 
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use portal_domain::account::{Account, AccountChange, AccountEvent, Target};
 use portal_domain::ids::{ContactId, InviteId, UserId};
-use portal_domain::ports::{CommitError, OutgoingEmail, Saved, StoreError};
+use portal_domain::ports::{Changes, CommitError, OutgoingEmail, Saved, StoreError};
 use portal_domain::user::{User, UserEvent};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
+use crate::Store;
 use crate::convert::{self, version_i64};
 use crate::entity::{account_events, accounts, contacts, invites, memberships, notices, outbox, user_events, users};
 use crate::error::{commit as commit_err, db};
-use crate::{Backend, Store};
 
 impl Store {
-    /// This process's turn to write to SQLite (nothing to wait for on PostgreSQL), for a write
-    /// of one statement outside a transaction.
-    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
-        match &self.write_turn {
-            Some(turn) => Some(turn.clone().lock_owned().await),
-            None => None,
+    pub(crate) async fn commit(&self, changes: Changes) -> Result<(), CommitError> {
+        if changes.is_empty() {
+            return Ok(());
         }
-    }
-
-    pub(crate) async fn begin_write(&self) -> Result<WriteTxn, StoreError> {
-        // SQLite has one writer at a time. Writers of this process queue here, in order, and
-        // start the moment the last one commits; left to SQLite's busy handler they would poll
-        // with sleeps of 1, 2, 5, 10 ms..., which under a burst of sign-ins (each holding the
-        // lock across its statements and an fsync) cost more than a quarter of the login rate,
-        // measured. Other processes (the operator commands) still meet the busy timeout.
-        let turn = self.write_turn().await;
-        // SQLite: take the write lock at BEGIN, so a writer waits (busy timeout) rather than
-        // failing on a read-to-write upgrade.
-        let options = TransactionOptions {
-            sqlite_transaction_mode: (self.backend == Backend::Sqlite).then_some(SqliteTransactionMode::Immediate),
-            ..TransactionOptions::default()
-        };
-        let txn = self.conn().begin_with_options(options).await.map_err(db("begin a transaction"))?;
-        Ok(WriteTxn { txn, _turn: turn })
-    }
-}
-
-/// A write transaction, holding this process's turn to write until it ends.
-pub(crate) struct WriteTxn {
-    txn: DatabaseTransaction,
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
-}
-
-impl std::ops::Deref for WriteTxn {
-    type Target = DatabaseTransaction;
-
-    fn deref(&self) -> &DatabaseTransaction {
-        &self.txn
-    }
-}
-
-impl WriteTxn {
-    pub(crate) async fn commit(self) -> Result<(), sea_orm::DbErr> {
-        self.txn.commit().await
-    }
-
-    pub(crate) async fn rollback(self) -> Result<(), sea_orm::DbErr> {
-        self.txn.rollback().await
+        let now = changes
+            .accounts
+            .iter()
+            .flat_map(|a| a.events.iter().map(|e| e.at))
+            .chain(changes.users.iter().flat_map(|u| u.events.iter().map(|e| e.at)))
+            .max()
+            .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+        let txn = self.begin_write().await?;
+        let written = async {
+            // Users first: accounts refer to them.
+            for saved in &changes.users {
+                write_user(&txn, saved).await?;
+            }
+            for saved in &changes.accounts {
+                write_account(&txn, saved).await?;
+            }
+            write_outbox(&txn, &changes.outbox, now).await
+        }
+        .await;
+        match written {
+            Ok(()) => txn.commit().await.map_err(commit_err("commit")),
+            Err(e) => {
+                txn.rollback().await.map_err(db("roll back"))?;
+                Err(e)
+            }
+        }
     }
 }
 
