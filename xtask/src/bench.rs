@@ -73,7 +73,7 @@ impl Bench {
             let started = Instant::now();
             let seeded = bulk::seed(&dir.join(format!("users-{users}.db")), users, 1_000).await?;
             eprintln!("seeded {users} users (+ their accounts and memberships) in {:.1?}", started.elapsed());
-            let store = portal_store::Store::connect(&seeded.url).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let store = portal_store::SqlStore::connect(&seeded.url).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             dbs.push((users, store, seeded.account, seeded.members));
         }
         let iterations = if self.quick { 500 } else { 5_000 };
@@ -133,7 +133,7 @@ impl portal_domain::ports::PasswordHasher for FreeHasher {
     async fn hash(
         &self,
         _: &portal_domain::values::Password,
-    ) -> Result<portal_domain::values::PasswordHash, portal_domain::ports::StoreError> {
+    ) -> Result<portal_domain::values::PasswordHash, portal_domain::ports::HashError> {
         Ok(self.0.clone())
     }
 

@@ -59,7 +59,7 @@ pub(crate) async fn seed(path: &Path, users: u64, members: u64) -> Result<Seeded
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
     let url = format!("sqlite://{}?mode=rwc", path.display());
-    let store = portal_store::Store::connect(&url).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = portal_store::SqlStore::connect(&url).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     store.migrate().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     drop(store);
 

@@ -178,25 +178,24 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::Conflict => Self::Conflict(Json(problem(409, "Conflict", "conflict", e.to_string()))),
             ServiceError::RateLimited(wait) => Self::too_many_requests(wait.seconds()),
-            ServiceError::Store(source) => {
-                // Logged with its cause chain; the client learns nothing about the inside.
-                let mut chain = source.to_string();
-                let mut cause = std::error::Error::source(&source);
-                while let Some(c) = cause {
-                    chain.push_str(": ");
-                    chain.push_str(&c.to_string());
-                    cause = c.source();
-                }
-                tracing::error!(error = %chain, "store failure");
-                Self::Internal(Json(problem(
-                    500,
-                    "Internal error",
-                    "internal",
-                    "something went wrong on our side".into(),
-                )))
-            }
+            ServiceError::Store(source) => internal("store failure", &source),
+            ServiceError::Hasher(source) => internal("password hasher failure", &source),
+            ServiceError::Internal(_) => internal("internal inconsistency", &e),
         }
     }
+}
+
+/// A 500: the failure is logged with its cause chain; the client learns nothing about the inside.
+fn internal(what: &str, source: &(dyn std::error::Error + 'static)) -> ApiError {
+    let mut chain = source.to_string();
+    let mut cause = source.source();
+    while let Some(c) = cause {
+        chain.push_str(": ");
+        chain.push_str(&c.to_string());
+        cause = c.source();
+    }
+    tracing::error!(error = %chain, "{what}");
+    ApiError::Internal(Json(problem(500, "Internal error", "internal", "something went wrong on our side".into())))
 }
 
 fn domain(e: DomainError) -> ApiError {

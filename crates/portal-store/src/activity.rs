@@ -7,7 +7,7 @@ use portal_domain::ports::StoreError;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use crate::Store;
+use crate::SqlStore;
 use crate::entity::{memberships, users};
 use crate::error::db;
 
@@ -27,7 +27,7 @@ pub(crate) async fn record_login_on(
     Ok(())
 }
 
-impl Store {
+impl SqlStore {
     pub(crate) async fn record_activity(
         &self,
         account: AccountId,

@@ -11,12 +11,12 @@ use portal_domain::user::{User, UserEvent};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
-use crate::Store;
+use crate::SqlStore;
 use crate::convert::{self, version_i64};
 use crate::entity::{account_events, accounts, contacts, invites, memberships, notices, outbox, user_events, users};
 use crate::error::{commit as commit_err, db};
 
-impl Store {
+impl SqlStore {
     pub(crate) async fn commit(&self, changes: Changes) -> Result<(), CommitError> {
         if changes.is_empty() {
             return Ok(());

@@ -1,4 +1,4 @@
-//! portal-store: the domain's [`Store`](portal_domain::ports::Store) port on SeaORM 2.
+//! portal-store: the domain's [`Store`](portal_domain::ports::Store) port on SeaORM 2, as [`SqlStore`].
 //!
 //! One binary serves both databases; the URL chooses at run time: `sqlite://…` (the default,
 //! opened in WAL mode with foreign keys on and a busy timeout, so concurrent writers wait instead
@@ -34,7 +34,7 @@ use crate::error::db;
 use crate::migration::Migrator;
 use crate::sqlite::Readers;
 
-/// Which database a [`Store`] talks to.
+/// Which database a [`SqlStore`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     /// An embedded SQLite file (one node).
@@ -45,7 +45,7 @@ pub enum Backend {
 
 /// The storage adapter: aggregates, events, outbox, sessions and counters in one database.
 #[derive(Debug, Clone)]
-pub struct Store {
+pub struct SqlStore {
     db: DatabaseConnection,
     backend: Backend,
     /// In-line readers for a SQLite file (not for PostgreSQL or an in-memory database).
@@ -57,7 +57,7 @@ pub struct Store {
 /// How long a SQLite writer waits for the lock before giving up.
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-impl Store {
+impl SqlStore {
     /// Connects to `url` (`sqlite://path?mode=rwc`, `sqlite::memory:`, `postgres://…`).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let backend = if url.starts_with("sqlite:") {
@@ -190,7 +190,7 @@ fn sqlite_file(url: &str) -> Result<Option<PathBuf>, StoreError> {
     Ok(Some(options.get_filename().to_path_buf()))
 }
 
-impl Store {
+impl SqlStore {
     /// The schema as text lines (tables with their columns, then indexes), sorted: what the
     /// migrations built, for status output and for snapshot tests.
     pub async fn schema(&self) -> Result<Vec<String>, StoreError> {

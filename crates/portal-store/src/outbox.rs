@@ -13,9 +13,9 @@ use portal_domain::values::EmailAddress;
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 
 use crate::error::db;
-use crate::{Backend, Store};
+use crate::{Backend, SqlStore};
 
-/// A claimed email, to deliver and then report with [`Store::outbox_sent`] or [`Store::outbox_failed`].
+/// A claimed email, to deliver and then report with [`SqlStore::outbox_sent`] or [`SqlStore::outbox_failed`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueuedEmail {
     /// The outbox row.
@@ -39,7 +39,7 @@ fn chrono(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
 }
 
-impl Store {
+impl SqlStore {
     fn statement(&self, sqlite: &str, postgres: &str, values: Vec<Value>) -> Statement {
         match self.backend {
             Backend::Sqlite => Statement::from_sql_and_values(DbBackend::Sqlite, sqlite, values),

@@ -1,4 +1,4 @@
-//! The one way in: the domain's `Store` port on this store. Each method calls the inherent method
+//! The one way in: the domain's `Store` port on [`SqlStore`](crate::SqlStore). Each method calls the inherent method
 //! of the same name, in `commit.rs` (the one write) or under `reads/`.
 
 use chrono::{DateTime, Utc};
@@ -11,35 +11,35 @@ use portal_domain::ports::{
 use portal_domain::user::{User, UserEvent, UserStatus};
 use portal_domain::values::{EmailAddress, TokenDigest};
 
-use crate::Store;
+use crate::SqlStore;
 
-impl StorePort for Store {
+impl StorePort for SqlStore {
     async fn commit(&self, changes: Changes) -> Result<(), CommitError> {
-        Store::commit(self, changes).await
+        SqlStore::commit(self, changes).await
     }
 
     async fn account(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
-        Store::account(self, id).await
+        SqlStore::account(self, id).await
     }
 
     async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
-        Store::user(self, id).await
+        SqlStore::user(self, id).await
     }
 
     async fn user_status(&self, id: UserId) -> Result<Option<UserStatus>, StoreError> {
-        Store::user_status(self, id).await
+        SqlStore::user_status(self, id).await
     }
 
     async fn user_by_email(&self, email: &EmailAddress) -> Result<Option<User>, StoreError> {
-        Store::user_by_email(self, email).await
+        SqlStore::user_by_email(self, email).await
     }
 
     async fn users(&self, ids: &[UserId]) -> Result<Vec<User>, StoreError> {
-        Store::users(self, ids).await
+        SqlStore::users(self, ids).await
     }
 
     async fn account_by_invite_token(&self, token: &TokenDigest) -> Result<Option<AccountId>, StoreError> {
-        Store::account_by_invite_token(self, token).await
+        SqlStore::account_by_invite_token(self, token).await
     }
 
     async fn accounts_of(
@@ -47,7 +47,7 @@ impl StorePort for Store {
         user: UserId,
         req: PageRequest<AccountId>,
     ) -> Result<Page<AccountId, AccountId>, StoreError> {
-        Store::accounts_of(self, user, req).await
+        SqlStore::accounts_of(self, user, req).await
     }
 
     async fn account_events(
@@ -55,19 +55,19 @@ impl StorePort for Store {
         account: AccountId,
         req: PageRequest<u64>,
     ) -> Result<Page<StoredEvent, u64>, StoreError> {
-        Store::account_events(self, account, req).await
+        SqlStore::account_events(self, account, req).await
     }
 
     async fn account_history(&self, account: AccountId) -> Result<Vec<AccountEvent>, StoreError> {
-        Store::account_history(self, account).await
+        SqlStore::account_history(self, account).await
     }
 
     async fn user_events(&self, user: UserId) -> Result<Vec<UserEvent>, StoreError> {
-        Store::user_events(self, user).await
+        SqlStore::user_events(self, user).await
     }
 
     async fn access(&self, account: AccountId, user: UserId) -> Result<Option<Access>, StoreError> {
-        Store::access(self, account, user).await
+        SqlStore::access(self, account, user).await
     }
 
     async fn standing(
@@ -75,7 +75,7 @@ impl StorePort for Store {
         account: AccountId,
         user: UserId,
     ) -> Result<Option<(UserStatus, Option<Access>)>, StoreError> {
-        Store::standing(self, account, user).await
+        SqlStore::standing(self, account, user).await
     }
 
     async fn members_page(
@@ -83,7 +83,7 @@ impl StorePort for Store {
         account: AccountId,
         req: PageRequest<UserId>,
     ) -> Result<Page<Membership, UserId>, StoreError> {
-        Store::members_page(self, account, req).await
+        SqlStore::members_page(self, account, req).await
     }
 
     async fn memberships_of(
@@ -91,7 +91,7 @@ impl StorePort for Store {
         user: UserId,
         req: PageRequest<AccountId>,
     ) -> Result<Page<MembershipListing, AccountId>, StoreError> {
-        Store::memberships_of(self, user, req).await
+        SqlStore::memberships_of(self, user, req).await
     }
 
     async fn member_rows_page(
@@ -99,7 +99,7 @@ impl StorePort for Store {
         account: AccountId,
         req: PageRequest<UserId>,
     ) -> Result<Page<MemberRow, UserId>, StoreError> {
-        Store::member_rows_page(self, account, req).await
+        SqlStore::member_rows_page(self, account, req).await
     }
 
     async fn invites_page(
@@ -107,7 +107,7 @@ impl StorePort for Store {
         account: AccountId,
         req: PageRequest<InviteId>,
     ) -> Result<Page<Invite, InviteId>, StoreError> {
-        Store::invites_page(self, account, req).await
+        SqlStore::invites_page(self, account, req).await
     }
 
     async fn contacts_page(
@@ -115,7 +115,7 @@ impl StorePort for Store {
         account: AccountId,
         req: PageRequest<ContactId>,
     ) -> Result<Page<Contact, ContactId>, StoreError> {
-        Store::contacts_page(self, account, req).await
+        SqlStore::contacts_page(self, account, req).await
     }
 
     async fn notices_page(
@@ -123,7 +123,7 @@ impl StorePort for Store {
         account: AccountId,
         req: PageRequest<NoticeId>,
     ) -> Result<Page<NoticeRecord, NoticeId>, StoreError> {
-        Store::notices_page(self, account, req).await
+        SqlStore::notices_page(self, account, req).await
     }
 
     async fn open_invites_for(
@@ -131,11 +131,11 @@ impl StorePort for Store {
         email: &EmailAddress,
         limit: usize,
     ) -> Result<Vec<(AccountId, Invite)>, StoreError> {
-        Store::open_invites_for(self, email, limit).await
+        SqlStore::open_invites_for(self, email, limit).await
     }
 
     async fn accounts_page(&self, req: PageRequest<AccountId>) -> Result<Page<AccountListing, AccountId>, StoreError> {
-        Store::accounts_page(self, req).await
+        SqlStore::accounts_page(self, req).await
     }
 
     async fn target_events(
@@ -144,14 +144,14 @@ impl StorePort for Store {
         target: Target,
         req: PageRequest<u64>,
     ) -> Result<Page<StoredEvent, u64>, StoreError> {
-        Store::target_events(self, account, target, req).await
+        SqlStore::target_events(self, account, target, req).await
     }
 
     async fn record_activity(&self, account: AccountId, user: UserId, at: DateTime<Utc>) -> Result<(), StoreError> {
-        Store::record_activity(self, account, user, at).await
+        SqlStore::record_activity(self, account, user, at).await
     }
 
     async fn record_login(&self, user: UserId, at: DateTime<Utc>) -> Result<(), StoreError> {
-        Store::record_login(self, user, at).await
+        SqlStore::record_login(self, user, at).await
     }
 }

@@ -15,7 +15,7 @@ use crate::entity::sessions;
 use crate::error::db;
 use crate::reads::cached::first;
 use crate::sqlite;
-use crate::{Store, convert};
+use crate::{SqlStore, convert};
 
 fn info(m: sessions::Model) -> SessionInfo {
     SessionInfo {
@@ -27,7 +27,7 @@ fn info(m: sessions::Model) -> SessionInfo {
     }
 }
 
-impl Store {
+impl SqlStore {
     /// Applies the session rules to a session row just read: an expired session is ended (and
     /// `false`); a live one is extended when its last extension is
     /// [`SESSION_TOUCH_RESOLUTION`](portal_domain::ports::SESSION_TOUCH_RESOLUTION) old (and
@@ -59,7 +59,7 @@ impl Store {
     }
 }
 
-impl SessionStore for Store {
+impl SessionStore for SqlStore {
     async fn create_session(
         &self,
         id: SessionId,
@@ -317,7 +317,7 @@ impl SessionStore for Store {
     }
 }
 
-impl Store {
+impl SqlStore {
     /// The `n`th bind parameter in this backend's spelling.
     fn mark(&self, n: usize) -> String {
         match self.backend {

@@ -5,9 +5,9 @@ use portal_domain::ports::StoreError;
 use sea_orm::{DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 
 use crate::error::db;
-use crate::{Backend, Store};
+use crate::{Backend, SqlStore};
 
-impl Store {
+impl SqlStore {
     /// This process's turn to write to SQLite (nothing to wait for on PostgreSQL), for a write
     /// of one statement outside a transaction.
     pub(crate) async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {

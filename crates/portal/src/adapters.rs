@@ -5,7 +5,7 @@ use std::sync::Arc;
 use argon2::password_hash::{Output, PasswordHasher as _, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use chrono::{DateTime, Utc};
-use portal_domain::ports::{Clock, IdSource, PasswordHasher, StoreError, TokenDigester, TokenGenerator};
+use portal_domain::ports::{Clock, HashError, IdSource, PasswordHasher, TokenDigester, TokenGenerator};
 use portal_domain::values::{Password, PasswordHash, TokenDigest};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
@@ -48,19 +48,19 @@ impl Argon2Hasher {
 }
 
 impl PasswordHasher for Argon2Hasher {
-    async fn hash(&self, password: &Password) -> Result<PasswordHash, StoreError> {
-        let _permit = self.permits.acquire().await.map_err(|e| StoreError::with_source("hasher closed", e))?;
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, HashError> {
+        let _permit = self.permits.acquire().await.map_err(|e| HashError::with_source("hasher closed", e))?;
         let argon = self.argon.clone();
         let secret = password.expose().to_owned();
-        let salt = salt().map_err(|e| StoreError::new(format!("salt: {e}")))?;
+        let salt = salt().map_err(|e| HashError::new(format!("salt: {e}")))?;
         tokio::task::spawn_blocking(move || {
             argon
                 .hash_password(secret.as_bytes(), &salt)
                 .map(|h| PasswordHash::new(h.to_string()))
-                .map_err(|e| StoreError::new(format!("argon2: {e}")))
+                .map_err(|e| HashError::new(format!("argon2: {e}")))
         })
         .await
-        .map_err(|e| StoreError::with_source("hashing task", e))?
+        .map_err(|e| HashError::with_source("hashing task", e))?
     }
 
     async fn verify(&self, password: &str, hash: &PasswordHash) -> bool {

@@ -16,18 +16,18 @@ use std::time::Duration;
 use anyhow::Context;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use portal_domain::service::Portal;
-use portal_store::Store;
+use portal_store::SqlStore;
 use tokio::sync::watch;
 
 use crate::adapters::{Argon2Hasher, RandomTokens, Sha256Digester, SystemClock, UuidV7};
 use crate::settings::ServeSettings;
 
 /// The use cases as the server runs them.
-pub type ServerPortal = Portal<Store, Argon2Hasher>;
+pub type ServerPortal = Portal<SqlStore, Argon2Hasher>;
 
 /// Ready when the database answers and its schema is current.
 #[derive(Debug)]
-struct StoreReadiness(Store);
+struct StoreReadiness(SqlStore);
 
 impl portal_http::Readiness for StoreReadiness {
     fn ready(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>> {
@@ -58,8 +58,8 @@ impl portal_http::Readiness for StoreReadiness {
 }
 
 /// Connects and applies pending migrations.
-pub async fn open_store(url: &str) -> anyhow::Result<Store> {
-    let store = Store::connect(url).await.with_context(|| "opening the database")?;
+pub async fn open_store(url: &str) -> anyhow::Result<SqlStore> {
+    let store = SqlStore::connect(url).await.with_context(|| "opening the database")?;
     store.migrate().await.with_context(|| "running migrations")?;
     Ok(store)
 }
@@ -81,7 +81,7 @@ pub struct Application {
     port: u16,
     acceptor: poem::listener::TcpAcceptor,
     management: Option<(u16, poem::listener::TcpAcceptor)>,
-    store: Store,
+    store: SqlStore,
     settings: ServeSettings,
 }
 
@@ -186,7 +186,7 @@ const PURGE_BATCH: u32 = 1_000;
 
 /// Deletes what can no longer matter, in bounded batches, until stopped. A failure is logged and
 /// tried again next time: nothing depends on it but the database's size.
-async fn housekeeping(store: Store, mut stop: watch::Receiver<bool>) {
+async fn housekeeping(store: SqlStore, mut stop: watch::Receiver<bool>) {
     use portal_domain::ports::SessionStore;
     loop {
         loop {
@@ -217,7 +217,7 @@ fn port_of(acceptor: &poem::listener::TcpAcceptor) -> u16 {
 /// Runs the outbox worker, restarting it if it ever panics: a bug in one delivery must not stop
 /// all email. Unsent mail is safe in the outbox either way.
 async fn supervise_worker(
-    store: Store,
+    store: SqlStore,
     transport: mail::Transport,
     from: lettre::message::Mailbox,
     public_url: Arc<str>,

@@ -10,7 +10,7 @@ use lettre::message::{Body, Mailbox, SinglePart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use portal_domain::ports::{Message, OutgoingEmail};
 use portal_domain::routing::Reason;
-use portal_store::{QueuedEmail, Store};
+use portal_store::{QueuedEmail, SqlStore};
 use tokio::sync::watch;
 
 /// Where email goes.
@@ -94,7 +94,7 @@ const LEASE: Duration = Duration::from_secs(60);
 
 /// Delivers until `stop` turns true; then returns, leaving unsent email in the outbox.
 pub async fn run_worker(
-    store: Store,
+    store: SqlStore,
     transport: Transport,
     from: Mailbox,
     public_url: Arc<str>,
@@ -121,7 +121,7 @@ pub async fn run_worker(
 }
 
 async fn deliver_batch(
-    store: &Store,
+    store: &SqlStore,
     transport: &Transport,
     from: &Mailbox,
     public_url: &str,

@@ -2,11 +2,43 @@
 
 use super::*;
 
+/// A password hasher failed (it is closed, or the hash function refused its input). Opaque to the
+/// core, like [`StoreError`]: logged with its cause chain, answered with a generic 500.
+#[derive(Debug)]
+pub struct HashError {
+    message: String,
+    source: Option<Box<dyn StdError + Send + Sync>>,
+}
+
+impl HashError {
+    /// A failure described by `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into(), source: None }
+    }
+
+    /// A failure with its cause.
+    pub fn with_source(message: impl Into<String>, source: impl StdError + Send + Sync + 'static) -> Self {
+        Self { message: message.into(), source: Some(Box::new(source)) }
+    }
+}
+
+impl fmt::Display for HashError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl StdError for HashError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
 /// Hashes and checks passwords (Argon2id in the server). Slow on purpose, so async: the adapter
 /// runs it off the request workers.
 pub trait PasswordHasher: Send + Sync {
     /// A new salted hash of `password`.
-    fn hash(&self, password: &Password) -> impl Future<Output = Result<PasswordHash, StoreError>> + Send;
+    fn hash(&self, password: &Password) -> impl Future<Output = Result<PasswordHash, HashError>> + Send;
     /// Whether `password` matches `hash`. MUST take as long for a wrong password as a right one.
     fn verify(&self, password: &str, hash: &PasswordHash) -> impl Future<Output = bool> + Send;
     /// A valid hash of no one's password, checked when an email is unknown so that login does the

@@ -2,12 +2,12 @@
 //! handing ownership over and closing.
 
 use super::run::{Outcome, precondition};
-use super::{Portal, ServiceResult};
+use super::{Portal, ServiceError, ServiceResult};
 use crate::account::{Account, AccountCommand, AccountSummary, Profile, ProfilePatch, View, open_account};
 use crate::actor::Actor;
 use crate::error::DomainError;
 use crate::ids::{AccountId, UserId};
-use crate::ports::{Changes, Page, PageRequest, PasswordHasher, Saved, SessionStore, Store, StoreError};
+use crate::ports::{Changes, Page, PageRequest, PasswordHasher, Saved, SessionStore, Store};
 use crate::values::CompanyName;
 
 impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
@@ -44,7 +44,7 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
             tax_id: None,
         };
         let opened = open_account(AccountId::from_uuid(self.ids.new_uuid()), user, profile, self.clock.now());
-        let account = Account::from_opened(&opened).ok_or_else(|| StoreError::new("opening event"))?;
+        let account = Account::from_opened(&opened).ok_or(ServiceError::Internal("opening event"))?;
         self.store
             .commit(Changes {
                 accounts: vec![Saved { state: account.clone(), expected_version: 0, events: vec![opened] }],

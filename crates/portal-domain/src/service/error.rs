@@ -4,7 +4,7 @@
 
 use crate::error::DomainError;
 use crate::limits::RetryAfter;
-use crate::ports::{CommitError, StoreError};
+use crate::ports::{CommitError, HashError, StoreError};
 use crate::values::PasswordError;
 
 /// Why a use case on an account or a user failed.
@@ -25,9 +25,16 @@ pub enum ServiceError {
     /// Too many attempts in a short time; try again after the wait it names.
     #[error("too many attempts; try again in {} seconds", .0.seconds())]
     RateLimited(RetryAfter),
-    /// Infrastructure failed.
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The password hasher failed.
+    #[error(transparent)]
+    Hasher(#[from] HashError),
+    /// The core met a state it never makes (an event that does not fold, a change missing
+    /// after its commit): a bug, not bad input.
+    #[error("internal inconsistency: {0}")]
+    Internal(&'static str),
 }
 
 impl From<CommitError> for ServiceError {
@@ -59,6 +66,12 @@ pub enum AuthError {
 
 impl From<DomainError> for AuthError {
     fn from(e: DomainError) -> Self {
+        Self::Service(e.into())
+    }
+}
+
+impl From<HashError> for AuthError {
+    fn from(e: HashError) -> Self {
         Self::Service(e.into())
     }
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{AuthError, AuthResult, Portal, ServiceResult};
+use super::{AuthError, AuthResult, Portal, ServiceError, ServiceResult};
 use crate::account::{Account, AccountSummary, Profile, open_account};
 use crate::actor::Actor;
 use crate::error::DomainError;
@@ -13,7 +13,7 @@ use crate::limits::{
     SIGNUPS_PER_CLIENT, SignInKeys,
 };
 use crate::notification::NotificationPreferences;
-use crate::ports::{Changes, PageRequest, PasswordHasher, Saved, SessionStore, Store, StoreError};
+use crate::ports::{Changes, PageRequest, PasswordHasher, Saved, SessionStore, Store};
 use crate::user::{Registration, User, UserCommand, UserStatus, register_user};
 use crate::values::{CompanyName, EmailAddress, Password, PersonName, PhoneNumber};
 
@@ -101,7 +101,7 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
             },
             now,
         );
-        let user = User::from_registered(&user_event).ok_or_else(|| StoreError::new("registration event"))?;
+        let user = User::from_registered(&user_event).ok_or(ServiceError::Internal("registration event"))?;
         let profile = Profile {
             display_name: signup.account_name,
             company: signup.company,
@@ -111,7 +111,7 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
             tax_id: None,
         };
         let opened = open_account(AccountId::from_uuid(self.ids.new_uuid()), user_id, profile, now);
-        let account = Account::from_opened(&opened).ok_or_else(|| StoreError::new("opening event"))?;
+        let account = Account::from_opened(&opened).ok_or(ServiceError::Internal("opening event"))?;
         self.store
             .commit(Changes {
                 accounts: vec![Saved { state: account.clone(), expected_version: 0, events: vec![opened] }],

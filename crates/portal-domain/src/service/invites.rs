@@ -5,16 +5,14 @@ use chrono::{DateTime, Utc};
 
 use super::identity::Joined;
 use super::run::{Decided, Outcome, saved};
-use super::{AuthResult, Portal, ServiceResult};
+use super::{AuthResult, Portal, ServiceError, ServiceResult};
 use crate::account::{Account, AccountCommand, AccountSummary, Invite, InviteMember, InviteStatus, View};
 use crate::actor::Actor;
 use crate::error::DomainError;
 use crate::ids::{AccountId, InviteId, UserId};
 use crate::limits::INVITES_PER_MEMBER;
 use crate::permission::PermissionSet;
-use crate::ports::{
-    Changes, Message, OutgoingEmail, Page, PageRequest, PasswordHasher, Saved, SessionStore, Store, StoreError,
-};
+use crate::ports::{Changes, Message, OutgoingEmail, Page, PageRequest, PasswordHasher, Saved, SessionStore, Store};
 use crate::user::{Registration, User, UserCommand, register_user};
 use crate::values::{CompanyName, EmailAddress, Password, PersonName, RoleLabel, TokenDigest};
 
@@ -82,7 +80,7 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
                 Ok(Outcome { events, outbox, value: () })
             })
             .await?;
-        account.invite(invite_id).cloned().ok_or_else(|| StoreError::new("invite missing after commit").into())
+        account.invite(invite_id).cloned().ok_or(ServiceError::Internal("invite missing after commit"))
     }
 
     /// Sends an open invite again with a new link, within the same per-member limit as
@@ -100,7 +98,7 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
                 Ok(Outcome { events, outbox, value: () })
             })
             .await?;
-        account.invite(invite).cloned().ok_or_else(|| StoreError::new("invite missing after commit").into())
+        account.invite(invite).cloned().ok_or(ServiceError::Internal("invite missing after commit"))
     }
 
     /// Counts one invite or re-send by a user against [`INVITES_PER_MEMBER`].
@@ -197,7 +195,7 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
                     email_verified: true,
                 };
                 let registered = register_user(registration, now);
-                let user = User::from_registered(&registered).ok_or_else(|| StoreError::new("registration event"))?;
+                let user = User::from_registered(&registered).ok_or(ServiceError::Internal("registration event"))?;
                 let account = self.store.account(id).await?.ok_or(DomainError::InviteNotFound)?;
                 let command =
                     AccountCommand::AcceptInvite { token: digest.clone(), email: email.clone(), email_verified: true };

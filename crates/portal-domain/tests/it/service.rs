@@ -7,7 +7,7 @@ use chrono::Duration;
 use portal_domain::account::{ProfilePatch, View};
 use portal_domain::notification::{CategorySet, NotificationCategory, NotificationPreferences};
 use portal_domain::permission::{PermissionSet, Role};
-use portal_domain::ports::{PasswordHasher, StoreError};
+use portal_domain::ports::PasswordHasher;
 use portal_domain::service::{AuthError, Portal, ServiceError, Signup};
 use portal_domain::values::{CompanyName, Password, PasswordError, PasswordHash, PersonName};
 use portal_domain::{Actor, DomainError};
@@ -27,7 +27,7 @@ struct CountingHasher {
 }
 
 impl PasswordHasher for CountingHasher {
-    async fn hash(&self, password: &Password) -> Result<PasswordHash, StoreError> {
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, portal_domain::ports::HashError> {
         self.inner.hash(password).await
     }
     async fn verify(&self, password: &str, hash: &PasswordHash) -> bool {

@@ -1,5 +1,5 @@
 //! The schema, as sea-orm-migration migrations (`mYYYYMMDD_NNNNNN_name`). Private to the store;
-//! run by `Store::migrate`. Re-running is a no-op; a database made by an older set upgrades in place.
+//! run by `SqlStore::migrate`. Re-running is a no-op; a database made by an older set upgrades in place.
 
 use sea_orm_migration::prelude::*;
 

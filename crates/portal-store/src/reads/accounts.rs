@@ -8,7 +8,7 @@ use portal_domain::user::UserStatus;
 use portal_domain::values::TokenDigest;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use crate::Store;
+use crate::SqlStore;
 use crate::convert::{self};
 use crate::entity::{accounts, contacts, invites, memberships};
 use crate::error::db;
@@ -16,7 +16,7 @@ use crate::reads::cached::{first, limited};
 use crate::reads::{access_from, fetch_limit};
 use crate::sqlite;
 
-impl Store {
+impl SqlStore {
     pub(crate) async fn account(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
         let conn = self.conn();
         let Some(row) =

@@ -5,14 +5,14 @@ use portal_domain::ids::AccountId;
 use portal_domain::ports::{Page, PageRequest, StoreError, StoredEvent};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::Store;
+use crate::SqlStore;
 use crate::convert::{self, version_i64};
 use crate::entity::account_events;
 use crate::error::db;
 use crate::reads::cached::limited;
 use crate::reads::fetch_limit;
 
-impl Store {
+impl SqlStore {
     pub(crate) async fn account_events(
         &self,
         account: AccountId,

@@ -7,7 +7,7 @@ use portal_domain::ports::{MemberRow, MembershipListing, NoticeRecord, Page, Pag
 use portal_domain::values::EmailAddress;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::Store;
+use crate::SqlStore;
 use crate::convert::{self};
 use crate::entity::{contacts, invites, memberships, notices};
 use crate::error::db;
@@ -15,7 +15,7 @@ use crate::reads::cached::limited;
 use crate::reads::fetch_limit;
 use crate::sqlite;
 
-impl Store {
+impl SqlStore {
     pub(crate) async fn members_page(
         &self,
         account: AccountId,

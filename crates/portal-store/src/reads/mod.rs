@@ -6,7 +6,7 @@ use portal_domain::ids::{AccountId, UserId};
 use portal_domain::ports::StoreError;
 use sea_orm::EntityTrait;
 
-use crate::Store;
+use crate::SqlStore;
 use crate::convert::{self};
 use crate::entity::memberships;
 use crate::error::db;
@@ -19,7 +19,7 @@ pub(crate) mod lists;
 pub(crate) mod picker;
 pub(crate) mod users;
 
-impl Store {
+impl SqlStore {
     /// A membership row and its account's row, by primary keys, in one query.
     pub(crate) async fn membership_with_account(
         &self,

@@ -4,14 +4,14 @@
 use portal_domain::ids::{AccountId, UserId};
 use portal_domain::ports::{MembershipListing, Page, PageRequest, StoreError};
 
-use crate::Store;
+use crate::SqlStore;
 use crate::convert;
 use crate::reads::{access_from, fetch_limit};
 use crate::sqlite;
 
 /// A user's memberships with their accounts, by account id; unreadable ones are left out.
 pub(crate) async fn memberships_of(
-    store: &Store,
+    store: &SqlStore,
     user: UserId,
     req: PageRequest<AccountId>,
 ) -> Result<Page<MembershipListing, AccountId>, StoreError> {
@@ -66,7 +66,7 @@ fn unreadable_membership(user: UserId, e: &StoreError) {
 /// [`memberships_of`] through SeaORM: the page's account ids (never a bad column), then each
 /// membership with its account, leaving out any that does not read.
 async fn one_by_one(
-    store: &Store,
+    store: &SqlStore,
     user: UserId,
     req: PageRequest<AccountId>,
 ) -> Result<Page<MembershipListing, AccountId>, StoreError> {

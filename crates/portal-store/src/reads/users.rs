@@ -6,14 +6,14 @@ use portal_domain::user::{User, UserEvent, UserStatus};
 use portal_domain::values::EmailAddress;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::Store;
+use crate::SqlStore;
 use crate::convert::{self};
 use crate::entity::{user_events, users};
 use crate::error::db;
 use crate::reads::cached::first;
 use crate::sqlite;
 
-impl Store {
+impl SqlStore {
     pub(crate) async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
         let row = match self.read_inline("read a user", |c| sqlite::user(c, id.as_uuid())) {
             Some(row) => row?,

@@ -16,7 +16,7 @@
 //! on its own thread.
 
 //!
-//! Everything here is an optimisation: `Store::without_inline_reads` turns it off and every
+//! Everything here is an optimisation: `SqlStore::without_inline_reads` turns it off and every
 //! read goes through SeaORM, and the conformance and differential suites run both ways. Rows
 //! decode through the entities' own column lists ([`decode`]), so a new column needs no change
 //! here.

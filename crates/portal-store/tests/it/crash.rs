@@ -12,7 +12,7 @@ use portal_domain::permission::Role;
 use portal_domain::ports::{PageRequest, Store as _};
 use portal_domain::service::{InviteRequest, Portal, Signup};
 use portal_domain::values::{CompanyName, EmailAddress, PersonName};
-use portal_store::Store;
+use portal_store::SqlStore;
 use portal_testkit::memory::{InsecureDigester, InsecureHasher, ManualClock, SequentialIds, SequentialTokens};
 
 use crate::support;
@@ -25,7 +25,7 @@ const KILLS: usize = 20;
 async fn writer_child() {
     let Ok(url) = std::env::var("PORTAL_CRASH_URL") else { return };
     let run: u64 = std::env::var("PORTAL_CRASH_RUN").ok().and_then(|r| r.parse().ok()).unwrap_or(0);
-    let store = Store::connect(&url).await.unwrap();
+    let store = SqlStore::connect(&url).await.unwrap();
     // As a server starts: a no-op on a current schema.
     store.migrate().await.unwrap();
     // Ids and times unique to this run, so runs never collide.
@@ -113,7 +113,7 @@ async fn sqlite_survives_being_killed_mid_write() {
             this_run.push(("account".to_owned(), words[4].to_owned()));
         }
 
-        let store = Store::connect(&url).await.unwrap();
+        let store = SqlStore::connect(&url).await.unwrap();
         assert_eq!(store.pending_migrations().await.unwrap(), 0, "run {run}: migrations not current");
         store.migrate().await.unwrap();
         // This run's reports, each loaded in full...

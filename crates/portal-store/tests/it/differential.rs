@@ -204,7 +204,7 @@ fn tokens(mail: Vec<portal_domain::ports::OutgoingEmail>) -> Vec<(String, String
         .collect()
 }
 
-async fn compare(sql: portal_store::Store, url: &str) {
+async fn compare(sql: portal_store::SqlStore, url: &str) {
     let clock = std::sync::Arc::new(ManualClock::new(start()));
     let memory = Portal::new(
         MemoryStore::new(),

@@ -12,17 +12,17 @@ use portal_domain::permission::Role;
 use portal_domain::ports::{PageRequest, Store as _};
 use portal_domain::service::{InviteRequest, Portal};
 use portal_domain::values::{EmailAddress, PersonName, in_range};
-use portal_store::Store;
+use portal_store::SqlStore;
 use portal_testkit::memory::{InsecureDigester, InsecureHasher, ManualClock, SequentialIds, SequentialTokens};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
 use crate::support;
 
-type ClockPortal = Portal<Store, InsecureHasher>;
+type ClockPortal = Portal<SqlStore, InsecureHasher>;
 
 /// An owner and a member of one account, on `store`, with a clock the test moves.
-async fn team(store: Store, url: &str) -> (ClockPortal, Arc<ManualClock>, AccountId, UserId, UserId) {
+async fn team(store: SqlStore, url: &str) -> (ClockPortal, Arc<ManualClock>, AccountId, UserId, UserId) {
     let clock = Arc::new(ManualClock::new(support::t0()));
     let portal = Portal::new(
         store,
@@ -66,7 +66,7 @@ fn instants() -> impl Strategy<Value = DateTime<Utc>> {
 
 /// Sets the member's end date to each generated instant (deciding an hour before it) and reads
 /// it back through `readers`: the same store with and without its in-line reads.
-fn end_dates_read_back(runtime: &tokio::runtime::Runtime, store: Store, url: String, cases: u32) {
+fn end_dates_read_back(runtime: &tokio::runtime::Runtime, store: SqlStore, url: String, cases: u32) {
     let (portal, clock, account, owner, member) = runtime.block_on(team(store.clone(), &url));
     let readers = [store.clone(), store.without_inline_reads()];
     let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });

@@ -9,13 +9,13 @@ use portal_domain::permission::Role;
 use portal_domain::ports::Message;
 use portal_domain::service::InviteRequest;
 use portal_domain::values::EmailAddress;
-use portal_store::{Store, retry_delay};
+use portal_store::{SqlStore, retry_delay};
 use sea_orm::{ConnectionTrait, Statement};
 
 use crate::support::{self, t0};
 
 /// Signs up and sends `n` invites: `n` outbox rows.
-async fn queue(store: Store, n: usize) -> Store {
+async fn queue(store: SqlStore, n: usize) -> SqlStore {
     let portal = support::portal(store, 0);
     let (ann, acme) = support::signup(&portal, "ann@acme.example", "Acme").await;
     for i in 0..n {
@@ -37,7 +37,7 @@ fn secs(n: i64) -> chrono::Duration {
     chrono::Duration::seconds(n)
 }
 
-async fn lifecycle(store: Store, url: &str) {
+async fn lifecycle(store: SqlStore, url: &str) {
     let store = queue(store, 3).await;
     assert_eq!(store.outbox_depth().await.unwrap(), 3);
     let first = store.claim_outbox(t0(), 2, LEASE).await.unwrap();
@@ -91,10 +91,10 @@ async fn postgres_outbox_lifecycle() {
 
 /// Two workers (separate connection pools, as two processes would have) claim at once: every row
 /// goes to exactly one of them.
-async fn concurrent_claims(store: Store, url: &str) {
+async fn concurrent_claims(store: SqlStore, url: &str) {
     let store = queue(store, 40).await;
-    let other = Store::connect(url).await.unwrap();
-    let claim = |s: Store| async move {
+    let other = SqlStore::connect(url).await.unwrap();
+    let claim = |s: SqlStore| async move {
         let mut got = Vec::new();
         loop {
             let batch = s.claim_outbox(t0(), 3, LEASE).await.unwrap();
@@ -128,7 +128,7 @@ async fn postgres_claims_are_exclusive() {
 /// An email failing `MAX_ATTEMPTS` times becomes a dead letter (never claimed again, its token
 /// blanked, counted apart); a row that does not read is set aside the same way, and the rows
 /// behind it still go out.
-async fn dead_letters(store: Store, url: &str) {
+async fn dead_letters(store: SqlStore, url: &str) {
     let store = queue(store, 3).await;
     let raw = support::raw(url).await;
     let backend = raw.get_database_backend();

@@ -14,7 +14,7 @@ use portal_domain::ports::{Changes, CommitError, Saved, Store as _};
 use portal_domain::service::{InviteRequest, Portal, Signup};
 use portal_domain::values::{CompanyName, EmailAddress, PersonName, TokenDigest};
 use portal_domain::{Actor, DomainError};
-use portal_store::Store;
+use portal_store::SqlStore;
 use portal_testkit::memory::{InsecureDigester, InsecureHasher, ManualClock, SequentialIds, SequentialTokens};
 use sea_orm::{ConnectionTrait, Statement};
 
@@ -39,7 +39,7 @@ struct Setup {
 
 /// An account owned by p0, with p1 as a second candidate owner, 8 members, and 50 more
 /// registered people to invite later.
-async fn setup(store: Store) -> Setup {
+async fn setup(store: SqlStore) -> Setup {
     let portal = Portal::new(
         store,
         InsecureHasher::default(),
@@ -106,7 +106,7 @@ struct Tally {
 }
 
 /// One writer's loop: load, pick an edit that is valid on what it read, decide, commit once.
-async fn writer(store: Store, setup: Arc<Setup>, tally: Arc<Tally>, seed: u64) {
+async fn writer(store: SqlStore, setup: Arc<Setup>, tally: Arc<Tally>, seed: u64) {
     let mut rng = seed;
     let mut next = || {
         rng ^= rng << 13;
@@ -219,15 +219,15 @@ async fn writer(store: Store, setup: Arc<Setup>, tally: Arc<Tally>, seed: u64) {
 }
 
 async fn race(url: &str) {
-    let setup = Arc::new(setup(Store::connect(url).await.unwrap()).await);
-    let before = Store::connect(url).await.unwrap().account(setup.account).await.unwrap().unwrap().version();
+    let setup = Arc::new(setup(SqlStore::connect(url).await.unwrap()).await);
+    let before = SqlStore::connect(url).await.unwrap().account(setup.account).await.unwrap().unwrap().version();
     let tally = Arc::new(Tally::default());
-    let a = tokio::spawn(writer(Store::connect(url).await.unwrap(), setup.clone(), tally.clone(), 0x9E37_79B9));
-    let b = tokio::spawn(writer(Store::connect(url).await.unwrap(), setup.clone(), tally.clone(), 0x7F4A_7C15));
+    let a = tokio::spawn(writer(SqlStore::connect(url).await.unwrap(), setup.clone(), tally.clone(), 0x9E37_79B9));
+    let b = tokio::spawn(writer(SqlStore::connect(url).await.unwrap(), setup.clone(), tally.clone(), 0x7F4A_7C15));
     a.await.unwrap();
     b.await.unwrap();
 
-    let store = Store::connect(url).await.unwrap();
+    let store = SqlStore::connect(url).await.unwrap();
     let state = store.account(setup.account).await.unwrap().unwrap();
     assert_eq!(state.check_invariants(), Ok(()));
     let raw = support::raw(url).await;

@@ -2,12 +2,12 @@
 
 use portal_domain::ids::UserId;
 use portal_domain::ports::Store as _;
-use portal_store::Store;
+use portal_store::SqlStore;
 use sea_orm::ConnectionTrait;
 
 use crate::support::{self, TestPortal};
 
-async fn signed_up(store: Store) -> (TestPortal, UserId) {
+async fn signed_up(store: SqlStore) -> (TestPortal, UserId) {
     let portal = support::portal(store, 0);
     let (user, _) = support::signup(&portal, "ann@acme.example", "Acme").await;
     (portal, user.id())
@@ -36,7 +36,7 @@ async fn the_postgres_schema_is_as_reviewed() {
     insta::assert_snapshot!("postgres_schema", store.schema().await.unwrap().join("\n"));
 }
 
-async fn audit_rows_cannot_change(store: Store, url: &str) {
+async fn audit_rows_cannot_change(store: SqlStore, url: &str) {
     let (_portal, _) = signed_up(store).await;
     let raw = support::raw(url).await;
     let update = raw.execute_unprepared("UPDATE account_events SET kind = 'forged'").await;
@@ -77,13 +77,13 @@ async fn a_corrupt_row_is_an_error_naming_its_table_and_id() {
 
 #[tokio::test]
 async fn a_url_of_another_kind_is_refused_with_a_clear_error() {
-    let err = Store::connect("mysql://localhost/portal").await.unwrap_err().to_string();
+    let err = SqlStore::connect("mysql://localhost/portal").await.unwrap_err().to_string();
     assert!(err.contains("sqlite: or postgres://"), "{err}");
 }
 
 /// A user and the account they own, committed as one change (what sign-up writes, minus the
 /// session a first schema has no table for).
-async fn early_signup(store: &Store) -> (portal_domain::User, portal_domain::Account) {
+async fn early_signup(store: &SqlStore) -> (portal_domain::User, portal_domain::Account) {
     use portal_domain::account::{Account, Profile, open_account};
     use portal_domain::ids::AccountId;
     use portal_domain::ports::{Changes, Saved};
@@ -129,7 +129,7 @@ async fn early_signup(store: &Store) -> (portal_domain::User, portal_domain::Acc
 
 /// A database made by the first migration only, with data in it, upgrades in place.
 async fn older_database_upgrades(url: &str) {
-    let old = Store::connect(url).await.unwrap();
+    let old = SqlStore::connect(url).await.unwrap();
     old.migrate_steps(1).await.unwrap();
     assert!(old.pending_migrations().await.unwrap() > 0, "the old database is behind");
     let raw = support::raw(url).await;
@@ -139,7 +139,7 @@ async fn older_database_upgrades(url: &str) {
     // the store as a sign-up of that time did.
     let (user, account) = early_signup(&old).await;
 
-    let upgraded = Store::connect(url).await.unwrap();
+    let upgraded = SqlStore::connect(url).await.unwrap();
     upgraded.migrate().await.unwrap();
     assert_eq!(upgraded.pending_migrations().await.unwrap(), 0);
     assert_eq!(upgraded.user(user.id()).await.unwrap(), Some(user));
@@ -173,7 +173,7 @@ async fn postgres_older_database_upgrades_in_place() {
 /// A state the core would never decide (a second pending invite for one address, made by applying
 /// an event directly) is stopped by the database's constraint, and the store answers `Conflict`
 /// (the use case decides again), never a store failure; nothing is written.
-async fn constraint_violations_are_conflicts(store: Store) {
+async fn constraint_violations_are_conflicts(store: SqlStore) {
     use portal_domain::account::{AccountChange, AccountEvent};
     use portal_domain::ids::InviteId;
     use portal_domain::ports::{Changes, CommitError, Saved};

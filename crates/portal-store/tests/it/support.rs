@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use portal_store::Store;
+use portal_store::SqlStore;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
 static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -17,7 +17,7 @@ static CLEAN: std::sync::Once = std::sync::Once::new();
 
 /// A migrated store on a new SQLite file under the target directory, and its URL. Files from
 /// earlier runs (older than an hour) are removed on the first call.
-pub async fn sqlite() -> (Store, String) {
+pub async fn sqlite() -> (SqlStore, String) {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("portal-store-tests");
     std::fs::create_dir_all(&dir).unwrap();
     CLEAN.call_once(|| {
@@ -29,7 +29,7 @@ pub async fn sqlite() -> (Store, String) {
         }
     });
     let url = format!("sqlite://{}?mode=rwc", dir.join(format!("{}.db", unique("t"))).display());
-    let store = Store::connect(&url).await.unwrap();
+    let store = SqlStore::connect(&url).await.unwrap();
     store.migrate().await.unwrap();
     (store, url)
 }
@@ -52,21 +52,21 @@ pub fn postgres_url() -> Option<String> {
 }
 
 /// A migrated store on a new PostgreSQL database, and its URL.
-pub async fn postgres(base: &str) -> (Store, String) {
+pub async fn postgres(base: &str) -> (SqlStore, String) {
     let (store, url) = postgres_unmigrated(base).await;
     store.migrate().await.unwrap();
     (store, url)
 }
 
 /// A store on a new, empty PostgreSQL database, and its URL.
-pub async fn postgres_unmigrated(base: &str) -> (Store, String) {
+pub async fn postgres_unmigrated(base: &str) -> (SqlStore, String) {
     let name = unique("portal_t");
     let admin: DatabaseConnection = Database::connect(base).await.unwrap();
     admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
     let _ = admin.close().await;
     let (prefix, _) = base.rsplit_once('/').unwrap();
     let url = format!("{prefix}/{name}");
-    let store = Store::connect(&url).await.unwrap();
+    let store = SqlStore::connect(&url).await.unwrap();
     (store, url)
 }
 
@@ -76,7 +76,7 @@ pub async fn raw(url: &str) -> DatabaseConnection {
 }
 
 /// The use cases over a store, with deterministic ids, tokens and a clock at [`t0`].
-pub type TestPortal = portal_domain::service::Portal<Store, portal_testkit::memory::InsecureHasher>;
+pub type TestPortal = portal_domain::service::Portal<SqlStore, portal_testkit::memory::InsecureHasher>;
 
 /// The instant the test clocks start at.
 pub fn t0() -> chrono::DateTime<chrono::Utc> {
@@ -85,7 +85,7 @@ pub fn t0() -> chrono::DateTime<chrono::Utc> {
 
 /// A portal over `store` whose ids, tokens and emails are distinct from any other portal's
 /// built with another `run`.
-pub fn portal(store: Store, run: u64) -> TestPortal {
+pub fn portal(store: SqlStore, run: u64) -> TestPortal {
     use portal_testkit::memory::{InsecureDigester, InsecureHasher, ManualClock, SequentialIds, SequentialTokens};
     portal_domain::service::Portal::new(
         store,

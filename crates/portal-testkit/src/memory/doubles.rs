@@ -92,7 +92,7 @@ impl Default for InsecureHasher {
 }
 
 impl PasswordHasher for InsecureHasher {
-    async fn hash(&self, password: &Password) -> Result<PasswordHash, StoreError> {
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, portal_domain::ports::HashError> {
         Ok(PasswordHash::new(format!("insecure:{}", password.expose())))
     }
 
