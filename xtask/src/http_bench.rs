@@ -312,7 +312,7 @@ async fn login_rounds(
 
 /// The CPU time (user and system) process `pid` has used, in seconds; `None` off Linux.
 fn cpu_seconds(pid: u32) -> Option<f64> {
-    crate::bench::cpu_times(&pid.to_string()).map(|(user, system)| user + system)
+    crate::cpu::cpu_times(&pid.to_string()).map(|(user, system)| user + system)
 }
 
 /// Runs `f` and notes the server's CPU seconds meanwhile in its result.

@@ -9,6 +9,7 @@
 mod bench;
 mod bulk;
 mod ci;
+mod cpu;
 mod http_bench;
 mod login_bench;
 mod openapi;

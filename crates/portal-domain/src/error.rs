@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::account::InviteStatus;
+use crate::invite_status::InviteStatus;
 use crate::notification::PreferencesError;
 use crate::permission::{Permission, PermissionSet};
 

@@ -15,18 +15,20 @@ pub mod account;
 pub mod actor;
 pub mod error;
 pub mod ids;
+mod invite_status;
 pub mod limits;
 pub mod notification;
 pub mod permission;
 pub mod ports;
 pub mod review;
-pub mod routing;
+pub use account::routing;
 #[cfg(feature = "serde")]
 mod serde_util;
 pub mod service;
 pub mod session;
 pub mod user;
 pub mod values;
+mod window;
 
 #[cfg(feature = "proptest")]
 pub mod strategies;

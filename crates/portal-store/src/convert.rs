@@ -12,7 +12,7 @@ use portal_domain::account::{
 use portal_domain::ids::{AccountId, ContactId, InviteId, NoticeId, UserId};
 use portal_domain::notification::{CategorySet, NotificationCategory, NotificationPreferences};
 use portal_domain::permission::PermissionSet;
-use portal_domain::ports::{AccountListing, MemberRow, NoticeRecord, StoreError, StoredEvent};
+use portal_domain::ports::{AccountListing, MemberView, NoticeRecord, StoreError, StoredEvent};
 use portal_domain::user::{MfaState, User, UserChange, UserEvent, UserParts, UserStatus};
 use portal_domain::values::{
     CompanyName, EmailAddress, PasswordHash, PersonName, PhoneNumber, PostalAddress, PostalAddressInput, RoleLabel,
@@ -248,12 +248,18 @@ pub(crate) fn membership_from_row(m: memberships::Model) -> Result<Membership, S
 }
 
 /// A members-list row: the membership, with its user's email and name as stored.
-pub(crate) fn member_row(m: memberships::Model, email: &str, name: &str) -> Result<MemberRow, StoreError> {
+pub(crate) fn member_row(
+    m: memberships::Model,
+    email: &str,
+    name: &str,
+    owner: UserId,
+) -> Result<MemberView, StoreError> {
     let user = m.user_id;
     let r = Row { table: "users", id: &user };
     let email = r.field("email", EmailAddress::parse(email))?;
     let name = r.field("name", PersonName::parse(name))?;
-    Ok(MemberRow { membership: membership_from_row(m)?, email, name })
+    let membership = membership_from_row(m)?;
+    Ok(MemberView { is_owner: membership.user() == owner, membership, email, name })
 }
 
 pub(crate) fn invite_row(account: AccountId, i: &Invite) -> invites::ActiveModel {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use portal_domain::account::{Access, Account, AccountEvent, Contact, Invite, Membership, Target};
 use portal_domain::ids::{AccountId, ContactId, InviteId, NoticeId, UserId};
 use portal_domain::ports::{
-    AccountListing, Changes, CommitError, MemberRow, MembershipListing, NoticeRecord, Page, PageRequest,
+    AccountListing, Changes, CommitError, MemberView, MembershipListing, NoticeRecord, Page, PageRequest,
     Store as StorePort, StoreError, StoredEvent,
 };
 use portal_domain::user::{User, UserEvent, UserStatus};
@@ -97,9 +97,10 @@ impl StorePort for SqlStore {
     async fn member_rows_page(
         &self,
         account: AccountId,
+        owner: UserId,
         req: PageRequest<UserId>,
-    ) -> Result<Page<MemberRow, UserId>, StoreError> {
-        SqlStore::member_rows_page(self, account, req).await
+    ) -> Result<Page<MemberView, UserId>, StoreError> {
+        SqlStore::member_rows_page(self, account, owner, req).await
     }
 
     async fn invites_page(

@@ -11,7 +11,6 @@ use chrono::{DateTime, Utc};
 use super::{AccountChange, AccountEvent, Target, View};
 use crate::actor::Actor;
 use crate::permission::PermissionSet;
-use crate::ports::StoredEvent;
 
 /// One entry of an account's audit trail, for one reader. The change is reachable only through
 /// [`AuditEntry::change`], which is `None` when its values are withheld from this reader.
@@ -127,4 +126,13 @@ impl AccountChange {
         }
         out
     }
+}
+
+/// An account event with its position in the account's history (1 for `Opened`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// The account's version once this event was applied.
+    pub seq: u64,
+    /// The event.
+    pub event: AccountEvent,
 }

@@ -2,10 +2,10 @@
 
 use chrono::{DateTime, Utc};
 
+use super::routing::MemberDirectory;
 use crate::ids::{ContactId, InviteId, NoticeId, UserId};
 use crate::notification::{CategorySet, NotificationCategory};
 use crate::permission::PermissionSet;
-use crate::routing::MemberDirectory;
 use crate::values::{CompanyName, EmailAddress, PersonName, PhoneNumber, PostalAddress, RoleLabel, TaxId, TokenDigest};
 
 /// Changes to the master profile; `None` leaves a field as it is, `Some(None)` clears it.

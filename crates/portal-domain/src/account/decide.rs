@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::routing::route;
 use super::{
     Account, AccountChange, AccountCommand, AccountEvent, AccountStatus, ContactPatch, EditMember, INVITE_TTL,
     InviteMember, InviteStatus, Membership, NewContact, Profile, ProfilePatch,
@@ -10,7 +11,6 @@ use crate::actor::Actor;
 use crate::error::DomainError;
 use crate::ids::{AccountId, ContactId, InviteId, UserId};
 use crate::permission::{Permission, PermissionSet};
-use crate::routing::route;
 use crate::values::TokenDigest;
 
 /// Opens a new account owned by `owner` (signup, or a user creating another account).

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
+use super::routing::Recipient;
 use super::{
     Account, AccountStatus, Contact, ContactPatch, Invite, InviteState, Membership, Profile, ProfilePatch, ReviewRecord,
 };
@@ -11,7 +12,6 @@ use crate::actor::Actor;
 use crate::ids::{AccountId, ContactId, InviteId, NoticeId, UserId};
 use crate::notification::{CategorySet, NotificationCategory};
 use crate::permission::PermissionSet;
-use crate::routing::Recipient;
 use crate::values::{CompanyName, EmailAddress, PersonName, PhoneNumber, RoleLabel, TokenDigest};
 
 /// One change to one account: who did it, when, to what, and what changed.

@@ -9,15 +9,17 @@ mod command;
 mod decide;
 mod event;
 mod restore;
+pub mod routing;
 mod view;
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};
 
+pub use crate::invite_status::InviteStatus;
 pub use access::{Access, AccountSummary};
 pub use audit::AuditEntry;
+pub use audit::StoredEvent;
 pub use command::{AccountCommand, ContactPatch, EditMember, InviteMember, NewContact, ProfilePatch};
 pub use decide::open_account;
 pub use event::{AccountChange, AccountEvent, Target};
@@ -153,41 +155,6 @@ pub enum InviteState {
         /// When.
         at: DateTime<Utc>,
     },
-}
-
-/// Where an invite stands at a given instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub enum InviteStatus {
-    /// Waiting, and the link works.
-    Pending,
-    /// Waiting, but the link has expired (re-sending renews it).
-    Expired,
-    /// Accepted.
-    Accepted,
-    /// Declined.
-    Declined,
-    /// Cancelled.
-    Cancelled,
-}
-
-impl InviteStatus {
-    /// The stable key.
-    pub const fn key(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Expired => "expired",
-            Self::Accepted => "accepted",
-            Self::Declined => "declined",
-            Self::Cancelled => "cancelled",
-        }
-    }
-}
-
-impl fmt::Display for InviteStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.key())
-    }
 }
 
 /// An invitation to join an account with a given set of permissions.

@@ -132,14 +132,7 @@ impl<T, K> Page<T, K> {
     }
 }
 
-/// An account event with its position in the account's history (1 for `Opened`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredEvent {
-    /// The account's version once this event was applied.
-    pub seq: u64,
-    /// The event.
-    pub event: AccountEvent,
-}
+pub use crate::account::StoredEvent;
 
 /// A notice as recorded: who received it, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,15 +164,18 @@ pub struct AccountListing {
     pub created_at: DateTime<Utc>,
 }
 
-/// A membership with who holds it: one row of a members list.
+/// A member and who they are: one line of a members list, as the store reads it and the use
+/// cases answer it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MemberRow {
+pub struct MemberView {
     /// The membership.
     pub membership: Membership,
     /// The member's login email.
     pub email: EmailAddress,
     /// The member's name.
     pub name: PersonName,
+    /// Whether they own the account.
+    pub is_owner: bool,
 }
 
 /// One of a user's memberships, with the account's display name: a row of the account picker.

@@ -163,7 +163,7 @@ pub trait SessionStore: Send + Sync {
     fn rate_limit_windows(
         &self,
         keys: &[&str],
-    ) -> impl Future<Output = Result<Vec<Option<crate::limits::Window>>, StoreError>> + Send {
+    ) -> impl Future<Output = Result<Vec<Option<crate::window::Window>>, StoreError>> + Send {
         let none = vec![None; keys.len()];
         async move { Ok(none) }
     }

@@ -46,8 +46,9 @@ pub async fn memberships_of_accounts<S: Store + ?Sized>(
 pub async fn member_rows_of<S: Store + ?Sized>(
     store: &S,
     account: AccountId,
+    owner: UserId,
     page: PageRequest<UserId>,
-) -> Result<Page<MemberRow, UserId>, StoreError> {
+) -> Result<Page<MemberView, UserId>, StoreError> {
     let page = store.members_page(account, page).await?;
     let ids: Vec<UserId> = page.items.iter().map(Membership::user).collect();
     let mut users: std::collections::HashMap<UserId, User> =
@@ -59,7 +60,8 @@ pub async fn member_rows_of<S: Store + ?Sized>(
             let user = users
                 .remove(&membership.user())
                 .ok_or_else(|| StoreError::corrupt("memberships", membership.user(), "no such user"))?;
-            Ok(MemberRow { email: user.email().clone(), name: user.name().clone(), membership })
+            let is_owner = membership.user() == owner;
+            Ok(MemberView { email: user.email().clone(), name: user.name().clone(), is_owner, membership })
         })
         .collect::<Result<_, StoreError>>()?;
     Ok(Page { items, next: page.next })
@@ -159,15 +161,16 @@ pub trait Store: Send + Sync {
         page: PageRequest<UserId>,
     ) -> impl Future<Output = Result<Page<Membership, UserId>, StoreError>> + Send;
 
-    /// [`Store::members_page`] with each member's email and name. The default reads the page,
-    /// then its users; a SQL store answers with one join, reading two columns of each user
-    /// rather than the whole user.
+    /// [`Store::members_page`] with each member's email and name, `owner` marked as such. The
+    /// default reads the page, then its users; a SQL store answers with one join, reading two
+    /// columns of each user rather than the whole user.
     fn member_rows_page(
         &self,
         account: AccountId,
+        owner: UserId,
         page: PageRequest<UserId>,
-    ) -> impl Future<Output = Result<Page<MemberRow, UserId>, StoreError>> + Send {
-        member_rows_of(self, account, page)
+    ) -> impl Future<Output = Result<Page<MemberView, UserId>, StoreError>> + Send {
+        member_rows_of(self, account, owner, page)
     }
 
     /// The account's invites (any state) by id ascending, starting after `page.after`.

@@ -8,22 +8,8 @@ use crate::account::{Account, AccountCommand, EditMember, Membership, View};
 use crate::actor::Actor;
 use crate::error::DomainError;
 use crate::ids::{AccountId, UserId};
-use crate::ports::{Page, PageRequest, PasswordHasher, SessionStore, Store, StoreError};
+use crate::ports::{MemberView, Page, PageRequest, PasswordHasher, SessionStore, Store, StoreError};
 use crate::user::User;
-use crate::values::{EmailAddress, PersonName};
-
-/// A member and who they are, for lists.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MemberView {
-    /// The membership.
-    pub membership: Membership,
-    /// The member's login email.
-    pub email: EmailAddress,
-    /// The member's name.
-    pub name: PersonName,
-    /// Whether they own the account.
-    pub is_owner: bool,
-}
 
 impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
     /// A page of the account's members with who they are (needs `users.manage`).
@@ -34,18 +20,7 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
         page: PageRequest<UserId>,
     ) -> ServiceResult<Page<MemberView, UserId>> {
         let owner = self.authorize(actor, account, View::Members).await?;
-        let page = self.store.member_rows_page(account, page).await?;
-        let items = page
-            .items
-            .into_iter()
-            .map(|row| MemberView {
-                is_owner: row.membership.user() == owner,
-                email: row.email,
-                name: row.name,
-                membership: row.membership,
-            })
-            .collect();
-        Ok(Page { items, next: page.next })
+        Ok(self.store.member_rows_page(account, owner, page).await?)
     }
 
     /// One member (needs `users.manage`, or be that member).

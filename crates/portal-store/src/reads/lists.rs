@@ -3,7 +3,9 @@
 
 use portal_domain::account::{Contact, Invite, Membership};
 use portal_domain::ids::{AccountId, ContactId, InviteId, NoticeId, UserId};
-use portal_domain::ports::{MemberRow, MembershipListing, NoticeRecord, Page, PageRequest, StoreError, member_rows_of};
+use portal_domain::ports::{
+    MemberView, MembershipListing, NoticeRecord, Page, PageRequest, StoreError, member_rows_of,
+};
 use portal_domain::values::EmailAddress;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -51,17 +53,18 @@ impl SqlStore {
     pub(crate) async fn member_rows_page(
         &self,
         account: AccountId,
+        owner: UserId,
         req: PageRequest<UserId>,
-    ) -> Result<Page<MemberRow, UserId>, StoreError> {
+    ) -> Result<Page<MemberView, UserId>, StoreError> {
         let inline = self.read_inline("list members", |c| {
-            sqlite::member_rows(c, account.as_uuid(), req.after.map(|u| u.as_uuid()), fetch_limit(req.limit))
+            sqlite::member_rows(c, account.as_uuid(), owner, req.after.map(|u| u.as_uuid()), fetch_limit(req.limit))
         });
         match inline {
             Some(rows) => {
                 let items = rows?.into_iter().collect::<Result<Vec<_>, _>>()?;
                 Ok(Page::from_overfetch(items, req.limit, |r| r.membership.user()))
             }
-            None => member_rows_of(self, account, req).await,
+            None => member_rows_of(self, account, owner, req).await,
         }
     }
 

@@ -6,7 +6,8 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
-use portal_domain::ports::{MemberRow, StoreError};
+use portal_domain::ids::UserId;
+use portal_domain::ports::{MemberView, StoreError};
 
 use super::decode::{MEMBERSHIPS, SESSIONS, USERS};
 use crate::convert;
@@ -216,14 +217,15 @@ const MAX_PAGE_ROWS: usize = 201;
 pub(crate) fn member_rows(
     c: &Connection,
     account: Uuid,
+    owner: UserId,
     after: Option<Uuid>,
     limit: u64,
-) -> rusqlite::Result<Vec<Result<MemberRow, StoreError>>> {
+) -> rusqlite::Result<Vec<Result<MemberView, StoreError>>> {
     let row = |r: &Row<'_>| {
         let membership = membership_model(r)?;
         let n = MEMBERSHIPS.len();
         let (email, name) = (r.get_ref(n)?.as_str()?, r.get_ref(n + 1)?.as_str()?);
-        Ok(convert::member_row(membership, email, name))
+        Ok(convert::member_row(membership, email, name, owner))
     };
     static SQL: LazyLock<Keyset> = LazyLock::new(|| {
         let select = format!(

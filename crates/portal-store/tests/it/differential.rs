@@ -250,6 +250,7 @@ async fn compare(sql: portal_store::SqlStore, url: &str) {
         sorted(memory.store().users(&expected.users).await.unwrap())
     );
     for account in &expected.accounts {
+        let owner = memory.store().account(*account).await.unwrap().unwrap().owner();
         for limit in [1, 2, 200] {
             let mut after = None;
             loop {
@@ -257,8 +258,8 @@ async fn compare(sql: portal_store::SqlStore, url: &str) {
                 let want = memory.store().members_page(*account, page).await.unwrap();
                 assert_eq!(stored.store().members_page(*account, page).await.unwrap(), want);
                 assert_eq!(
-                    stored.store().member_rows_page(*account, page).await.unwrap(),
-                    memory.store().member_rows_page(*account, page).await.unwrap()
+                    stored.store().member_rows_page(*account, owner, page).await.unwrap(),
+                    memory.store().member_rows_page(*account, owner, page).await.unwrap()
                 );
                 match want.next {
                     Some(next) => after = Some(next),

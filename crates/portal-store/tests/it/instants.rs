@@ -77,7 +77,8 @@ fn end_dates_read_back(runtime: &tokio::runtime::Runtime, store: SqlStore, url: 
                 let edit = EditMember { user: member, permissions: None, role: None, ends_at: Some(Some(end)) };
                 portal.edit_member(&Actor::User(owner), account, edit, None).await.unwrap();
                 for (path, reader) in readers.iter().enumerate() {
-                    let page = reader.member_rows_page(account, PageRequest { after: None, limit: 10 }).await.unwrap();
+                    let page =
+                        reader.member_rows_page(account, owner, PageRequest { after: None, limit: 10 }).await.unwrap();
                     let row = page.items.iter().find(|r| r.membership.user() == member).unwrap();
                     prop_assert_eq!(row.membership.ends_at(), Some(end), "member list, read path {}", path);
                     let mine = reader.memberships_of(member, PageRequest { after: None, limit: 10 }).await.unwrap();

@@ -235,7 +235,7 @@ pub async fn lists_page_by_key<S: Store>(store: &S) -> Result<(), Failure> {
     let mut after = None;
     loop {
         let request = PageRequest { after, limit: 2 };
-        let rows = store.member_rows_page(aid(1), request).await.map_err(err("member rows"))?;
+        let rows = store.member_rows_page(aid(1), uid(1), request).await.map_err(err("member rows"))?;
         let page = store.members_page(aid(1), request).await.map_err(err("members"))?;
         ensure!(rows.next == page.next, "member rows page on to {:?}, members to {:?}", rows.next, page.next);
         ensure!(
@@ -254,6 +254,8 @@ pub async fn lists_page_by_key<S: Store>(store: &S) -> Result<(), Failure> {
                 user.name(),
                 user.email()
             );
+            let owner = row.membership.user() == uid(1);
+            ensure!(row.is_owner == owner, "member row {} says owner {}", row.membership.user(), row.is_owner);
         }
         after = rows.next;
         if after.is_none() {

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::account::Account;
+use super::Account;
 use crate::ids::{ContactId, IdHashBuilder, UserId};
 use crate::notification::{NotificationCategory, NotificationPreferences};
 use crate::permission::{Permission, PermissionSet};
