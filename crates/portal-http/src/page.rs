@@ -19,6 +19,22 @@ pub trait Listed: Type + ToJSON + ParseFromJSON {
     const ITEMS: &'static str;
 }
 
+/// Names the page of an item in the document: `listed!(MemberResponse, MemberPage, "A page of
+/// members.", "The members, by user id.")` implements [`Listed`] and declares the page type.
+macro_rules! listed {
+    ($item:ty, $page:ident, $description:literal, $items:literal) => {
+        impl $crate::page::Listed for $item {
+            const PAGE: &'static str = stringify!($page);
+            const PAGE_DESCRIPTION: &'static str = $description;
+            const ITEMS: &'static str = $items;
+        }
+
+        #[doc = $description]
+        pub type $page = $crate::page::Page<$item>;
+    };
+}
+pub(crate) use listed;
+
 /// A page of `T`s: what every list operation answers.
 #[derive(Debug)]
 pub struct Page<T: Listed>(Body<T>);

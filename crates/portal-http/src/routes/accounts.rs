@@ -175,11 +175,7 @@ pub struct AccountsApi<S, H> {
     pub(crate) portal: Arc<Portal<S, H>>,
 }
 
-impl<S, H> std::fmt::Debug for AccountsApi<S, H> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("AccountsApi")
-    }
-}
+debug_as_name!(AccountsApi);
 
 /// An account, with its version.
 #[derive(Debug, ApiResponse)]

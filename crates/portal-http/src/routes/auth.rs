@@ -64,11 +64,7 @@ pub struct AuthApi<S, H> {
     pub(crate) trusted_proxies: Arc<[ipnet::IpNet]>,
 }
 
-impl<S, H> std::fmt::Debug for AuthApi<S, H> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("AuthApi")
-    }
-}
+debug_as_name!(AuthApi);
 
 /// A new session.
 #[derive(Debug, ApiResponse)]

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::*;
-use crate::page::{Listed, Page};
+use crate::page::listed;
 use crate::routes::*;
 use crate::security::BearerAuth;
 use crate::tags::ApiTags;
@@ -65,14 +65,7 @@ impl From<&portal_domain::account::Contact> for ContactResponse {
     }
 }
 
-impl Listed for ContactResponse {
-    const PAGE: &'static str = "ContactPage";
-    const PAGE_DESCRIPTION: &'static str = "A page of contacts.";
-    const ITEMS: &'static str = "The contacts.";
-}
-
-/// A page of contacts.
-pub type ContactPage = Page<ContactResponse>;
+listed!(ContactResponse, ContactPage, "A page of contacts.", "The contacts.");
 
 /// A new contact.
 #[derive(Debug, Object)]

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::error::ApiResult;
 use crate::extract::*;
-use crate::page::{Listed, Page};
+use crate::page::listed;
 use crate::security::BearerAuth;
 use crate::tags::ApiTags;
 use crate::wire::{Text, max};
@@ -83,14 +83,7 @@ pub struct NoticeResponse {
     pub recipients: Vec<RecipientResponse>,
 }
 
-impl Listed for NoticeResponse {
-    const PAGE: &'static str = "NoticePage";
-    const PAGE_DESCRIPTION: &'static str = "A page of notices.";
-    const ITEMS: &'static str = "Newest first.";
-}
-
-/// A page of notices.
-pub type NoticePage = Page<NoticeResponse>;
+listed!(NoticeResponse, NoticePage, "A page of notices.", "Newest first.");
 
 /// One entry of the audit trail.
 #[derive(Debug, Object)]
@@ -158,14 +151,7 @@ impl From<&portal_domain::account::AuditEntry> for AuditEventResponse {
     }
 }
 
-impl Listed for AuditEventResponse {
-    const PAGE: &'static str = "AuditPage";
-    const PAGE_DESCRIPTION: &'static str = "A page of the audit trail.";
-    const ITEMS: &'static str = "Newest first.";
-}
-
-/// A page of the audit trail.
-pub type AuditPage = Page<AuditEventResponse>;
+listed!(AuditEventResponse, AuditPage, "A page of the audit trail.", "Newest first.");
 
 /// What to look at for one member.
 #[derive(Debug, Object)]

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::*;
-use crate::page::{Listed, Page};
+use crate::page::listed;
 use crate::routes::*;
 use crate::security::BearerAuth;
 use crate::tags::ApiTags;
@@ -75,14 +75,7 @@ impl InviteResponse {
     }
 }
 
-impl Listed for InviteResponse {
-    const PAGE: &'static str = "InvitePage";
-    const PAGE_DESCRIPTION: &'static str = "A page of invites.";
-    const ITEMS: &'static str = "The invites, oldest first.";
-}
-
-/// A page of invites.
-pub type InvitePage = Page<InviteResponse>;
+listed!(InviteResponse, InvitePage, "A page of invites.", "The invites, oldest first.");
 
 /// Whom to invite, with what.
 #[derive(Debug, Object)]
@@ -193,11 +186,7 @@ pub struct InvitesApi<S, H> {
     pub(crate) portal: Arc<Portal<S, H>>,
 }
 
-impl<S, H> std::fmt::Debug for InvitesApi<S, H> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("InvitesApi")
-    }
-}
+debug_as_name!(InvitesApi);
 
 /// A page of invites.
 #[derive(Debug, ApiResponse)]

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::*;
-use crate::page::{Listed, Page};
+use crate::page::listed;
 use crate::routes::*;
 use crate::security::BearerAuth;
 use crate::tags::ApiTags;
@@ -136,14 +136,7 @@ impl From<&AccountSummary> for AccountSummaryResponse {
     }
 }
 
-impl Listed for AccountSummaryResponse {
-    const PAGE: &'static str = "AccountSummaryPage";
-    const PAGE_DESCRIPTION: &'static str = "A page of the accounts you belong to.";
-    const ITEMS: &'static str = "The accounts.";
-}
-
-/// A page of the accounts you belong to.
-pub type AccountSummaryPage = Page<AccountSummaryResponse>;
+listed!(AccountSummaryResponse, AccountSummaryPage, "A page of the accounts you belong to.", "The accounts.");
 
 /// An invite waiting for you.
 #[derive(Debug, Object)]
@@ -163,11 +156,7 @@ pub struct MeApi<S, H> {
     pub(crate) portal: Arc<Portal<S, H>>,
 }
 
-impl<S, H> std::fmt::Debug for MeApi<S, H> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("MeApi")
-    }
-}
+debug_as_name!(MeApi);
 
 /// The signed-in user, with its version.
 #[derive(Debug, ApiResponse)]

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::body::{Streamed, WriteJson, json};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::*;
-use crate::page::{Listed, Page};
+use crate::page::listed;
 use crate::routes::*;
 use crate::security::BearerAuth;
 use crate::tags::ApiTags;
@@ -79,14 +79,7 @@ impl From<&portal_domain::service::MemberView> for MemberResponse {
     }
 }
 
-impl Listed for MemberResponse {
-    const PAGE: &'static str = "MemberPage";
-    const PAGE_DESCRIPTION: &'static str = "A page of members.";
-    const ITEMS: &'static str = "The members, by user id.";
-}
-
-/// A page of members.
-pub type MemberPage = Page<MemberResponse>;
+listed!(MemberResponse, MemberPage, "A page of members.", "The members, by user id.");
 
 /// A page of members as sent: the domain's views written as a [`MemberPage`], without first
 /// copying each into a [`MemberResponse`] (a string per field and per permission).
@@ -200,11 +193,7 @@ pub struct UsersApi<S, H> {
     pub(crate) portal: Arc<Portal<S, H>>,
 }
 
-impl<S, H> std::fmt::Debug for UsersApi<S, H> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("UsersApi")
-    }
-}
+debug_as_name!(UsersApi);
 
 /// A page of members.
 #[derive(Debug, ApiResponse)]

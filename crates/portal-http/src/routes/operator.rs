@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::*;
-use crate::page::{Listed, Page};
+use crate::page::listed;
 use crate::routes::*;
 use crate::security::OperatorAuth;
 use crate::tags::ApiTags;
@@ -37,14 +37,7 @@ pub struct AccountListingResponse {
     pub created_at: DateTime<Utc>,
 }
 
-impl Listed for AccountListingResponse {
-    const PAGE: &'static str = "AccountListingPage";
-    const PAGE_DESCRIPTION: &'static str = "A page of accounts.";
-    const ITEMS: &'static str = "By id.";
-}
-
-/// A page of accounts.
-pub type AccountListingPage = Page<AccountListingResponse>;
+listed!(AccountListingResponse, AccountListingPage, "A page of accounts.", "By id.");
 
 /// Whom the operator makes owner.
 #[derive(Debug, Object)]
@@ -62,11 +55,7 @@ pub struct OperatorApi<S, H> {
     pub(crate) portal: Arc<Portal<S, H>>,
 }
 
-impl<S, H> std::fmt::Debug for OperatorApi<S, H> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("OperatorApi")
-    }
-}
+debug_as_name!(OperatorApi);
 
 /// A notice as sent.
 #[derive(Debug, ApiResponse)]

@@ -4,29 +4,19 @@ use sea_orm_migration::prelude::*;
 
 use super::columns::*;
 
-#[derive(DeriveMigrationName)]
-pub(crate) struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table("operator_keys")
-                .col(uuid("id").primary_key())
-                .col(text("token_digest"))
-                .col(text("label"))
-                .col(time("created_at"))
-                .take(),
-        )
-        .await?;
-        m.create_index(
-            Index::create().name("operator_keys_digest").table("operator_keys").col("token_digest").unique().take(),
-        )
-        .await
-    }
-}
+transactional!(|m| {
+    m.create_table(
+        Table::create()
+            .table("operator_keys")
+            .col(uuid("id").primary_key())
+            .col(text("token_digest"))
+            .col(text("label"))
+            .col(time("created_at"))
+            .take(),
+    )
+    .await?;
+    m.create_index(
+        Index::create().name("operator_keys_digest").table("operator_keys").col("token_digest").unique().take(),
+    )
+    .await
+});

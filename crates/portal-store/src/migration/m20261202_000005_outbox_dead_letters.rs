@@ -5,16 +5,4 @@ use sea_orm_migration::prelude::*;
 
 use super::columns::time_null;
 
-#[derive(DeriveMigrationName)]
-pub(crate) struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(Table::alter().table("outbox").add_column(time_null("dead_at")).take()).await
-    }
-}
+transactional!(|m| { m.alter_table(Table::alter().table("outbox").add_column(time_null("dead_at")).take()).await });

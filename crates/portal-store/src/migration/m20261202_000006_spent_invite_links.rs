@@ -7,13 +7,6 @@ use sea_orm_migration::prelude::*;
 
 use super::columns::*;
 
-#[derive(DeriveMigrationName)]
-pub(crate) struct Migration;
-
-fn fk(from: (&'static str, &'static str), to: (&'static str, &'static str)) -> ForeignKeyCreateStatement {
-    ForeignKey::create().from(from.0, from.1).to(to.0, to.1).on_delete(ForeignKeyAction::Restrict).take()
-}
-
 /// The columns of `invites` in their stored order, `token_digest` now nullable.
 fn invites_table(name: &'static str) -> TableCreateStatement {
     Table::create()
@@ -41,40 +34,30 @@ fn invites_table(name: &'static str) -> TableCreateStatement {
         .take()
 }
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
+transactional!(|m| {
+    let db = m.get_connection();
+    if m.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared("ALTER TABLE invites ALTER COLUMN token_digest DROP NOT NULL").await?;
+        return Ok(());
     }
-
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        if m.get_database_backend() == DbBackend::Postgres {
-            db.execute_unprepared("ALTER TABLE invites ALTER COLUMN token_digest DROP NOT NULL").await?;
-            return Ok(());
-        }
-        // SQLite's documented way to change a column: a new table, the rows copied in the same
-        // column order, the old one dropped (nothing references invites), the new one renamed.
-        m.create_table(invites_table("invites_rebuilt")).await?;
-        db.execute_unprepared("INSERT INTO invites_rebuilt SELECT * FROM invites").await?;
-        m.drop_table(Table::drop().table("invites").take()).await?;
-        m.rename_table(Table::rename().table("invites_rebuilt", "invites").take()).await?;
-        m.create_index(Index::create().name("invites_account").table("invites").col("account_id").col("id").take())
-            .await?;
-        m.create_index(Index::create().name("invites_token").table("invites").col("token_digest").unique().take())
-            .await?;
-        m.create_index(
-            Index::create()
-                .name("invites_one_pending")
-                .table("invites")
-                .col("account_id")
-                .col("email_key")
-                .unique()
-                .and_where(Expr::col("state").eq("pending"))
-                .take(),
-        )
-        .await?;
-        m.create_index(Index::create().name("invites_by_email").table("invites").col("email_key").col("id").take())
-            .await
-    }
-}
+    // SQLite's documented way to change a column: a new table, the rows copied in the same
+    // column order, the old one dropped (nothing references invites), the new one renamed.
+    m.create_table(invites_table("invites_rebuilt")).await?;
+    db.execute_unprepared("INSERT INTO invites_rebuilt SELECT * FROM invites").await?;
+    m.drop_table(Table::drop().table("invites").take()).await?;
+    m.rename_table(Table::rename().table("invites_rebuilt", "invites").take()).await?;
+    m.create_index(Index::create().name("invites_account").table("invites").col("account_id").col("id").take()).await?;
+    m.create_index(Index::create().name("invites_token").table("invites").col("token_digest").unique().take()).await?;
+    m.create_index(
+        Index::create()
+            .name("invites_one_pending")
+            .table("invites")
+            .col("account_id")
+            .col("email_key")
+            .unique()
+            .and_where(Expr::col("state").eq("pending"))
+            .take(),
+    )
+    .await?;
+    m.create_index(Index::create().name("invites_by_email").table("invites").col("email_key").col("id").take()).await
+});

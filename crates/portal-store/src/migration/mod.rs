@@ -3,6 +3,25 @@
 
 use sea_orm_migration::prelude::*;
 
+/// A migration run in a transaction on every backend (SQLite has transactional DDL too): a
+/// process killed mid-migration leaves the old schema, never half of the new one.
+/// `transactional!(|m| { ... })`, with `m: &SchemaManager`; the migration's name is its file's.
+macro_rules! transactional {
+    (|$m:ident| $body:block) => {
+        #[derive(DeriveMigrationName)]
+        pub(crate) struct Migration;
+
+        #[async_trait::async_trait]
+        impl MigrationTrait for Migration {
+            fn use_transaction(&self) -> Option<bool> {
+                Some(true)
+            }
+
+            async fn up(&self, $m: &SchemaManager) -> Result<(), DbErr> $body
+        }
+    };
+}
+
 mod m20261123_000001_initial;
 mod m20261123_000002_shared_state;
 mod m20261123_000003_operator_keys;
@@ -47,6 +66,13 @@ mod columns {
     }
     pub(super) fn big(name: &'static str) -> ColumnDef {
         col(name).big_integer().not_null().take()
+    }
+    /// A foreign key whose parent row cannot be deleted while it is referenced.
+    pub(super) fn fk(
+        from: (&'static str, &'static str),
+        to: (&'static str, &'static str),
+    ) -> ForeignKeyCreateStatement {
+        ForeignKey::create().from(from.0, from.1).to(to.0, to.1).on_delete(ForeignKeyAction::Restrict).take()
     }
 }
 
