@@ -1,52 +1,67 @@
-//! Rows of the in-line reads as the entities' models, decoded column by column from the
-//! entities' own definitions: the column list of a `SELECT` and the decoding of its row both
-//! come from the entity, so a new column is its migration and its entity, nothing here.
+//! Rows of the in-line reads as the entities' models: the column list of a `SELECT` comes from
+//! the entity's columns, and the decoding of its row from the entity's `model!` (its fields in
+//! the same order), so a new column is its migration and its entity, nothing here.
 
 use std::sync::LazyLock;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Row;
 use rusqlite::types::{Type, ValueRef};
-use sea_orm::sea_query::{ColumnType, Value};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IdenStatic, Iterable, TryIntoModel};
+use sea_orm::{EntityTrait, IdenStatic, Iterable};
+use uuid::Uuid;
 
 use crate::entity::{memberships, sessions, users};
 
-/// How a column's SQLite value becomes the model's value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Uuid,
-    Time,
-    Text,
-    Int,
-    SmallInt,
-    BigInt,
-    Bool,
+/// A model the fast path reads from a row: implemented by the entities' `model!` (their
+/// fields in order), so the decoding follows the entity.
+pub(crate) trait Decode: Sized {
+    /// The model whose columns start at column `at` of `r`.
+    fn decode(r: &Row<'_>, at: usize) -> rusqlite::Result<Self>;
 }
 
-/// An entity's columns in its own order, each with how it decodes and whether it may be null.
+/// One column's value as the model holds it.
+pub(crate) trait Cell: Sized {
+    /// Column `i` of `r`.
+    fn read(r: &Row<'_>, i: usize) -> rusqlite::Result<Self>;
+}
+
+macro_rules! plain_cell {
+    ($($ty:ty),*) => {$(
+        impl Cell for $ty {
+            fn read(r: &Row<'_>, i: usize) -> rusqlite::Result<Self> {
+                r.get(i)
+            }
+        }
+    )*};
+}
+plain_cell!(String, Uuid, bool, i16, i32, i64);
+
+impl Cell for DateTime<Utc> {
+    fn read(r: &Row<'_>, i: usize) -> rusqlite::Result<Self> {
+        time(r, i)
+    }
+}
+
+impl<T: Cell> Cell for Option<T> {
+    fn read(r: &Row<'_>, i: usize) -> rusqlite::Result<Self> {
+        match r.get_ref(i)? {
+            ValueRef::Null => Ok(None),
+            _ => T::read(r, i).map(Some),
+        }
+    }
+}
+
+/// An entity's column list, in its own order (the order its `model!` decodes).
 pub(crate) struct Layout<E: EntityTrait> {
-    columns: Vec<(E::Column, Kind, bool)>,
+    columns: Vec<E::Column>,
 }
 
-impl<E: EntityTrait> Layout<E> {
+impl<E: EntityTrait> Layout<E>
+where
+    E::Model: Decode,
+{
     fn new() -> Self {
-        let columns = E::Column::iter()
-            .map(|c| {
-                let def = c.def();
-                let kind = match def.get_column_type() {
-                    ColumnType::Uuid => Kind::Uuid,
-                    ColumnType::TimestampWithTimeZone | ColumnType::Timestamp | ColumnType::DateTime => Kind::Time,
-                    ColumnType::Integer => Kind::Int,
-                    ColumnType::SmallInteger => Kind::SmallInt,
-                    ColumnType::BigInteger => Kind::BigInt,
-                    ColumnType::Boolean => Kind::Bool,
-                    _ => Kind::Text,
-                };
-                (c, kind, def.is_null())
-            })
-            .collect();
-        Self { columns }
+        Self { columns: E::Column::iter().collect() }
     }
 
     /// How many columns a row of this entity takes.
@@ -56,47 +71,13 @@ impl<E: EntityTrait> Layout<E> {
 
     /// The column list for a `SELECT`, each name behind `prefix` (`"u."`, or `""`).
     pub(crate) fn select(&self, prefix: &str) -> String {
-        self.columns.iter().map(|(c, _, _)| format!("{prefix}{}", c.as_str())).collect::<Vec<_>>().join(", ")
+        self.columns.iter().map(|c| format!("{prefix}{}", c.as_str())).collect::<Vec<_>>().join(", ")
     }
 
     /// The model whose columns start at column `at` of `r`.
-    pub(crate) fn decode(&self, r: &Row<'_>, at: usize) -> rusqlite::Result<E::Model>
-    where
-        E::ActiveModel: TryIntoModel<E::Model>,
-    {
-        let mut model = <E::ActiveModel as ActiveModelTrait>::default();
-        for (offset, (column, kind, nullable)) in self.columns.iter().enumerate() {
-            let i = at + offset;
-            let value = match (kind, r.get_ref(i)?) {
-                (kind, ValueRef::Null) if *nullable => null(*kind),
-                (Kind::Uuid, _) => Value::Uuid(Some(r.get(i)?)),
-                (Kind::Time, _) => Value::ChronoDateTimeUtc(Some(time(r, i)?)),
-                (Kind::Text, _) => Value::String(Some(r.get(i)?)),
-                (Kind::Int, _) => Value::Int(Some(r.get(i)?)),
-                (Kind::SmallInt, _) => Value::SmallInt(Some(r.get(i)?)),
-                (Kind::BigInt, _) => Value::BigInt(Some(r.get(i)?)),
-                (Kind::Bool, _) => Value::Bool(Some(r.get(i)?)),
-            };
-            model.try_set(*column, value).map_err(|e| failure(i, e))?;
-        }
-        model.try_into_model().map_err(|e| failure(at, e))
+    pub(crate) fn decode(&self, r: &Row<'_>, at: usize) -> rusqlite::Result<E::Model> {
+        E::Model::decode(r, at)
     }
-}
-
-fn null(kind: Kind) -> Value {
-    match kind {
-        Kind::Uuid => Value::Uuid(None),
-        Kind::Time => Value::ChronoDateTimeUtc(None),
-        Kind::Text => Value::String(None),
-        Kind::Int => Value::Int(None),
-        Kind::SmallInt => Value::SmallInt(None),
-        Kind::BigInt => Value::BigInt(None),
-        Kind::Bool => Value::Bool(None),
-    }
-}
-
-fn failure(column: usize, e: sea_orm::DbErr) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(column, Type::Null, Box::new(e))
 }
 
 /// The users table's layout.

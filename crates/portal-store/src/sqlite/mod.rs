@@ -18,8 +18,8 @@
 //!
 //! Everything here is an optimisation: `SqlStore::without_inline_reads` turns it off and every
 //! read goes through SeaORM, and the conformance and differential suites run both ways. Rows
-//! decode through the entities' own column lists ([`decode`]), so a new column needs no change
-//! here.
+//! decode through the entities' own column lists and `model!` ([`decode`]), so a new column
+//! needs no change here.
 
 mod decode;
 mod reads;
@@ -31,6 +31,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
+pub(crate) use decode::{Cell, Decode};
 pub(crate) use reads::*;
 
 /// A few SQLite connections for in-line reads.
