@@ -59,16 +59,6 @@ impl<T: Listed> Page<T> {
     pub fn of<D, K: Display>(page: portal_domain::ports::Page<D, K>, item: impl FnMut(D) -> T) -> Self {
         Self::new(page.items.into_iter().map(item).collect(), page.next)
     }
-
-    /// The items.
-    pub fn items(&self) -> &[T] {
-        &self.0.items
-    }
-
-    /// The cursor of the next page.
-    pub fn next_cursor(&self) -> Option<&str> {
-        self.0.next_cursor.as_deref()
-    }
 }
 
 impl<T: Listed> Type for Page<T> {

@@ -1,14 +1,18 @@
 //! Accounts: the picker, opening another account, reading and changing the master profile,
 //! handing ownership over and closing.
 
+use chrono::{DateTime, Utc};
+
 use super::run::{Outcome, precondition};
 use super::{Portal, ServiceError, ServiceResult};
-use crate::account::{Account, AccountCommand, AccountSummary, Profile, ProfilePatch, View, open_account};
+use crate::account::{
+    Account, AccountCommand, AccountEvent, AccountSummary, Profile, ProfilePatch, View, open_account,
+};
 use crate::actor::Actor;
 use crate::error::DomainError;
 use crate::ids::{AccountId, UserId};
 use crate::ports::{Changes, Page, PageRequest, PasswordHasher, Saved, SessionStore, Store};
-use crate::values::CompanyName;
+use crate::values::{CompanyName, EmailAddress};
 
 impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
     /// The accounts the user belongs to, for the account picker.
@@ -35,23 +39,25 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
         company: Option<CompanyName>,
     ) -> ServiceResult<Account> {
         let owner = self.active_user(user).await?;
-        let profile = Profile {
-            display_name,
-            company,
-            primary_email: owner.email().clone(),
-            phone: None,
-            address: None,
-            tax_id: None,
-        };
-        let opened = open_account(AccountId::from_uuid(self.ids.new_uuid()), user, profile, self.clock.now());
-        let account = Account::from_opened(&opened).ok_or(ServiceError::Internal("opening event"))?;
-        self.store
-            .commit(Changes {
-                accounts: vec![Saved { state: account.clone(), expected_version: 0, events: vec![opened] }],
-                ..Changes::default()
-            })
-            .await?;
+        let (account, save) = self.opened(user, display_name, company, owner.email().clone(), self.clock.now())?;
+        self.store.commit(Changes { accounts: vec![save], ..Changes::default() }).await?;
         Ok(account)
+    }
+
+    /// A new account owned by `owner`, and the save that creates it; its primary email is the
+    /// owner's, the rest of its profile empty until edited.
+    pub(super) fn opened(
+        &self,
+        owner: UserId,
+        display_name: CompanyName,
+        company: Option<CompanyName>,
+        primary_email: EmailAddress,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<(Account, Saved<Account, AccountEvent>)> {
+        let profile = Profile { display_name, company, primary_email, phone: None, address: None, tax_id: None };
+        let opened = open_account(AccountId::from_uuid(self.ids.new_uuid()), owner, profile, now);
+        let account = Account::from_opened(&opened).ok_or(ServiceError::Internal("opening event"))?;
+        Ok((account.clone(), Saved { state: account, expected_version: 0, events: vec![opened] }))
     }
 
     /// Reads an account, if the actor may see `view` of it.

@@ -4,10 +4,10 @@
 use chrono::{DateTime, Utc};
 
 use super::{AuthError, AuthResult, Portal, ServiceError, ServiceResult};
-use crate::account::{Account, AccountSummary, Profile, open_account};
+use crate::account::{Account, AccountSummary};
 use crate::actor::Actor;
 use crate::error::DomainError;
-use crate::ids::{AccountId, SessionId, UserId};
+use crate::ids::{SessionId, UserId};
 use crate::limits::{
     LOGIN_ATTEMPTS_PER_CLIENT, LOGIN_FAILURES_PER_EMAIL, LOGIN_FAILURES_PER_PAIR, RATE_WINDOW as WINDOW,
     SIGNUPS_PER_CLIENT, SignInKeys,
@@ -102,25 +102,15 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
             now,
         );
         let user = User::from_registered(&user_event).ok_or(ServiceError::Internal("registration event"))?;
-        let profile = Profile {
-            display_name: signup.account_name,
-            company: signup.company,
-            primary_email: signup.email,
-            phone: None,
-            address: None,
-            tax_id: None,
-        };
-        let opened = open_account(AccountId::from_uuid(self.ids.new_uuid()), user_id, profile, now);
-        let account = Account::from_opened(&opened).ok_or(ServiceError::Internal("opening event"))?;
+        let (account, opened) = self.opened(user_id, signup.account_name, signup.company, signup.email, now)?;
         self.store
             .commit(Changes {
-                accounts: vec![Saved { state: account.clone(), expected_version: 0, events: vec![opened] }],
+                accounts: vec![opened],
                 users: vec![Saved { state: user.clone(), expected_version: 0, events: vec![user_event] }],
                 outbox: vec![],
             })
             .await?;
-        let (login, session) = self.signed_in(user).await?;
-        Ok(Joined { login, account, session })
+        self.joined(user, account).await
     }
 
     /// Signs in from a client (its network address, as the transport determined it): the one
@@ -138,6 +128,7 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
         ];
         self.check_limits(&all).await?;
         let checked = self.check_password(email, password).await;
+        // A success counts for the client alone (its key is first); a failure for all three.
         let counted = if checked.is_ok() { &all[..1] } else { &all[..] };
         // The verdict was given before the hash; this only counts.
         self.store.rate_limit_hits(counted, self.clock.now(), WINDOW).await?;
@@ -161,14 +152,27 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
     }
 
     /// Starts the session of a user whose password was just checked, and records the login.
-    pub(super) async fn signed_in(&self, mut user: User) -> AuthResult<(Login, NewSession)> {
+    async fn signed_in(&self, user: User) -> AuthResult<(Login, NewSession)> {
+        let accounts = self.account_summaries(user.id(), PageRequest { after: None, limit: 200 }).await?.items;
+        self.start_login(user, accounts).await
+    }
+
+    /// Signs in a user just made, whose one account is `account` (no need to read it back).
+    pub(super) async fn joined(&self, user: User, account: Account) -> AuthResult<Joined> {
+        let accounts = account.summary_for(user.id(), self.clock.now()).into_iter().collect();
+        let (login, session) = self.start_login(user, accounts).await?;
+        Ok(Joined { login, account, session })
+    }
+
+    /// Starts a session for `user`, whose accounts are `accounts`, and records the login (one
+    /// write).
+    async fn start_login(&self, mut user: User, accounts: Vec<AccountSummary>) -> AuthResult<(Login, NewSession)> {
         let now = self.clock.now();
         let token = self.tokens.generate();
         let id = SessionId::from_uuid(self.ids.new_uuid());
         let digest = self.digester.digest(&token);
         self.store.create_login_session(id, &digest, user.id(), now, SESSION_IDLE, SESSION_ABSOLUTE).await?;
         user.touch_login(now);
-        let accounts = self.account_summaries(user.id(), PageRequest { after: None, limit: 200 }).await?.items;
         Ok((Login { user, accounts }, NewSession { id, token, expires_at: now + SESSION_ABSOLUTE }))
     }
 

@@ -208,8 +208,7 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
                 Ok(Decided { changes, value: (user, next) })
             })
             .await?;
-        let (login, session) = self.signed_in(user).await?;
-        Ok(Joined { login, account, session })
+        self.joined(user, account).await
     }
 
     /// Declines an invite, as whoever holds the link.

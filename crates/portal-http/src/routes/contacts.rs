@@ -171,7 +171,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> ContactsApi
         let me = caller(&self.portal, &auth).await?;
         let request = page_request::<ContactId>(cursor.0.as_deref(), limit.0)?;
         let page = self.portal.contacts(&Actor::User(me), account(&id), request).await?;
-        Ok(ContactPageOk::Ok(Json(ContactPage::new(page.items.iter().map(ContactResponse::from).collect(), page.next))))
+        Ok(ContactPageOk::Ok(Json(ContactPage::of(page, |c| ContactResponse::from(&c)))))
     }
 
     /// Add a contact and choose the notices it receives (needs `contacts.manage`).

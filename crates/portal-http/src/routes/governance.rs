@@ -422,18 +422,14 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> GovernanceA
         let me = caller(&self.portal, &auth).await?;
         let request = page_request::<NoticeId>(cursor.0.as_deref(), limit.0)?;
         let page = self.portal.notices(&Actor::User(me), account(&id), request).await?;
-        let items = page
-            .items
-            .iter()
-            .map(|n| NoticeResponse {
-                id: n.id.as_uuid(),
-                category: n.category.key().to_owned(),
-                subject: n.subject.to_string(),
-                at: n.at,
-                recipients: n.recipients.iter().map(RecipientResponse::from).collect(),
-            })
-            .collect();
-        Ok(NoticePageOk::Ok(Json(NoticePage::new(items, page.next))))
+        let page = NoticePage::of(page, |n| NoticeResponse {
+            id: n.id.as_uuid(),
+            category: n.category.key().to_owned(),
+            subject: n.subject.to_string(),
+            at: n.at,
+            recipients: n.recipients.iter().map(RecipientResponse::from).collect(),
+        });
+        Ok(NoticePageOk::Ok(Json(page)))
     }
 
     /// The audit trail, newest first: who did what to whom, when (needs `audit.view`). Filter
@@ -456,7 +452,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> GovernanceA
                 self.portal.target_events(&actor, account(&id), field("target", parse_target(t))?, request).await?
             }
         };
-        Ok(AuditPageOk::Ok(Json(AuditPage::new(page.items.iter().map(AuditEventResponse::from).collect(), page.next))))
+        Ok(AuditPageOk::Ok(Json(AuditPage::of(page, |e| AuditEventResponse::from(&e)))))
     }
 
     /// The access review: every member with their permissions (sensitive ones flagged), who

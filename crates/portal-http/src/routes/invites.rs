@@ -246,10 +246,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> InvitesApi<
         let request = page_request::<InviteId>(cursor.0.as_deref(), limit.0)?;
         let page = self.portal.invites(&Actor::User(me), account(&id), request).await?;
         let now = self.portal.now();
-        Ok(InvitePageOk::Ok(Json(InvitePage::new(
-            page.items.iter().map(|i| InviteResponse::new(i, now)).collect(),
-            page.next,
-        ))))
+        Ok(InvitePageOk::Ok(Json(InvitePage::of(page, |i| InviteResponse::new(&i, now)))))
     }
 
     /// Invite someone by email (needs `users.manage`; you grant only what you hold). The email

@@ -265,9 +265,6 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> MeApi<S, H>
         let me = caller(&self.portal, &auth).await?;
         let request = page_request::<AccountId>(cursor.0.as_deref(), limit.0)?;
         let page = self.portal.account_summaries(me, request).await?;
-        Ok(AccountsPageOk::Ok(Json(AccountSummaryPage::new(
-            page.items.iter().map(AccountSummaryResponse::from).collect(),
-            page.next,
-        ))))
+        Ok(AccountsPageOk::Ok(Json(AccountSummaryPage::of(page, |a| AccountSummaryResponse::from(&a)))))
     }
 }

@@ -97,22 +97,18 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> OperatorApi
         operator(&self.portal, &auth).await?;
         let request = page_request::<AccountId>(cursor.0.as_deref(), limit.0)?;
         let page = self.portal.admin_accounts(request).await?;
-        let items = page
-            .items
-            .iter()
-            .map(|l| AccountListingResponse {
-                id: l.id.as_uuid(),
-                display_name: l.display_name.to_string(),
-                owner_id: l.owner.as_uuid(),
-                status: match l.status {
-                    AccountStatus::Active => "active",
-                    AccountStatus::Closed => "closed",
-                }
-                .to_owned(),
-                created_at: l.created_at,
-            })
-            .collect();
-        Ok(AccountListingOk::Ok(Json(AccountListingPage::new(items, page.next))))
+        let page = AccountListingPage::of(page, |l| AccountListingResponse {
+            id: l.id.as_uuid(),
+            display_name: l.display_name.to_string(),
+            owner_id: l.owner.as_uuid(),
+            status: match l.status {
+                AccountStatus::Active => "active",
+                AccountStatus::Closed => "closed",
+            }
+            .to_owned(),
+            created_at: l.created_at,
+        });
+        Ok(AccountListingOk::Ok(Json(page)))
     }
 
     /// Name a new owner for an account whose owner has gone (a current member).

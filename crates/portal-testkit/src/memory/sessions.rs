@@ -130,13 +130,11 @@ impl SessionStore for MemoryStore {
         for account in inner.accounts.values_mut() {
             links += account.forget_spent_links(now, batch - links).len();
         }
-        inner.invite_tokens.clear();
-        let tokens: Vec<_> = inner
-            .accounts
-            .values()
-            .flat_map(|a| a.invites().filter_map(|i| i.token().map(|t| (t.clone(), a.id()))).collect::<Vec<_>>())
-            .collect();
-        inner.invite_tokens.extend(tokens);
+        if links > 0 {
+            // The forgotten tokens leave the index too: a spent link finds nothing.
+            let Inner { accounts, invite_tokens, .. } = &mut *inner;
+            invite_tokens.retain(|token, id| accounts.get(id).is_some_and(|a| a.invite_by_token(token).is_some()));
+        }
         gone += links;
         Ok(gone as u64)
     }
