@@ -10,7 +10,7 @@ use portal::adapters::{Argon2Hasher, RandomTokens, Sha256Digester, UuidV7};
 use portal_domain::Actor;
 use portal_domain::limits::{INVITES_PER_MEMBER, RATE_WINDOW};
 use portal_domain::permission::Role;
-use portal_domain::service::{InviteRequest, Portal, Signup};
+use portal_domain::service::{InviteOffer, Portal, Signup};
 use portal_domain::values::{CompanyName, EmailAddress, PersonName};
 use portal_testkit::memory::ManualClock;
 
@@ -111,7 +111,7 @@ pub(crate) async fn run(quick: bool) -> Result<()> {
             clock.advance(RATE_WINDOW);
         }
         let email = EmailAddress::parse(&format!("member{n}@bench.example"))?;
-        let request = InviteRequest {
+        let request = InviteOffer {
             email,
             name: None,
             permissions: Role::Billing.permissions(),

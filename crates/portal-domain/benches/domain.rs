@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use divan::{Bencher, black_box};
-use portal_domain::account::{Account, AccountCommand, InviteMember, NewContact, Profile, open_account};
+use portal_domain::account::{Account, AccountCommand, InviteMember, InviteOffer, NewContact, Profile, open_account};
 use portal_domain::ids::{AccountId, ContactId, InviteId, UserId};
 use portal_domain::notification::{CategorySet, NotificationCategory, NotificationPreferences};
 use portal_domain::permission::{Permission, Role};
@@ -61,11 +61,13 @@ fn fixture() -> Fixture {
         let token = TokenDigest::new(format!("t{n}"));
         let invite = AccountCommand::Invite(InviteMember {
             id: InviteId::from_uuid(uuid::Uuid::from_u128(10_000 + n)),
-            email: email(n),
-            name: None,
-            permissions: roles[(n % 4) as usize].permissions(),
-            role: None,
-            access_ends_at: None,
+            offer: InviteOffer {
+                email: email(n),
+                name: None,
+                permissions: roles[(n % 4) as usize].permissions(),
+                role: None,
+                access_ends_at: None,
+            },
             token: token.clone(),
             existing_user: None,
         });

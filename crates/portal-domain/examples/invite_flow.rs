@@ -9,7 +9,7 @@ use chrono::{TimeZone, Utc};
 use portal_domain::account::View;
 use portal_domain::permission::{Permission, Role};
 use portal_domain::ports::{Message, PageRequest, Store};
-use portal_domain::service::{InviteRequest, ServiceError, Signup};
+use portal_domain::service::{InviteOffer, ServiceError, Signup};
 use portal_domain::values::{CompanyName, EmailAddress, PersonName, RoleLabel};
 use portal_domain::{Actor, DomainError};
 use portal_testkit::memory::{block_on, memory_portal};
@@ -36,7 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let invite = block_on(portal.invite(
         &Actor::User(ann.id()),
         acme.id(),
-        InviteRequest {
+        InviteOffer {
             email: EmailAddress::parse("bob@acme.example")?,
             name: Some(PersonName::parse("Bob")?),
             permissions: Role::Billing.permissions(),

@@ -6,7 +6,8 @@ use proptest::prelude::*;
 use proptest::sample::select;
 
 use crate::account::{
-    Account, AccountCommand, ContactPatch, EditMember, InviteMember, NewContact, Profile, ProfilePatch, open_account,
+    Account, AccountCommand, ContactPatch, EditMember, InviteMember, InviteOffer, NewContact, Profile, ProfilePatch,
+    open_account,
 };
 use crate::ids::{AccountId, ContactId, InviteId, NoticeId, UserId};
 use crate::notification::{CategorySet, NotificationCategory, NotificationPreferences};
@@ -259,7 +260,12 @@ pub fn account_command() -> impl Strategy<Value = AccountCommand> {
             proptest::option::of(user_id())
         )
             .prop_map(|(id, email, name, permissions, role, token, existing_user)| AccountCommand::Invite(
-                InviteMember { id, email, name, permissions, role, access_ends_at: None, token, existing_user }
+                InviteMember {
+                    id,
+                    offer: InviteOffer { email, name, permissions, role, access_ends_at: None },
+                    token,
+                    existing_user
+                }
             )),
         (invite_id(), token_digest()).prop_map(|(invite, token)| AccountCommand::ResendInvite { invite, token }),
         invite_id().prop_map(|invite| AccountCommand::CancelInvite { invite }),
@@ -335,11 +341,13 @@ pub fn populated_account(max_members: usize) -> impl Strategy<Value = Account> {
                 let permissions = permissions.without(Permission::AccountProfileManage);
                 let invite = InviteMember {
                     id: InviteId::from_uuid(uuid::Uuid::from_u128(next_id)),
-                    email: email.clone(),
-                    name: None,
-                    permissions,
-                    role: None,
-                    access_ends_at: None,
+                    offer: InviteOffer {
+                        email: email.clone(),
+                        name: None,
+                        permissions,
+                        role: None,
+                        access_ends_at: None,
+                    },
                     token: token.clone(),
                     existing_user: Some(user),
                 };
@@ -351,11 +359,7 @@ pub fn populated_account(max_members: usize) -> impl Strategy<Value = Account> {
                 next_id += 1;
                 let invite = InviteMember {
                     id: InviteId::from_uuid(uuid::Uuid::from_u128(next_id)),
-                    email,
-                    name: None,
-                    permissions,
-                    role: None,
-                    access_ends_at: None,
+                    offer: InviteOffer { email, name: None, permissions, role: None, access_ends_at: None },
                     token: TokenDigest::new(format!("open-{next_id}")),
                     existing_user: None,
                 };

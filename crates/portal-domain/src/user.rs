@@ -6,6 +6,8 @@ use crate::actor::Actor;
 use crate::error::DomainError;
 use crate::ids::UserId;
 use crate::notification::NotificationPreferences;
+#[cfg(feature = "serde")]
+use crate::serde_util::clearable;
 use crate::values::{EmailAddress, PasswordHash, PersonName, PhoneNumber, TokenDigest};
 
 /// Whether the user can sign in and act.
@@ -198,10 +200,7 @@ pub enum UserChange {
         /// New name.
         name: Option<PersonName>,
         /// New phone, or cleared.
-        #[cfg_attr(
-            feature = "serde",
-            serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::double_option")
-        )]
+        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none", with = "clearable"))]
         phone: Option<Option<PhoneNumber>>,
     },
     /// Preferences replaced.

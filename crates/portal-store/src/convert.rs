@@ -6,8 +6,8 @@ use std::fmt::Display;
 use chrono::{DateTime, Utc};
 use portal_domain::Actor;
 use portal_domain::account::{
-    Account, AccountChange, AccountEvent, AccountParts, AccountStatus, Contact, ContactParts, Invite, InviteParts,
-    InviteState, Membership, MembershipParts, Profile, ReviewRecord, Target,
+    Account, AccountChange, AccountEvent, AccountParts, AccountStatus, Contact, ContactParts, Invite, InviteOffer,
+    InviteParts, InviteState, Membership, MembershipParts, NewContact, Profile, ReviewRecord, Target,
 };
 use portal_domain::ids::{AccountId, ContactId, InviteId, NoticeId, UserId};
 use portal_domain::notification::{CategorySet, NotificationCategory, NotificationPreferences};
@@ -306,11 +306,13 @@ pub(crate) fn invite_from_row(m: invites::Model) -> Result<Invite, StoreError> {
     };
     Ok(Invite::restore(InviteParts {
         id: InviteId::from_uuid(m.id),
-        email: r.field("email", EmailAddress::parse(&m.email))?,
-        name: r.opt("name", m.name.as_deref(), PersonName::parse)?,
-        permissions: r.permissions(m.permissions)?,
-        role: r.opt("role", m.role.as_deref(), RoleLabel::parse)?,
-        access_ends_at: m.access_ends_at,
+        offer: InviteOffer {
+            email: r.field("email", EmailAddress::parse(&m.email))?,
+            name: r.opt("name", m.name.as_deref(), PersonName::parse)?,
+            permissions: r.permissions(m.permissions)?,
+            role: r.opt("role", m.role.as_deref(), RoleLabel::parse)?,
+            access_ends_at: m.access_ends_at,
+        },
         invited_by: UserId::from_uuid(m.invited_by),
         created_at: m.created_at,
         expires_at: m.expires_at,
@@ -340,12 +342,14 @@ pub(crate) fn contact_row(account: AccountId, c: &Contact) -> contacts::ActiveMo
 pub(crate) fn contact_from_row(m: contacts::Model) -> Result<Contact, StoreError> {
     let r = Row { table: "contacts", id: &m.id };
     Ok(Contact::restore(ContactParts {
-        id: ContactId::from_uuid(m.id),
-        name: r.field("name", PersonName::parse(&m.name))?,
-        email: r.field("email", EmailAddress::parse(&m.email))?,
-        phone: r.opt("phone", m.phone.as_deref(), PhoneNumber::parse)?,
-        company: r.opt("company", m.company.as_deref(), CompanyName::parse)?,
-        categories: r.categories("categories", m.categories)?,
+        contact: NewContact {
+            id: ContactId::from_uuid(m.id),
+            name: r.field("name", PersonName::parse(&m.name))?,
+            email: r.field("email", EmailAddress::parse(&m.email))?,
+            phone: r.opt("phone", m.phone.as_deref(), PhoneNumber::parse)?,
+            company: r.opt("company", m.company.as_deref(), CompanyName::parse)?,
+            categories: r.categories("categories", m.categories)?,
+        },
         created_at: m.created_at,
         version: r.version("version", m.version)?,
     }))

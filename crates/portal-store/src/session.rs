@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use portal_domain::ids::{SessionId, UserId};
 use portal_domain::limits::Window;
-use portal_domain::ports::{SessionInfo, SessionStore, StoreError, session_holder_of, session_user_of};
+use portal_domain::ports::{SessionInfo, SessionStart, SessionStore, StoreError, session_holder_of, session_user_of};
 use portal_domain::session::{SessionTimes, SessionUse};
 use portal_domain::user::{User, UserStatus};
 use portal_domain::values::TokenDigest;
@@ -60,17 +60,8 @@ impl SqlStore {
 }
 
 impl SessionStore for SqlStore {
-    async fn create_session(
-        &self,
-        id: SessionId,
-        token: &TokenDigest,
-        user: UserId,
-        now: DateTime<Utc>,
-        idle: Duration,
-        absolute: Duration,
-    ) -> Result<(), StoreError> {
-        let row = session_row(id, token, user, now, idle, absolute);
-        sessions::Entity::insert(row).exec(self.conn()).await.map_err(db("start a session"))?;
+    async fn create_session(&self, session: &SessionStart) -> Result<(), StoreError> {
+        sessions::Entity::insert(session_row(session)).exec(self.conn()).await.map_err(db("start a session"))?;
         Ok(())
     }
 
@@ -298,21 +289,10 @@ impl SessionStore for SqlStore {
         Ok(gone)
     }
 
-    async fn create_login_session(
-        &self,
-        id: SessionId,
-        token: &TokenDigest,
-        user: UserId,
-        now: DateTime<Utc>,
-        idle: Duration,
-        absolute: Duration,
-    ) -> Result<(), StoreError> {
+    async fn create_login_session(&self, session: &SessionStart) -> Result<(), StoreError> {
         let txn = self.begin_write().await?;
-        crate::activity::record_login_on(&*txn, user, now).await?;
-        sessions::Entity::insert(session_row(id, token, user, now, idle, absolute))
-            .exec(&*txn)
-            .await
-            .map_err(db("start a session"))?;
+        crate::activity::record_login_on(&*txn, session.user, session.times.created_at).await?;
+        sessions::Entity::insert(session_row(session)).exec(&*txn).await.map_err(db("start a session"))?;
         txn.commit().await.map_err(db("start a session"))
     }
 }
@@ -334,19 +314,12 @@ impl SqlStore {
     }
 }
 
-fn session_row(
-    id: SessionId,
-    token: &TokenDigest,
-    user: UserId,
-    now: DateTime<Utc>,
-    idle: Duration,
-    absolute: Duration,
-) -> sessions::ActiveModel {
-    let times = SessionTimes::start(now, idle, absolute);
+fn session_row(session: &SessionStart) -> sessions::ActiveModel {
+    let times = session.times;
     sessions::ActiveModel {
-        token_digest: Set(token.as_str().to_owned()),
-        id: Set(id.as_uuid()),
-        user_id: Set(user.as_uuid()),
+        token_digest: Set(session.token.as_str().to_owned()),
+        id: Set(session.id.as_uuid()),
+        user_id: Set(session.user.as_uuid()),
         created_at: Set(times.created_at),
         last_seen_at: Set(times.last_seen_at),
         idle_expires_at: Set(times.idle_expires_at),

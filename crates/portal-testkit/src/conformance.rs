@@ -8,7 +8,8 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use portal_domain::account::{
-    Account, AccountCommand, AccountEvent, EditMember, InviteMember, NewContact, Profile, Target, open_account,
+    Account, AccountCommand, AccountEvent, EditMember, InviteMember, InviteOffer, NewContact, Profile, Target,
+    open_account,
 };
 use portal_domain::actor::Actor;
 use portal_domain::ids::{AccountId, ContactId, InviteId, NoticeId, UserId};
@@ -103,14 +104,26 @@ fn decided(
 fn invite(id: u128, to: &str, token: &str, existing_user: Option<UserId>) -> Result<AccountCommand, Failure> {
     Ok(AccountCommand::Invite(InviteMember {
         id: InviteId::from_uuid(uuid::Uuid::from_u128(id)),
-        email: email(to)?,
-        name: None,
-        permissions: Role::Billing.permissions(),
-        role: None,
-        access_ends_at: None,
+        offer: InviteOffer {
+            email: email(to)?,
+            name: None,
+            permissions: Role::Billing.permissions(),
+            role: None,
+            access_ends_at: None,
+        },
         token: TokenDigest::new(token),
         existing_user,
     }))
+}
+
+/// Session `n` of `user` under `token`, begun at `at`, living 30 minutes idle and 12 hours in all.
+fn session(n: u128, token: &TokenDigest, user: UserId, at: DateTime<Utc>) -> portal_domain::ports::SessionStart {
+    portal_domain::ports::SessionStart {
+        id: portal_domain::ids::SessionId::from_uuid(uuid::Uuid::from_u128(n)),
+        token: token.clone(),
+        user,
+        times: portal_domain::session::SessionTimes::start(at, Duration::minutes(30), Duration::hours(12)),
+    }
 }
 
 fn err<E: std::fmt::Display>(context: &str) -> impl FnOnce(E) -> Failure + '_ {

@@ -6,6 +6,8 @@ use super::routing::MemberDirectory;
 use crate::ids::{ContactId, InviteId, NoticeId, UserId};
 use crate::notification::{CategorySet, NotificationCategory};
 use crate::permission::PermissionSet;
+#[cfg(feature = "serde")]
+use crate::serde_util::clearable;
 use crate::values::{CompanyName, EmailAddress, PersonName, PhoneNumber, PostalAddress, RoleLabel, TaxId, TokenDigest};
 
 /// Changes to the master profile; `None` leaves a field as it is, `Some(None)` clears it.
@@ -15,30 +17,18 @@ pub struct ProfilePatch {
     /// New display name.
     pub display_name: Option<CompanyName>,
     /// New company name, or cleared.
-    #[cfg_attr(
-        feature = "serde",
-        serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::double_option")
-    )]
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none", with = "clearable"))]
     pub company: Option<Option<CompanyName>>,
     /// New primary email.
     pub primary_email: Option<EmailAddress>,
     /// New phone, or cleared.
-    #[cfg_attr(
-        feature = "serde",
-        serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::double_option")
-    )]
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none", with = "clearable"))]
     pub phone: Option<Option<PhoneNumber>>,
     /// New address, or cleared.
-    #[cfg_attr(
-        feature = "serde",
-        serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::double_option")
-    )]
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none", with = "clearable"))]
     pub address: Option<Option<PostalAddress>>,
     /// New tax id, or cleared.
-    #[cfg_attr(
-        feature = "serde",
-        serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::double_option")
-    )]
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none", with = "clearable"))]
     pub tax_id: Option<Option<TaxId>>,
 }
 
@@ -49,11 +39,9 @@ impl ProfilePatch {
     }
 }
 
-/// Invite someone by email to join with the given permissions.
+/// What an invite offers: who is invited, and the access they will have on accepting.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InviteMember {
-    /// The new invite's id.
-    pub id: InviteId,
+pub struct InviteOffer {
     /// Who is invited.
     pub email: EmailAddress,
     /// Their name, for the email greeting.
@@ -64,6 +52,15 @@ pub struct InviteMember {
     pub role: Option<RoleLabel>,
     /// When their access will end, for contractors.
     pub access_ends_at: Option<DateTime<Utc>>,
+}
+
+/// Invite someone by email to join with the given permissions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InviteMember {
+    /// The new invite's id.
+    pub id: InviteId,
+    /// Whom, with what.
+    pub offer: InviteOffer,
     /// The digest of the link's token (the token itself goes only into the email).
     pub token: TokenDigest,
     /// The user already registered with this email, if any: the store's answer, so the core can
@@ -110,16 +107,10 @@ pub struct ContactPatch {
     /// New email.
     pub email: Option<EmailAddress>,
     /// New phone, or cleared.
-    #[cfg_attr(
-        feature = "serde",
-        serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::double_option")
-    )]
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none", with = "clearable"))]
     pub phone: Option<Option<PhoneNumber>>,
     /// New company, or cleared.
-    #[cfg_attr(
-        feature = "serde",
-        serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::double_option")
-    )]
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none", with = "clearable"))]
     pub company: Option<Option<CompanyName>>,
     /// New categories.
     pub categories: Option<CategorySet>,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::routing::route;
 use super::{
     Account, AccountChange, AccountCommand, AccountEvent, AccountStatus, ContactPatch, EditMember, INVITE_TTL,
-    InviteMember, InviteStatus, Membership, NewContact, Profile, ProfilePatch,
+    InviteMember, InviteOffer, InviteStatus, Membership, NewContact, Profile, ProfilePatch,
 };
 use crate::actor::Actor;
 use crate::error::DomainError;
@@ -209,30 +209,32 @@ impl Account {
         now: DateTime<Utc>,
     ) -> Result<Vec<AccountChange>, DomainError> {
         member.require(Permission::UsersManage)?;
-        member.may_grant(cmd.permissions)?;
-        if let Some(end) = cmd.access_ends_at {
+        let InviteMember { id, offer, token, existing_user } = cmd;
+        member.may_grant(offer.permissions)?;
+        if let Some(end) = offer.access_ends_at {
             crate::values::check_end_date(end, now).map_err(DomainError::InviteEndDate)?;
         }
-        if let Some(user) = cmd.existing_user
+        if let Some(user) = existing_user
             && self.members.get(&user).is_some_and(|m| m.is_active(now))
         {
             return Err(DomainError::AlreadyMember);
         }
-        if self.invites.contains_key(&cmd.id) {
+        if self.invites.contains_key(&id) {
             return Err(DomainError::InviteAlreadyPending);
         }
-        if self.invites.values().any(|i| i.is_open() && i.email == cmd.email) {
+        if self.invites.values().any(|i| i.is_open() && i.email == offer.email) {
             return Err(DomainError::InviteAlreadyPending);
         }
+        let InviteOffer { email, name, permissions, role, access_ends_at } = offer;
         Ok(vec![AccountChange::MemberInvited {
-            invite: cmd.id,
-            email: cmd.email,
-            name: cmd.name,
-            permissions: cmd.permissions,
-            role: cmd.role,
-            access_ends_at: cmd.access_ends_at,
+            invite: id,
+            email,
+            name,
+            permissions,
+            role,
+            access_ends_at,
             expires_at: now + INVITE_TTL,
-            token: cmd.token,
+            token,
         }])
     }
 

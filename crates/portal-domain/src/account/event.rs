@@ -12,6 +12,8 @@ use crate::actor::Actor;
 use crate::ids::{AccountId, ContactId, InviteId, NoticeId, UserId};
 use crate::notification::{CategorySet, NotificationCategory};
 use crate::permission::PermissionSet;
+#[cfg(feature = "serde")]
+use crate::serde_util::clearable;
 use crate::values::{CompanyName, EmailAddress, PersonName, PhoneNumber, RoleLabel, TokenDigest};
 
 /// One change to one account: who did it, when, to what, and what changed.
@@ -120,16 +122,10 @@ pub enum AccountChange {
         /// New permissions.
         permissions: Option<PermissionSet>,
         /// New role label, or cleared.
-        #[cfg_attr(
-            feature = "serde",
-            serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::double_option")
-        )]
+        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none", with = "clearable"))]
         role: Option<Option<RoleLabel>>,
         /// New end date, or cleared.
-        #[cfg_attr(
-            feature = "serde",
-            serde(default, skip_serializing_if = "Option::is_none", with = "crate::serde_util::double_option")
-        )]
+        #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none", with = "clearable"))]
         ends_at: Option<Option<DateTime<Utc>>>,
     },
     /// A member was removed by another.

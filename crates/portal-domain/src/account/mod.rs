@@ -20,7 +20,7 @@ pub use crate::invite_status::InviteStatus;
 pub use access::{Access, AccountSummary};
 pub use audit::AuditEntry;
 pub use audit::StoredEvent;
-pub use command::{AccountCommand, ContactPatch, EditMember, InviteMember, NewContact, ProfilePatch};
+pub use command::{AccountCommand, ContactPatch, EditMember, InviteMember, InviteOffer, NewContact, ProfilePatch};
 pub use decide::open_account;
 pub use event::{AccountChange, AccountEvent, Target};
 pub use restore::{AccountParts, ContactParts, InviteParts, MembershipParts};

@@ -2,11 +2,12 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Account, AccountStatus, Contact, Invite, InviteState, Membership, Profile, ReviewRecord};
-use crate::ids::{AccountId, ContactId, InviteId, UserId};
-use crate::notification::CategorySet;
+use super::{
+    Account, AccountStatus, Contact, Invite, InviteOffer, InviteState, Membership, NewContact, Profile, ReviewRecord,
+};
+use crate::ids::{AccountId, InviteId, UserId};
 use crate::permission::PermissionSet;
-use crate::values::{CompanyName, EmailAddress, PersonName, PhoneNumber, RoleLabel, TokenDigest};
+use crate::values::{RoleLabel, TokenDigest};
 
 /// A stored membership's fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,16 +57,8 @@ impl Membership {
 pub struct InviteParts {
     /// Id.
     pub id: InviteId,
-    /// Invited address.
-    pub email: EmailAddress,
-    /// Invitee's name.
-    pub name: Option<PersonName>,
-    /// Permissions offered.
-    pub permissions: PermissionSet,
-    /// Role label offered.
-    pub role: Option<RoleLabel>,
-    /// End of the access offered.
-    pub access_ends_at: Option<DateTime<Utc>>,
+    /// Whom, with what.
+    pub offer: InviteOffer,
     /// Who invited.
     pub invited_by: UserId,
     /// First sent.
@@ -87,13 +80,14 @@ pub struct InviteParts {
 impl Invite {
     /// An invite from stored fields.
     pub fn restore(p: InviteParts) -> Self {
+        let InviteOffer { email, name, permissions, role, access_ends_at } = p.offer;
         Self {
             id: p.id,
-            email: p.email,
-            name: p.name,
-            permissions: p.permissions,
-            role: p.role,
-            access_ends_at: p.access_ends_at,
+            email,
+            name,
+            permissions,
+            role,
+            access_ends_at,
             invited_by: p.invited_by,
             created_at: p.created_at,
             expires_at: p.expires_at,
@@ -109,18 +103,8 @@ impl Invite {
 /// A stored contact's fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactParts {
-    /// Id.
-    pub id: ContactId,
-    /// Name.
-    pub name: PersonName,
-    /// Email.
-    pub email: EmailAddress,
-    /// Phone.
-    pub phone: Option<PhoneNumber>,
-    /// Company.
-    pub company: Option<CompanyName>,
-    /// Categories received.
-    pub categories: CategorySet,
+    /// Its id, name, email, phone, company and categories.
+    pub contact: NewContact,
     /// Added.
     pub created_at: DateTime<Utc>,
     /// Entity version.
@@ -130,16 +114,8 @@ pub struct ContactParts {
 impl Contact {
     /// A contact from stored fields.
     pub fn restore(p: ContactParts) -> Self {
-        Self {
-            id: p.id,
-            name: p.name,
-            email: p.email,
-            phone: p.phone,
-            company: p.company,
-            categories: p.categories,
-            created_at: p.created_at,
-            version: p.version,
-        }
+        let NewContact { id, name, email, phone, company, categories } = p.contact;
+        Self { id, name, email, phone, company, categories, created_at: p.created_at, version: p.version }
     }
 }
 

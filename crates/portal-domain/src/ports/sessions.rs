@@ -3,6 +3,21 @@
 use super::*;
 
 pub use crate::session::SESSION_TOUCH_RESOLUTION;
+use crate::session::SessionTimes;
+
+/// A session to store: its id, the digest of its token, its user and the times the domain gave
+/// it ([`SessionTimes::start`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionStart {
+    /// The session's public id.
+    pub id: SessionId,
+    /// The digest of its bearer token (the token itself is never stored).
+    pub token: TokenDigest,
+    /// Whose it is.
+    pub user: UserId,
+    /// When it began and when it ends.
+    pub times: SessionTimes,
+}
 
 /// A session as its user may see it (never its token).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,36 +60,19 @@ pub async fn session_holder_of<S: Store + SessionStore + ?Sized>(
 
 /// Sign-in sessions and rate-limit counters, shared by every server process.
 pub trait SessionStore: Send + Sync {
-    /// Starts a session under the digest of its token. It lives `idle` past its last use and
-    /// never past `absolute` from now.
-    fn create_session(
-        &self,
-        id: SessionId,
-        token: &TokenDigest,
-        user: UserId,
-        now: DateTime<Utc>,
-        idle: chrono::Duration,
-        absolute: chrono::Duration,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Stores a new session under the digest of its token.
+    fn create_session(&self, session: &SessionStart) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Starts a session as [`SessionStore::create_session`] does and records the sign-in as
-    /// the user's last login ([`Store::record_login`]). The default does the two in turn; a SQL
+    /// Stores a session as [`SessionStore::create_session`] does and records its start as the
+    /// user's last login ([`Store::record_login`]). The default does the two in turn; a SQL
     /// store writes both in one transaction (one durable write per sign-in, not two).
-    fn create_login_session(
-        &self,
-        id: SessionId,
-        token: &TokenDigest,
-        user: UserId,
-        now: DateTime<Utc>,
-        idle: chrono::Duration,
-        absolute: chrono::Duration,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send
+    fn create_login_session(&self, session: &SessionStart) -> impl Future<Output = Result<(), StoreError>> + Send
     where
         Self: Store,
     {
         async move {
-            self.record_login(user, now).await?;
-            self.create_session(id, token, user, now, idle, absolute).await
+            self.record_login(session.user, session.times.created_at).await?;
+            self.create_session(session).await
         }
     }
 

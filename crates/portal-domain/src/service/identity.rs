@@ -13,7 +13,8 @@ use crate::limits::{
     SIGNUPS_PER_CLIENT, SignInKeys,
 };
 use crate::notification::NotificationPreferences;
-use crate::ports::{Changes, PageRequest, PasswordHasher, Saved, SessionStore, Store};
+use crate::ports::{Changes, PageRequest, PasswordHasher, Saved, SessionStart, SessionStore, Store};
+use crate::session::SessionTimes;
 use crate::user::{Registration, User, UserCommand, UserStatus, register_user};
 use crate::values::{CompanyName, EmailAddress, Password, PersonName, PhoneNumber};
 
@@ -170,8 +171,9 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
         let now = self.clock.now();
         let token = self.tokens.generate();
         let id = SessionId::from_uuid(self.ids.new_uuid());
-        let digest = self.digester.digest(&token);
-        self.store.create_login_session(id, &digest, user.id(), now, SESSION_IDLE, SESSION_ABSOLUTE).await?;
+        let times = SessionTimes::start(now, SESSION_IDLE, SESSION_ABSOLUTE);
+        let start = SessionStart { id, token: self.digester.digest(&token), user: user.id(), times };
+        self.store.create_login_session(&start).await?;
         user.touch_login(now);
         Ok((Login { user, accounts }, NewSession { id, token, expires_at: now + SESSION_ABSOLUTE }))
     }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::identity::Joined;
 use super::run::{Decided, Outcome, saved};
 use super::{AuthResult, Portal, ServiceError, ServiceResult};
-use crate::account::{Account, AccountCommand, AccountSummary, Invite, InviteMember, InviteStatus, View};
+use crate::account::{Account, AccountCommand, AccountSummary, Invite, InviteMember, InviteOffer, InviteStatus, View};
 use crate::actor::Actor;
 use crate::error::DomainError;
 use crate::ids::{AccountId, InviteId, UserId};
@@ -15,21 +15,6 @@ use crate::permission::PermissionSet;
 use crate::ports::{Changes, Message, OutgoingEmail, Page, PageRequest, PasswordHasher, Saved, SessionStore, Store};
 use crate::user::{Registration, User, UserCommand, register_user};
 use crate::values::{CompanyName, EmailAddress, Password, PersonName, RoleLabel, TokenDigest};
-
-/// An invite as asked for by a member.
-#[derive(Debug, Clone)]
-pub struct InviteRequest {
-    /// Who.
-    pub email: EmailAddress,
-    /// Their name, for the greeting.
-    pub name: Option<PersonName>,
-    /// With which permissions (a role's preset, possibly adjusted).
-    pub permissions: PermissionSet,
-    /// With which role label.
-    pub role: Option<RoleLabel>,
-    /// Until when, for time-limited access.
-    pub access_ends_at: Option<DateTime<Utc>>,
-}
 
 /// What the holder of an invite link may see before answering it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +42,7 @@ pub struct InvitePreview {
 impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
     /// Invites someone, within the per-member invite limit; the email with the link goes
     /// through the outbox.
-    pub async fn invite(&self, actor: &Actor, id: AccountId, request: InviteRequest) -> ServiceResult<Invite> {
+    pub async fn invite(&self, actor: &Actor, id: AccountId, request: InviteOffer) -> ServiceResult<Invite> {
         self.count_invite(actor).await?;
         let existing_user = self.store.user_by_email(&request.email).await?.map(|u| u.id());
         let inviter = self.inviter_name(actor).await?;
@@ -67,11 +52,7 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
                 let token = self.tokens.generate();
                 let command = AccountCommand::Invite(InviteMember {
                     id: invite_id,
-                    email: request.email.clone(),
-                    name: request.name.clone(),
-                    permissions: request.permissions,
-                    role: request.role.clone(),
-                    access_ends_at: request.access_ends_at,
+                    offer: request.clone(),
                     token: self.digester.digest(&token),
                     existing_user,
                 });

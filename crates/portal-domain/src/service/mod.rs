@@ -18,6 +18,7 @@ mod run;
 use chrono::{DateTime, Utc};
 
 pub use crate::account::AccountSummary;
+pub use crate::account::InviteOffer;
 pub use crate::ports::MemberView;
 use crate::ports::{Clock, IdSource, PasswordHasher, SessionStore, Store, TokenDigester, TokenGenerator};
 use crate::values::TokenDigest;
@@ -26,7 +27,7 @@ pub use error::{AuthError, AuthResult, ServiceError, ServiceResult};
 pub use identity::{
     ACTIVITY_RESOLUTION, Joined, LOGIN_ATTEMPTS, Login, NewSession, RATE_WINDOW, SESSION_ABSOLUTE, SESSION_IDLE, Signup,
 };
-pub use invites::{InvitePreview, InviteRequest};
+pub use invites::InvitePreview;
 pub use run::MAX_ATTEMPTS;
 
 /// The use cases over the ports. Every store it runs on keeps both the data ([`Store`]) and the

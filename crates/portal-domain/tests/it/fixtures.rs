@@ -1,7 +1,7 @@
 //! Small builders over the pure API: accounts with members made through real invites.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use portal_domain::account::{Account, AccountCommand, AccountEvent, InviteMember, Profile, open_account};
+use portal_domain::account::{Account, AccountCommand, AccountEvent, InviteMember, InviteOffer, Profile, open_account};
 use portal_domain::ids::{AccountId, InviteId, UserId};
 use portal_domain::permission::PermissionSet;
 use portal_domain::values::{CompanyName, EmailAddress, TokenDigest};
@@ -60,11 +60,7 @@ pub fn as_user(n: u128) -> Actor {
 pub fn invite_cmd(id: u128, to: &EmailAddress, permissions: PermissionSet, token: &str) -> AccountCommand {
     AccountCommand::Invite(InviteMember {
         id: InviteId::from_uuid(uuid::Uuid::from_u128(id)),
-        email: to.clone(),
-        name: None,
-        permissions,
-        role: None,
-        access_ends_at: None,
+        offer: InviteOffer { email: to.clone(), name: None, permissions, role: None, access_ends_at: None },
         token: TokenDigest::new(token),
         existing_user: None,
     })

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use portal_domain::account::{
-    Account, AccountChange, AccountCommand, AccountEvent, EditMember, InviteMember, InviteStatus, NewContact,
-    ProfilePatch, open_account,
+    Account, AccountChange, AccountCommand, AccountEvent, EditMember, InviteMember, InviteOffer, InviteStatus,
+    NewContact, ProfilePatch, open_account,
 };
 use portal_domain::ids::{AccountId, ContactId, InviteId, NoticeId};
 use portal_domain::notification::{CategorySet, NotificationCategory, NotificationPreferences};
@@ -158,11 +158,13 @@ impl World {
                 self.tokens.push((s.account, token.clone(), *to));
                 AccountCommand::Invite(InviteMember {
                     id: InviteId::from_uuid(uuid::Uuid::from_u128(id)),
-                    email: email_of(n(*to)),
-                    name: None,
-                    permissions: *permissions,
-                    role: None,
-                    access_ends_at: ends_in_days.map(|d| self.now + Duration::days(d)),
+                    offer: InviteOffer {
+                        email: email_of(n(*to)),
+                        name: None,
+                        permissions: *permissions,
+                        role: None,
+                        access_ends_at: ends_in_days.map(|d| self.now + Duration::days(d)),
+                    },
                     token: TokenDigest::new(token),
                     existing_user: Some(user(n(*to))),
                 })
@@ -355,11 +357,13 @@ fn run_sequence(
                 prop_assert_eq!(again.err(), Some(DomainError::AccountNotFound));
                 let invite = AccountCommand::Invite(InviteMember {
                     id: InviteId::from_uuid(uuid::Uuid::from_u128(u128::MAX)),
-                    email: email("late@example.com"),
-                    name: None,
-                    permissions: PermissionSet::EMPTY,
-                    role: None,
-                    access_ends_at: None,
+                    offer: InviteOffer {
+                        email: email("late@example.com"),
+                        name: None,
+                        permissions: PermissionSet::EMPTY,
+                        role: None,
+                        access_ends_at: None,
+                    },
                     token: TokenDigest::new("late"),
                     existing_user: None,
                 });

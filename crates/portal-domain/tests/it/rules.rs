@@ -320,7 +320,7 @@ fn an_end_date_lies_at_most_ten_years_ahead_for_members_and_invites() {
     for (end, why) in [(now, EndDateError::NotInFuture), (ten_years + Duration::days(1), EndDateError::TooFar)] {
         let mut cmd = invite_cmd(20, &email_of(21), PermissionSet::EMPTY, "t");
         if let AccountCommand::Invite(i) = &mut cmd {
-            i.access_ends_at = Some(end);
+            i.offer.access_ends_at = Some(end);
         }
         assert_eq!(refuse(&mut a, as_user(OWNER), cmd), DomainError::InviteEndDate(why));
     }

@@ -10,7 +10,7 @@ use portal_domain::notification::{CategorySet, NotificationCategory as Cat};
 use portal_domain::permission::{Permission, PermissionSet, Role};
 use portal_domain::ports::{Message, PageRequest, Store};
 use portal_domain::routing::Reason;
-use portal_domain::service::{ContactRequest, InviteRequest, Signup};
+use portal_domain::service::{ContactRequest, InviteOffer, Signup};
 use portal_domain::values::{CompanyName, PersonName, RoleLabel};
 use portal_domain::{Actor, DomainError, User};
 use portal_testkit::memory::{MemoryPortal, block_on, memory_portal};
@@ -60,7 +60,7 @@ pub fn invite(
     block_on(portal.invite(
         &Actor::User(by),
         account,
-        InviteRequest {
+        InviteOffer {
             email: email(address),
             name: None,
             permissions,
@@ -121,7 +121,7 @@ fn seed_002_invite_a_teammate_with_billing_permissions() {
     let err = block_on(portal.invite(
         &bob_actor,
         acme,
-        InviteRequest {
+        InviteOffer {
             email: email("eve@x.example"),
             name: None,
             permissions: PermissionSet::EMPTY,

@@ -96,7 +96,7 @@ pub struct CreateInviteRequest {
 }
 
 impl CreateInviteRequest {
-    pub(crate) fn try_into_domain(self) -> Result<portal_domain::service::InviteRequest, ApiError> {
+    pub(crate) fn try_into_domain(self) -> Result<portal_domain::service::InviteOffer, ApiError> {
         let preset = self.role.as_deref().map(|r| field("role", Role::from_key(r))).transpose()?;
         let exact = self
             .permissions
@@ -105,7 +105,7 @@ impl CreateInviteRequest {
             .transpose()?;
         let permissions = field("permissions", Role::grant(preset, exact))?;
         let label = Role::label(preset, self.role_label.as_deref());
-        Ok(portal_domain::service::InviteRequest {
+        Ok(portal_domain::service::InviteOffer {
             email: field("email", EmailAddress::parse(&self.email))?,
             name: self.name.as_deref().map(|n| field("name", PersonName::parse(n))).transpose()?,
             permissions,

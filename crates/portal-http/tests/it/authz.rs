@@ -12,7 +12,7 @@ use portal_domain::Actor;
 use portal_domain::notification::{CategorySet, NotificationCategory};
 use portal_domain::permission::Role;
 use portal_domain::ports::Store;
-use portal_domain::service::{ContactRequest, InviteRequest, Signup};
+use portal_domain::service::{ContactRequest, InviteOffer, Signup};
 use portal_domain::values::{CompanyName, EmailAddress, PersonName};
 use portal_testkit::memory::memory_portal;
 use serde_json::Value;
@@ -42,7 +42,7 @@ async fn every_secured_operation_needs_credentials_and_nobody_reaches_another_ac
     let joined = portal.signup("client", signup("bob@acme.example", "Bob Co")).await.unwrap();
     let (bob, _) = (joined.login.user, joined.account);
     let owner = Actor::User(alice.id());
-    let invite = |email: &str| InviteRequest {
+    let invite = |email: &str| InviteOffer {
         email: EmailAddress::parse(email).unwrap(),
         name: None,
         permissions: Role::Billing.permissions(),
@@ -179,7 +179,7 @@ async fn the_audit_trail_shows_a_value_only_to_who_may_read_it_elsewhere() {
         ("audit@acme.example", PermissionSet::of(&[Permission::AuditView])),
         ("profile@acme.example", PermissionSet::of(&[Permission::AuditView, Permission::AccountProfileManage])),
     ] {
-        let request = InviteRequest {
+        let request = InviteOffer {
             email: EmailAddress::parse(email).unwrap(),
             name: None,
             permissions,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use poem::test::TestClient;
 use portal_domain::Actor;
 use portal_domain::permission::Role;
-use portal_domain::service::{InviteRequest, Signup};
+use portal_domain::service::{InviteOffer, Signup};
 use portal_domain::values::{CompanyName, EmailAddress, PersonName};
 use portal_testkit::memory::memory_portal;
 use serde_json::{Value, json};
@@ -56,7 +56,7 @@ async fn no_body_of_any_operation_gets_a_500() {
         .invite(
             &Actor::User(alice.id()),
             acme.id(),
-            InviteRequest {
+            InviteOffer {
                 email: EmailAddress::parse("bob@acme.example").unwrap(),
                 name: None,
                 permissions: Role::Billing.permissions(),

@@ -10,7 +10,7 @@ use portal_domain::Actor;
 use portal_domain::ids::{AccountId, UserId};
 use portal_domain::permission::Role;
 use portal_domain::ports::{PageRequest, Store as _};
-use portal_domain::service::{InviteRequest, Portal, Signup};
+use portal_domain::service::{InviteOffer, Portal, Signup};
 use portal_domain::values::{CompanyName, EmailAddress, PersonName};
 use portal_store::SqlStore;
 use portal_testkit::memory::{InsecureDigester, InsecureHasher, ManualClock, SequentialIds, SequentialTokens};
@@ -50,7 +50,7 @@ async fn writer_child() {
             .unwrap();
         let (owner, account) = (joined.login.user, joined.account);
         println!("committed user {} account {}", owner.id(), account.id());
-        let invite = InviteRequest {
+        let invite = InviteOffer {
             email: EmailAddress::parse(&format!("r{run}i{i}@crash.example")).unwrap(),
             name: None,
             permissions: Role::Billing.permissions(),

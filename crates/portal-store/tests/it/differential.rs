@@ -9,13 +9,11 @@ use portal_domain::ids::{AccountId, UserId};
 use portal_domain::notification::{CategorySet, NotificationCategory, NotificationPreferences};
 use portal_domain::permission::{Permission, Role};
 use portal_domain::ports::{Message, PageRequest, SessionStore, Store};
-use portal_domain::service::{ContactRequest, InviteRequest, Portal, Signup};
+use portal_domain::service::{ContactRequest, InviteOffer, Portal, Signup};
 use portal_domain::values::{
     CompanyName, EmailAddress, PersonName, PhoneNumber, PostalAddress, PostalAddressInput, RoleLabel, TaxId,
 };
-use portal_testkit::memory::{
-    InsecureDigester, InsecureHasher, ManualClock, MemoryStore, SequentialIds, SequentialTokens,
-};
+use portal_testkit::memory::{InsecureHasher, ManualClock, MemoryStore, deterministic_portal};
 
 use crate::support;
 
@@ -76,7 +74,7 @@ async fn flow<S: Store + SessionStore>(
     };
     portal.update_profile(&owner, acme, patch, None).await.unwrap();
 
-    let invite = |address: &str, role: Role| InviteRequest {
+    let invite = |address: &str, role: Role| InviteOffer {
         email: email(address),
         name: Some(PersonName::parse("Teammate").unwrap()),
         permissions: role.permissions(),
@@ -205,26 +203,10 @@ fn tokens(mail: Vec<portal_domain::ports::OutgoingEmail>) -> Vec<(String, String
 }
 
 async fn compare(sql: portal_store::SqlStore, url: &str) {
-    let clock = std::sync::Arc::new(ManualClock::new(start()));
-    let memory = Portal::new(
-        MemoryStore::new(),
-        InsecureHasher::default(),
-        InsecureDigester,
-        SequentialTokens::default(),
-        clock.clone(),
-        SequentialIds::default(),
-    );
+    let (memory, clock) = deterministic_portal(MemoryStore::new(), start());
     let expected = flow(&memory, &clock, async || tokens(memory.store().outbox())).await;
 
-    let clock = std::sync::Arc::new(ManualClock::new(start()));
-    let stored = Portal::new(
-        sql,
-        InsecureHasher::default(),
-        InsecureDigester,
-        SequentialTokens::default(),
-        clock.clone(),
-        SequentialIds::default(),
-    );
+    let (stored, clock) = deterministic_portal(sql, start());
     let raw = support::raw(url).await;
     let got = flow(&stored, &clock, async || outbox_tokens(&raw).await).await;
     assert_eq!(expected.accounts, got.accounts);

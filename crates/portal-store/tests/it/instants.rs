@@ -10,7 +10,7 @@ use portal_domain::account::EditMember;
 use portal_domain::ids::{AccountId, UserId};
 use portal_domain::permission::Role;
 use portal_domain::ports::{PageRequest, Store as _};
-use portal_domain::service::{InviteRequest, Portal};
+use portal_domain::service::{InviteOffer, Portal};
 use portal_domain::values::{EmailAddress, PersonName, in_range};
 use portal_store::SqlStore;
 use portal_testkit::memory::{InsecureDigester, InsecureHasher, ManualClock, SequentialIds, SequentialTokens};
@@ -33,7 +33,7 @@ async fn team(store: SqlStore, url: &str) -> (ClockPortal, Arc<ManualClock>, Acc
         SequentialIds::starting_after(7_000_000),
     );
     let (owner, account) = support::signup(&portal, "owner@instants.example", "Instants").await;
-    let invite = InviteRequest {
+    let invite = InviteOffer {
         email: EmailAddress::parse("member@instants.example").unwrap(),
         name: None,
         permissions: Role::Billing.permissions(),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use portal_domain::Actor;
 use portal_domain::permission::Role;
 use portal_domain::ports::Message;
-use portal_domain::service::InviteRequest;
+use portal_domain::service::InviteOffer;
 use portal_domain::values::EmailAddress;
 use portal_store::{SqlStore, retry_delay};
 use sea_orm::{ConnectionTrait, Statement};
@@ -19,7 +19,7 @@ async fn queue(store: SqlStore, n: usize) -> SqlStore {
     let portal = support::portal(store, 0);
     let (ann, acme) = support::signup(&portal, "ann@acme.example", "Acme").await;
     for i in 0..n {
-        let request = InviteRequest {
+        let request = InviteOffer {
             email: EmailAddress::parse(&format!("p{i}@acme.example")).unwrap(),
             name: None,
             permissions: Role::ReadOnly.permissions(),

@@ -7,11 +7,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use portal_domain::account::{Account, AccountCommand, AccountEvent, EditMember, InviteMember};
+use portal_domain::account::{Account, AccountCommand, AccountEvent, EditMember, InviteMember, InviteOffer};
 use portal_domain::ids::{AccountId, InviteId, UserId};
 use portal_domain::permission::{Permission, PermissionSet, Role};
 use portal_domain::ports::{Changes, CommitError, Saved, Store as _};
-use portal_domain::service::{InviteRequest, Portal, Signup};
+use portal_domain::service::{Portal, Signup};
 use portal_domain::values::{CompanyName, EmailAddress, PersonName, TokenDigest};
 use portal_domain::{Actor, DomainError};
 use portal_store::SqlStore;
@@ -71,7 +71,7 @@ async fn setup(store: SqlStore) -> Setup {
     let owner = Actor::User(people[0]);
     for n in 1..=9u128 {
         let role = if n == 1 { Role::Admin } else { Role::ReadOnly };
-        let request = InviteRequest {
+        let request = InviteOffer {
             email: address(n),
             name: None,
             permissions: role.permissions(),
@@ -148,11 +148,13 @@ async fn writer(store: SqlStore, setup: Arc<Setup>, tally: Arc<Tally>, seed: u64
                         tally.tokens.lock().unwrap().push((token.clone(), person));
                         let command = AccountCommand::Invite(InviteMember {
                             id: InviteId::from_uuid(uuid::Uuid::from_u128(((seed as u128) << 32) | i as u128)),
-                            email: address(person as u128),
-                            name: None,
-                            permissions: Role::ReadOnly.permissions(),
-                            role: None,
-                            access_ends_at: None,
+                            offer: InviteOffer {
+                                email: address(person as u128),
+                                name: None,
+                                permissions: Role::ReadOnly.permissions(),
+                                role: None,
+                                access_ends_at: None,
+                            },
                             token: TokenDigest::new(token),
                             existing_user: Some(setup.people[person]),
                         });

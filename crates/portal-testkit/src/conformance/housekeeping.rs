@@ -3,9 +3,9 @@
 
 use chrono::Duration;
 
-use super::{Failure, aid, decided, err, invite, new_account, new_user, t0, uid};
+use super::{Failure, aid, decided, err, invite, new_account, new_user, session, t0, uid};
 use portal_domain::account::{AccountCommand, INVITE_TTL};
-use portal_domain::ids::{InviteId, SessionId};
+use portal_domain::ids::InviteId;
 use portal_domain::limits::Window;
 use portal_domain::ports::{Changes, SessionStore, Store};
 use portal_domain::values::TokenDigest;
@@ -30,8 +30,7 @@ pub async fn purge_leaves_live_rows_alone<S: Store + SessionStore>(store: &S) ->
         .await
         .map_err(err("users"))?;
     let window = Duration::minutes(15);
-    let (idle, absolute) = (Duration::minutes(30), Duration::hours(12));
-    let sid = |n: u128| SessionId::from_uuid(uuid::Uuid::from_u128(n));
+    let idle = Duration::minutes(30);
     // At t0 + 1h: "old" windows and the first two sessions have lapsed; the rest are live.
     let now = t0() + Duration::hours(1);
     for key in ["old:1", "old:2", "old:3"] {
@@ -41,10 +40,7 @@ pub async fn purge_leaves_live_rows_alone<S: Store + SessionStore>(store: &S) ->
     let sessions = [("gone-1", t0()), ("gone-2", t0()), ("live-1", now - Duration::minutes(5))];
     for (n, (token, at)) in sessions.iter().enumerate() {
         let n = u128::try_from(n).unwrap_or(0) + 1;
-        store
-            .create_session(sid(n), &TokenDigest::new(*token), uid(1), *at, idle, absolute)
-            .await
-            .map_err(err("session"))?;
+        store.create_session(&session(n, &TokenDigest::new(*token), uid(1), *at)).await.map_err(err("session"))?;
     }
     let first = store.purge_expired(now, window, 2).await.map_err(err("purge"))?;
     ensure!(first == 4, "a batch of 2 removed {first} rows, not 2 windows and 2 sessions");

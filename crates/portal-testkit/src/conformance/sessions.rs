@@ -40,7 +40,7 @@ pub async fn sessions_expire_and_revoke<S: Store + portal_domain::ports::Session
     let absolute = Duration::hours(12);
     let sid = |n: u128| SessionId::from_uuid(uuid::Uuid::from_u128(n));
     let token = TokenDigest::new("session-1");
-    store.create_session(sid(1), &token, ann, t0(), idle, absolute).await.map_err(err("create"))?;
+    store.create_session(&session(1, &token, ann, t0())).await.map_err(err("create"))?;
     let used = store.use_session(&token, t0() + Duration::minutes(20), idle).await.map_err(err("use"))?;
     ensure!(used == Some((sid(1), ann)), "a fresh session: {used:?}");
     let with_user =
@@ -76,7 +76,7 @@ pub async fn sessions_expire_and_revoke<S: Store + portal_domain::ports::Session
     );
 
     let busy = TokenDigest::new("session-2");
-    store.create_session(sid(2), &busy, ann, t0(), idle, absolute).await.map_err(err("create"))?;
+    store.create_session(&session(2, &busy, ann, t0())).await.map_err(err("create"))?;
     let mut at = t0();
     while at + Duration::minutes(20) < t0() + absolute {
         at += Duration::minutes(20);
@@ -91,8 +91,8 @@ pub async fn sessions_expire_and_revoke<S: Store + portal_domain::ports::Session
     );
 
     let (a1, b1) = (TokenDigest::new("a1"), TokenDigest::new("b1"));
-    store.create_session(sid(3), &a1, ann, t0(), idle, absolute).await.map_err(err("create"))?;
-    store.create_session(sid(4), &b1, bob, t0(), idle, absolute).await.map_err(err("create"))?;
+    store.create_session(&session(3, &a1, ann, t0())).await.map_err(err("create"))?;
+    store.create_session(&session(4, &b1, bob, t0())).await.map_err(err("create"))?;
     let listed = store.sessions_of(ann, t0()).await.map_err(err("list"))?;
     ensure!(
         listed.iter().all(|s| s.user == ann) && listed.iter().any(|s| s.id == sid(3)),
@@ -110,7 +110,7 @@ pub async fn sessions_expire_and_revoke<S: Store + portal_domain::ports::Session
     // A login session: a session like any other, and the user's last login recorded.
     let login = TokenDigest::new("login-1");
     let at = t0() + Duration::minutes(3);
-    store.create_login_session(sid(6), &login, bob, at, idle, absolute).await.map_err(err("login"))?;
+    store.create_login_session(&session(6, &login, bob, at)).await.map_err(err("login"))?;
     ensure!(
         store.use_session(&login, at, idle).await.map_err(err("use"))? == Some((sid(6), bob)),
         "a login session does not work"
@@ -118,7 +118,7 @@ pub async fn sessions_expire_and_revoke<S: Store + portal_domain::ports::Session
     let user = store.user(bob).await.map_err(err("user"))?.ok_or("bob")?;
     ensure!(user.last_login_at() == Some(at), "last login {:?}, not {at}", user.last_login_at());
     let b2 = TokenDigest::new("b2");
-    store.create_session(sid(5), &b2, bob, t0(), idle, absolute).await.map_err(err("create"))?;
+    store.create_session(&session(5, &b2, bob, t0())).await.map_err(err("create"))?;
     store.end_sessions_of(bob).await.map_err(err("end all"))?;
     ensure!(store.use_session(&b2, t0(), idle).await.map_err(err("use"))?.is_none(), "a session survived ending all");
     Ok(())

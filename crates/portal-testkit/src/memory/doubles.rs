@@ -110,9 +110,19 @@ pub type MemoryPortal = portal_domain::service::Portal<MemoryStore, InsecureHash
 
 /// A [`MemoryPortal`] whose clock starts at `now`; the returned clock moves it.
 pub fn memory_portal(now: DateTime<Utc>) -> (MemoryPortal, std::sync::Arc<ManualClock>) {
+    deterministic_portal(MemoryStore::new(), now)
+}
+
+/// A [`Portal`](portal_domain::service::Portal) over `store` with the deterministic doubles and
+/// a clock that starts at `now` (the returned clock moves it): the same doubles for every store
+/// a test compares.
+pub fn deterministic_portal<S: portal_domain::ports::Store + portal_domain::ports::SessionStore>(
+    store: S,
+    now: DateTime<Utc>,
+) -> (portal_domain::service::Portal<S, InsecureHasher>, std::sync::Arc<ManualClock>) {
     let clock = std::sync::Arc::new(ManualClock::new(now));
     let portal = portal_domain::service::Portal::new(
-        MemoryStore::new(),
+        store,
         InsecureHasher::default(),
         InsecureDigester,
         SequentialTokens::default(),

@@ -13,7 +13,8 @@ use portal_domain::account::{Access, Account, AccountChange, AccountEvent, Conta
 use portal_domain::ids::{AccountId, ContactId, InviteId, NoticeId, SessionId, UserId};
 use portal_domain::ports::{
     AccountListing, Changes, Clock, CommitError, IdSource, NoticeRecord, OutgoingEmail, Page, PageRequest,
-    PasswordHasher, SessionInfo, SessionStore, Store, StoreError, StoredEvent, TokenDigester, TokenGenerator,
+    PasswordHasher, SessionInfo, SessionStart, SessionStore, Store, StoreError, StoredEvent, TokenDigester,
+    TokenGenerator,
 };
 use portal_domain::session::{SessionTimes, SessionUse};
 use portal_domain::user::{User, UserEvent};

@@ -3,17 +3,9 @@
 use super::*;
 
 impl SessionStore for MemoryStore {
-    async fn create_session(
-        &self,
-        id: SessionId,
-        token: &TokenDigest,
-        user: UserId,
-        now: DateTime<Utc>,
-        idle: Duration,
-        absolute: Duration,
-    ) -> Result<(), StoreError> {
-        let session = MemorySession { id, user, times: SessionTimes::start(now, idle, absolute) };
-        self.lock()?.sessions.insert(token.clone(), session);
+    async fn create_session(&self, session: &SessionStart) -> Result<(), StoreError> {
+        let stored = MemorySession { id: session.id, user: session.user, times: session.times };
+        self.lock()?.sessions.insert(session.token.clone(), stored);
         Ok(())
     }
 
