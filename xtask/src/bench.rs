@@ -165,7 +165,7 @@ async fn sign_in_cost(dir: &std::path::Path, users: usize) -> Result<()> {
     let email = |n: usize| format!("user{n}@bench.example");
     // One client per user: each signs up once and in three times, within every limit, and the
     // limits' counters are part of what a sign-in costs.
-    let client = |n: usize| format!("client-{n}");
+    let client = |n: usize| portal_domain::values::ClientInfo::new(&format!("client-{n}"), None);
     for n in 0..users {
         let signup = Signup {
             email: EmailAddress::parse(&email(n))?,

@@ -9,10 +9,10 @@ use chrono::{TimeZone, Utc};
 use portal_domain::account::View;
 use portal_domain::permission::{Permission, Role};
 use portal_domain::ports::{Message, PageRequest, Store};
-use portal_domain::service::{InviteOffer, ServiceError, Signup};
+use portal_domain::service::{InviteOffer, ServiceError, SignedUp, Signup};
 use portal_domain::values::{CompanyName, EmailAddress, PersonName, RoleLabel};
 use portal_domain::{Actor, DomainError};
-use portal_testkit::memory::{block_on, memory_portal};
+use portal_testkit::memory::{block_on, client_at, memory_portal};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Utc.with_ymd_and_hms(2026, 4, 18, 9, 0, 0).single().ok_or("bad date")?;
@@ -20,8 +20,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The client is the caller's network address as the transport sees it; sign-ups and
     // sign-ins are counted per client.
-    let joined = block_on(portal.signup(
-        "198.51.100.7",
+    let client = client_at("198.51.100.7");
+    let signed_up = block_on(portal.signup(
+        &client,
         Signup {
             email: EmailAddress::parse("ann@acme.example")?,
             name: PersonName::parse("Ann Owner")?,
@@ -30,8 +31,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             company: None,
         },
     ))?;
-    let (ann, acme) = (joined.login.user, joined.account);
+    let SignedUp::Registered { user: ann, account: acme } = signed_up else {
+        return Err("ann@acme.example is taken".into());
+    };
     println!("{} signed up and owns {}", ann.name(), acme.profile().display_name);
+    // She follows the verification link in her mail: only a proven address may invite.
+    let link = portal.store().link_token_for("ann@acme.example").ok_or("no verification email")?;
+    block_on(portal.verify_email(&client, &link))?;
 
     let invite = block_on(portal.invite(
         &Actor::User(ann.id()),
@@ -53,10 +59,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .into_iter()
         .find_map(|mail| match mail.message {
             Message::Invite { token, .. } => Some(token),
-            Message::Notice { .. } => None,
+            _ => None,
         })
         .ok_or("no invite email")?;
     let bob = block_on(portal.accept_invite_as_new_user(
+        &client,
         &token,
         PersonName::parse("Bob Billing")?,
         "ledger spring harbour lamp",

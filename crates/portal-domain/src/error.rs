@@ -48,6 +48,9 @@ pub enum DomainError {
     /// No such contact in the account.
     #[error("contact not found")]
     ContactNotFound,
+    /// No such session among the user's own.
+    #[error("session not found")]
+    SessionNotFound,
     /// No such user, or not one the actor may act on.
     #[error("user not found")]
     UserNotFound,
@@ -121,6 +124,9 @@ pub enum DomainError {
     #[error("an invite is already pending for this email address; re-send it instead")]
     InviteAlreadyPending,
 
+    /// An email change to the address the user has already.
+    #[error("that is your email address already")]
+    SameEmail,
     /// A user with this email address exists already.
     #[error("a user with this email address exists already")]
     EmailTaken,
@@ -146,7 +152,9 @@ impl DomainError {
     pub const fn rule(&self) -> Option<Rule> {
         use DomainError::*;
         match self {
-            AccountNotFound | MemberNotFound | InviteNotFound | ContactNotFound | UserNotFound => None,
+            AccountNotFound | MemberNotFound | InviteNotFound | ContactNotFound | UserNotFound | SessionNotFound => {
+                None
+            }
             MissingPermission(_) | OwnerOnly | OperatorOnly => Some(Rule::DenyByDefault),
             AccountClosed | UserDisabled => Some(Rule::ImmediateEffect),
             Escalation { .. } | OnlyOwnerGrantsProfile | InviteNoLongerBacked | SelfEdit => Some(Rule::NoEscalation),
@@ -155,6 +163,7 @@ impl DomainError {
             InviteNotPending(_) | InviteExpired | InviteEmailMismatch | EmailNotVerified | AlreadyMember
             | InviteAlreadyPending => Some(Rule::Invites),
             EmailTaken
+            | SameEmail
             | ContactEmailTaken
             | ConfirmedAndRemoved(_)
             | InviteEndDate(_)

@@ -13,6 +13,7 @@
 
 pub mod account;
 pub mod actor;
+pub mod credentials;
 pub mod error;
 pub mod ids;
 mod invite_status;

@@ -18,6 +18,12 @@ pub fn client_of(req: &Request, trusted: &[IpNet]) -> ClientAddr {
     client_from(req.remote_addr().as_socket_addr().map(|a| a.ip()), req.headers(), trusted)
 }
 
+/// The client of `req` with the user agent it names: what sessions and a user's history record.
+pub fn client_info(req: &Request, trusted: &[IpNet]) -> portal_domain::values::ClientInfo {
+    let agent = req.headers().get(poem::http::header::USER_AGENT).and_then(|v| v.to_str().ok());
+    portal_domain::values::ClientInfo::new(&client_of(req, trusted).0, agent)
+}
+
 /// [`client_of`] from the peer's address and the request's headers.
 pub fn client_from(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -> ClientAddr {
     let Some(peer) = peer else {

@@ -163,6 +163,11 @@ impl From<AuthError> for ApiError {
                 p.kind = "https://portal.example/problems/invalid_credentials".into();
                 Self::Unauthorized(Json(p), "Bearer".into())
             }
+            AuthError::WrongPassword => {
+                let mut p = problem(403, "Forbidden", "wrong_password", e.to_string());
+                p.field = Some("current_password".into());
+                Self::Forbidden(Json(p))
+            }
             AuthError::Service(e) => e.into(),
         }
     }
@@ -178,6 +183,11 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::Conflict => Self::Conflict(Json(problem(409, "Conflict", "conflict", e.to_string()))),
             ServiceError::RateLimited(wait) => Self::too_many_requests(wait.seconds()),
+            ServiceError::InvalidToken => {
+                let mut p = problem(422, "Invalid value", "invalid_token", e.to_string());
+                p.field = Some("token".into());
+                Self::Unprocessable(Json(p))
+            }
             ServiceError::Store(source) => internal("store failure", &source),
             ServiceError::Hasher(source) => internal("password hasher failure", &source),
             ServiceError::Internal(_) => internal("internal inconsistency", &e),
@@ -208,6 +218,7 @@ fn domain(e: DomainError) -> ApiError {
         D::InviteNotFound => (404, "invite_not_found", None),
         D::ContactNotFound => (404, "contact_not_found", None),
         D::UserNotFound => (404, "user_not_found", None),
+        D::SessionNotFound => (404, "session_not_found", None),
         D::MissingPermission(_) => (403, "missing_permission", None),
         D::OwnerOnly => (403, "owner_only", None),
         D::OperatorOnly => (403, "operator_only", None),
@@ -228,6 +239,7 @@ fn domain(e: DomainError) -> ApiError {
         D::AlreadyMember => (409, "already_member", Some("email")),
         D::InviteAlreadyPending => (409, "invite_already_pending", Some("email")),
         D::EmailTaken => (409, "email_taken", Some("email")),
+        D::SameEmail => (422, "same_email", Some("new_email")),
         D::ContactEmailTaken => (409, "contact_email_taken", Some("email")),
         D::ConfirmedAndRemoved(_) => (422, "confirmed_and_removed", Some("removed")),
         D::InviteEndDate(why) => (422, end_date_code(*why), Some("access_ends_at")),

@@ -91,6 +91,14 @@ pub(crate) async fn caller<S: Store + SessionStore, H: PasswordHasher>(
     portal.authenticate_id(&auth.0.token).await.map(|(_, user)| user).map_err(unauthorized)
 }
 
+/// The signed-in user's id and the session asking (for what ends "every other" session).
+pub(crate) async fn caller_session<S: Store + SessionStore, H: PasswordHasher>(
+    portal: &Portal<S, H>,
+    auth: &BearerAuth,
+) -> ApiResult<(portal_domain::ids::SessionId, UserId)> {
+    portal.authenticate_id(&auth.0.token).await.map_err(unauthorized)
+}
+
 /// The signed-in user, whole.
 pub(crate) async fn caller_user<S: Store + SessionStore, H: PasswordHasher>(
     portal: &Portal<S, H>,

@@ -28,7 +28,8 @@ use portal_domain::service::Portal;
 
 use crate::route_table::RouteTable;
 use crate::routes::{
-    AccountsApi, AuthApi, CatalogueApi, ContactsApi, GovernanceApi, HealthApi, InvitesApi, MeApi, OperatorApi, UsersApi,
+    AccountsApi, AuthApi, CatalogueApi, ContactsApi, GovernanceApi, HealthApi, InvitesApi, MeApi, OperatorApi,
+    SecurityApi, UsersApi,
 };
 pub use crate::routes::{AlwaysReady, Readiness};
 pub use crate::transport::HttpSettings;
@@ -46,6 +47,7 @@ type Apis<S, H> = (
     ContactsApi<S, H>,
     GovernanceApi<S, H>,
     OperatorApi<S, H>,
+    SecurityApi<S, H>,
     CatalogueApi,
 );
 
@@ -61,14 +63,15 @@ where
 {
     let apis = (
         HealthApi { ready },
-        AuthApi { portal: portal.clone(), trusted_proxies },
+        AuthApi { portal: portal.clone(), trusted_proxies: trusted_proxies.clone() },
         MeApi { portal: portal.clone() },
         AccountsApi { portal: portal.clone() },
         UsersApi { portal: portal.clone() },
-        InvitesApi { portal: portal.clone() },
+        InvitesApi { portal: portal.clone(), trusted_proxies: trusted_proxies.clone() },
         ContactsApi { portal: portal.clone() },
         GovernanceApi { portal: portal.clone() },
-        OperatorApi { portal },
+        OperatorApi { portal: portal.clone() },
+        SecurityApi { portal, trusted_proxies },
         CatalogueApi,
     );
     OpenApiService::new(apis, "portal", env!("CARGO_PKG_VERSION"))

@@ -26,6 +26,8 @@ impl SqlStore {
             .iter()
             .flat_map(|a| a.events.iter().map(|e| e.at))
             .chain(changes.users.iter().flat_map(|u| u.events.iter().map(|e| e.at)))
+            .chain(changes.tokens.iter().map(|t| t.created_at))
+            .chain(changes.redeemed.iter().map(|r| r.at))
             .max()
             .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
         let txn = self.begin_write().await?;
@@ -37,6 +39,7 @@ impl SqlStore {
             for saved in &changes.accounts {
                 write_account(&txn, saved).await?;
             }
+            crate::tokens::write_tokens(&txn, &changes.redeemed, &changes.revocations, &changes.tokens, now).await?;
             write_outbox(&txn, &changes.outbox, now).await
         }
         .await;

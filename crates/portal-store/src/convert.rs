@@ -18,7 +18,7 @@ use portal_domain::values::{
     CompanyName, EmailAddress, PasswordHash, PersonName, PhoneNumber, PostalAddress, PostalAddressInput, RoleLabel,
     TaxId, TokenDigest,
 };
-use sea_orm::ActiveValue::Set;
+use sea_orm::ActiveValue::{NotSet, Set};
 
 use crate::entity::{account_events, accounts, contacts, invites, memberships, user_events, users};
 
@@ -416,6 +416,7 @@ pub(crate) fn account_event_from_row(m: account_events::Model) -> Result<StoredE
 }
 
 pub(crate) fn user_event_row(seq: u64, e: &UserEvent) -> Result<user_events::ActiveModel, StoreError> {
+    let e = &e.for_history();
     let payload = serde_json::to_string(&e.change).map_err(|err| StoreError::with_source("encode event", err))?;
     Ok(user_events::ActiveModel {
         user_id: Set(e.user.as_uuid()),
@@ -424,6 +425,10 @@ pub(crate) fn user_event_row(seq: u64, e: &UserEvent) -> Result<user_events::Act
         actor: Set(actor_text(&e.actor)),
         kind: Set(e.change.kind().to_owned()),
         payload: Set(payload),
+        // Left out (the column's NULL default) when no client made the change: the insert names
+        // only the columns it has values for, which keeps it valid on a pre-upgrade schema.
+        client_address: e.client.as_ref().map_or(NotSet, |c| Set(Some(c.address().to_owned()))),
+        user_agent: e.client.as_ref().map_or(NotSet, |c| Set(Some(c.user_agent().to_owned()))),
     })
 }
 
@@ -436,6 +441,7 @@ pub(crate) fn user_event_from_row(m: user_events::Model) -> Result<UserEvent, St
         actor: r.field("actor", actor_from_text(&m.actor))?,
         at: m.at,
         change,
+        client: m.client_address.as_deref().map(|a| portal_domain::values::ClientInfo::new(a, m.user_agent.as_deref())),
     })
 }
 

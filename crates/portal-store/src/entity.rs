@@ -225,6 +225,8 @@ pub(crate) mod user_events {
         pub actor: String,
         pub kind: String,
         pub payload: String,
+        pub client_address: Option<String>,
+        pub user_agent: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -291,7 +293,32 @@ pub(crate) mod sessions {
         last_seen_at: DateTimeUtc,
         idle_expires_at: DateTimeUtc,
         absolute_expires_at: DateTimeUtc,
+        client_address: String,
+        user_agent: String,
+        authenticated_at: Option<DateTimeUtc>,
     });
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod user_tokens {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "user_tokens")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub digest: String,
+        pub user_id: Uuid,
+        pub purpose: String,
+        pub binding: String,
+        pub created_at: DateTimeUtc,
+        pub expires_at: DateTimeUtc,
+        pub used_at: Option<DateTimeUtc>,
+    }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}

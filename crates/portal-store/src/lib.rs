@@ -16,6 +16,7 @@ mod port;
 mod reads;
 mod session;
 mod sqlite;
+mod tokens;
 mod write_queue;
 
 use std::path::PathBuf;

@@ -81,10 +81,10 @@ impl SqlStore {
         Ok(out)
     }
 
-    /// Marks an email sent, and drops the invite token it carried: the only raw token stored.
+    /// Marks an email sent, and drops the link token it carried: the only raw tokens stored.
     pub async fn outbox_sent(&self, email: &QueuedEmail, at: DateTime<Utc>) -> Result<(), StoreError> {
         let mut message = email.email.message.clone();
-        if let Message::Invite { token, .. } = &mut message {
+        if let Some(token) = message.token_mut() {
             *token = String::new();
         }
         let payload = serde_json::to_string(&message).map_err(|e| StoreError::with_source("encode an email", e))?;

@@ -2,12 +2,13 @@
 //! share them. Session tokens are stored only as digests.
 
 use chrono::{DateTime, Duration, Utc};
+use portal_domain::credentials::UserToken;
 use portal_domain::ids::{SessionId, UserId};
 use portal_domain::limits::Window;
 use portal_domain::ports::{SessionInfo, SessionStart, SessionStore, StoreError, session_holder_of, session_user_of};
 use portal_domain::session::{SessionTimes, SessionUse};
 use portal_domain::user::{User, UserStatus};
-use portal_domain::values::TokenDigest;
+use portal_domain::values::{ClientInfo, TokenDigest};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -24,6 +25,8 @@ fn info(m: sessions::Model) -> SessionInfo {
         created_at: m.created_at,
         last_seen_at: m.last_seen_at,
         absolute_expires_at: m.absolute_expires_at,
+        client: ClientInfo::new(&m.client_address, Some(&m.user_agent)),
+        authenticated_at: m.authenticated_at.unwrap_or(m.created_at),
     }
 }
 
@@ -157,6 +160,29 @@ impl SessionStore for SqlStore {
         Ok(rows.into_iter().map(info).collect())
     }
 
+    async fn session_info(&self, token: &TokenDigest, now: DateTime<Utc>) -> Result<Option<SessionInfo>, StoreError> {
+        let row = sessions::Entity::find_by_id(token.as_str().to_owned())
+            .one(self.conn())
+            .await
+            .map_err(db("read a session"))?;
+        Ok(row.filter(|r| r.idle_expires_at > now && r.absolute_expires_at > now).map(info))
+    }
+
+    async fn reauthenticated(&self, id: SessionId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
+        sessions::Entity::update_many()
+            .col_expr(sessions::Column::AuthenticatedAt, sea_orm::sea_query::Expr::value(at))
+            .filter(sessions::Column::Id.eq(id.as_uuid()))
+            .exec(self.conn())
+            .await
+            .map_err(db("record a re-authentication"))?;
+        Ok(())
+    }
+
+    async fn token(&self, digest: &TokenDigest) -> Result<Option<UserToken>, StoreError> {
+        crate::tokens::unused(self.conn(), digest).await
+    }
+
     async fn create_operator_key(
         &self,
         id: uuid::Uuid,
@@ -270,6 +296,14 @@ impl SessionStore for SqlStore {
                 ),
                 now,
             ),
+            // One-time tokens past their expiry, used or not.
+            (
+                format!(
+                    "DELETE FROM user_tokens WHERE digest IN \
+                     (SELECT digest FROM user_tokens WHERE expires_at <= {m1} LIMIT {m2})"
+                ),
+                now,
+            ),
             // Spent invite links (`Invite::link_spent`): settled, and past the link's expiry.
             (
                 format!(
@@ -324,6 +358,9 @@ fn session_row(session: &SessionStart) -> sessions::ActiveModel {
         last_seen_at: Set(times.last_seen_at),
         idle_expires_at: Set(times.idle_expires_at),
         absolute_expires_at: Set(times.absolute_expires_at),
+        client_address: Set(session.client.address().to_owned()),
+        user_agent: Set(session.client.user_agent().to_owned()),
+        authenticated_at: Set(Some(times.created_at)),
     }
 }
 

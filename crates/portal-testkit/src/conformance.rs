@@ -123,6 +123,7 @@ fn session(n: u128, token: &TokenDigest, user: UserId, at: DateTime<Utc>) -> por
         token: token.clone(),
         user,
         times: portal_domain::session::SessionTimes::start(at, Duration::minutes(30), Duration::hours(12)),
+        client: portal_domain::values::ClientInfo::new("192.0.2.1", Some("conformance")),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The composition root: wires the store, the adapters, the use cases, the HTTP API and the
 //! outbox worker. `main.rs` only reads configuration and runs.
 
+mod account_mail;
 pub mod adapters;
 pub mod mail;
 pub mod settings;

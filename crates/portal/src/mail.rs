@@ -52,7 +52,7 @@ impl Transport {
     }
 }
 
-/// Renders one email. The link carries the invite token; nothing here is logged.
+/// Renders one email. A link carries its token; nothing here is logged.
 pub fn render(email: &OutgoingEmail, from: &Mailbox, public_url: &str) -> Result<lettre::Message, String> {
     let to: Mailbox = email.to.as_str().parse().map_err(|e| format!("recipient: {e}"))?;
     let (subject, body) = match &email.message {
@@ -71,6 +71,8 @@ pub fn render(email: &OutgoingEmail, from: &Mailbox, public_url: &str) -> Result
             subject.to_string(),
             format!("{subject}\n\nYou receive this {category} notice because {}.\n", why(*reason)),
         ),
+        other => crate::account_mail::render(other, public_url.trim_end_matches('/'))
+            .ok_or_else(|| "a message with no text".to_owned())?,
     };
     // lettre picks the encoding (quoted-printable, as the link is longer than a mail line may
     // be); the code stands alone on a short line so it survives encoding unbroken.

@@ -43,6 +43,37 @@ pub enum Message {
         /// When the link expires.
         expires_at: DateTime<Utc>,
     },
+    /// A link that proves the recipient receives mail at this address.
+    VerifyEmail {
+        /// The link's token (blanked once sent, as an invite's).
+        token: String,
+        /// When the link expires.
+        expires_at: DateTime<Utc>,
+    },
+    /// Someone signed up with an address that has an account: say so, with a reset link (none
+    /// when the address had its reset mails for the hour).
+    AccountExists {
+        /// A reset link's token, if one was issued.
+        reset_token: Option<String>,
+        /// When that link expires.
+        expires_at: DateTime<Utc>,
+    },
+    /// A password-reset link.
+    PasswordReset {
+        /// The link's token.
+        token: String,
+        /// When the link expires.
+        expires_at: DateTime<Utc>,
+    },
+    /// A link, sent to the new address, that confirms an email change.
+    ConfirmEmailChange {
+        /// The link's token.
+        token: String,
+        /// When the link expires.
+        expires_at: DateTime<Utc>,
+    },
+    /// A change to the recipient's sign-in security (category `security`, never opted out of).
+    Security(SecurityNotice),
     /// A notice of a category, with why this recipient gets it.
     Notice {
         /// The account.
@@ -58,9 +89,73 @@ pub enum Message {
     },
 }
 
+/// What a security notice tells its user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum SecurityNotice {
+    /// The password was changed while signed in.
+    PasswordChanged,
+    /// The password was set from a reset link; every session ended.
+    PasswordReset,
+    /// A move of the login to `to` was asked for (sent to the old address, which keeps working
+    /// until the new one confirms).
+    EmailChangeRequested {
+        /// The address asked for.
+        to: EmailAddress,
+    },
+    /// The login moved to `to` (sent to the old address).
+    EmailChanged {
+        /// The new address.
+        to: EmailAddress,
+    },
+}
+
+impl Message {
+    /// The raw link token the message carries, if any (empty once the outbox sent it).
+    pub fn token(&self) -> Option<&str> {
+        match self {
+            Self::Invite { token, .. }
+            | Self::VerifyEmail { token, .. }
+            | Self::PasswordReset { token, .. }
+            | Self::ConfirmEmailChange { token, .. } => Some(token),
+            Self::AccountExists { reset_token, .. } => reset_token.as_deref(),
+            Self::Security(_) | Self::Notice { .. } => None,
+        }
+    }
+
+    /// The raw token the message carries, if any: the outbox blanks it once the mail is sent.
+    pub fn token_mut(&mut self) -> Option<&mut String> {
+        match self {
+            Self::Invite { token, .. }
+            | Self::VerifyEmail { token, .. }
+            | Self::PasswordReset { token, .. }
+            | Self::ConfirmEmailChange { token, .. } => Some(token),
+            Self::AccountExists { reset_token, .. } => reset_token.as_mut(),
+            Self::Security(_) | Self::Notice { .. } => None,
+        }
+    }
+}
+
 impl fmt::Debug for Message {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Self::VerifyEmail { expires_at, .. } => {
+                f.debug_struct("VerifyEmail").field("token", &"<redacted>").field("expires_at", expires_at).finish()
+            }
+            Self::AccountExists { expires_at, .. } => f
+                .debug_struct("AccountExists")
+                .field("reset_token", &"<redacted>")
+                .field("expires_at", expires_at)
+                .finish(),
+            Self::PasswordReset { expires_at, .. } => {
+                f.debug_struct("PasswordReset").field("token", &"<redacted>").field("expires_at", expires_at).finish()
+            }
+            Self::ConfirmEmailChange { expires_at, .. } => f
+                .debug_struct("ConfirmEmailChange")
+                .field("token", &"<redacted>")
+                .field("expires_at", expires_at)
+                .finish(),
+            Self::Security(notice) => f.debug_tuple("Security").field(notice).finish(),
             Self::Invite { account, invite, expires_at, .. } => f
                 .debug_struct("Invite")
                 .field("account", account)
@@ -89,6 +184,14 @@ pub struct Changes {
     pub users: Vec<Saved<User, UserEvent>>,
     /// Emails to send.
     pub outbox: Vec<OutgoingEmail>,
+    /// One-time tokens to store; each of a superseding purpose ends its user's older ones.
+    pub tokens: Vec<crate::credentials::UserToken>,
+    /// Sessions and open links the change ends.
+    pub revocations: Vec<crate::credentials::Revocation>,
+    /// One-time tokens the change uses up (by digest): the commit fails with a conflict, and
+    /// writes nothing, unless every one was unused and unexpired at `at` (an atomic
+    /// `UPDATE ... WHERE used_at IS NULL`), so exactly one of many racing uses wins.
+    pub redeemed: Vec<crate::credentials::Redemption>,
 }
 
 impl Changes {
@@ -97,6 +200,9 @@ impl Changes {
         self.accounts.iter().all(|a| a.events.is_empty())
             && self.users.iter().all(|u| u.events.is_empty())
             && self.outbox.is_empty()
+            && self.tokens.is_empty()
+            && self.revocations.is_empty()
+            && self.redeemed.is_empty()
     }
 }
 

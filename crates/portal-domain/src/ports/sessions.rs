@@ -2,8 +2,10 @@
 
 use super::*;
 
+use crate::credentials::UserToken;
 pub use crate::session::SESSION_TOUCH_RESOLUTION;
 use crate::session::SessionTimes;
+use crate::values::ClientInfo;
 
 /// A session to store: its id, the digest of its token, its user and the times the domain gave
 /// it ([`SessionTimes::start`]).
@@ -17,6 +19,8 @@ pub struct SessionStart {
     pub user: UserId,
     /// When it began and when it ends.
     pub times: SessionTimes,
+    /// Where it was started from.
+    pub client: ClientInfo,
 }
 
 /// A session as its user may see it (never its token).
@@ -32,6 +36,10 @@ pub struct SessionInfo {
     pub last_seen_at: DateTime<Utc>,
     /// When it ends however active it is.
     pub absolute_expires_at: DateTime<Utc>,
+    /// Where it was started from.
+    pub client: ClientInfo,
+    /// When its holder last gave the password (and second factor): sign-in or re-authentication.
+    pub authenticated_at: DateTime<Utc>,
 }
 
 /// [`SessionStore::session_user`] from [`SessionStore::use_session`] and [`Store::user`]: its
@@ -132,6 +140,21 @@ pub trait SessionStore: Send + Sync {
         user: UserId,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Vec<SessionInfo>, StoreError>> + Send;
+
+    /// The session of a live token, as [`SessionStore::sessions_of`] lists it (for the re-authentication
+    /// check), without extending it.
+    fn session_info(
+        &self,
+        token: &TokenDigest,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<SessionInfo>, StoreError>> + Send;
+
+    /// Records that the holder of session `id` gave the password again at `at`.
+    fn reauthenticated(&self, id: SessionId, at: DateTime<Utc>) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The unused one-time token with this digest, expired or not (the domain decides:
+    /// [`UserToken::holds`]). Reading MUST NOT use it: mail scanners open links.
+    fn token(&self, digest: &TokenDigest) -> impl Future<Output = Result<Option<UserToken>, StoreError>> + Send;
 
     /// Stores an operator key under the digest of its secret.
     fn create_operator_key(

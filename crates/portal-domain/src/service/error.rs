@@ -25,6 +25,9 @@ pub enum ServiceError {
     /// Too many attempts in a short time; try again after the wait it names.
     #[error("too many attempts; try again in {} seconds", .0.seconds())]
     RateLimited(RetryAfter),
+    /// A mailed link (or its code) is unknown, used, expired, or no longer matches its user.
+    #[error("the link is not valid (it may have expired or been used); ask for a new one")]
+    InvalidToken,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -56,6 +59,9 @@ pub enum AuthError {
     /// The email or password (or token, or key) is wrong; never says which.
     #[error("the email or password is wrong")]
     InvalidCredentials,
+    /// The current password, given for a sensitive change, is wrong.
+    #[error("the current password is wrong")]
+    WrongPassword,
     /// The new password does not meet the policy.
     #[error("password {0}")]
     Password(#[from] PasswordError),

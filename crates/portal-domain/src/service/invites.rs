@@ -8,13 +8,14 @@ use super::run::{Decided, Outcome, saved};
 use super::{AuthResult, Portal, ServiceError, ServiceResult};
 use crate::account::{Account, AccountCommand, AccountSummary, Invite, InviteMember, InviteOffer, InviteStatus, View};
 use crate::actor::Actor;
+use crate::credentials::Revocation;
 use crate::error::DomainError;
 use crate::ids::{AccountId, InviteId, UserId};
 use crate::limits::INVITES_PER_MEMBER;
 use crate::permission::PermissionSet;
 use crate::ports::{Changes, Message, OutgoingEmail, Page, PageRequest, PasswordHasher, Saved, SessionStore, Store};
 use crate::user::{Registration, User, UserCommand, register_user};
-use crate::values::{CompanyName, EmailAddress, Password, PersonName, RoleLabel, TokenDigest};
+use crate::values::{ClientInfo, CompanyName, EmailAddress, Password, PersonName, RoleLabel, TokenDigest};
 
 /// What the holder of an invite link may see before answering it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,7 +98,11 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
 
     async fn inviter_name(&self, actor: &Actor) -> ServiceResult<PersonName> {
         match actor {
-            Actor::User(u) => Ok(self.active_user(*u).await?.name().clone()),
+            Actor::User(u) => {
+                let inviter = self.active_user(*u).await?;
+                inviter.ensure_verified()?;
+                Ok(inviter.name().clone())
+            }
             _ => Err(DomainError::AccountNotFound.into()),
         }
     }
@@ -115,7 +120,10 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
         let invite = account.invite_by_token(&digest).ok_or(DomainError::InviteNotFound)?;
         let status = invite.previewable(self.clock.now())?;
         let inviter = self.store.user(invite.invited_by()).await?.map(|u| u.name().clone());
-        let user_exists = self.store.user_by_email(invite.email()).await?.is_some();
+        // A registration the link's holder may take over is not one to sign in to.
+        let now = self.clock.now();
+        let user_exists =
+            self.store.user_by_email(invite.email()).await?.is_some_and(|u| !u.may_be_taken_over(true, now));
         Ok(InvitePreview {
             account: id,
             account_name: account.profile().display_name.clone(),
@@ -154,42 +162,65 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
     }
 
     /// Signs up through an invite link, accepts it and signs in: the new user's email is the
-    /// invite's, and it is verified because the link was mailed there.
-    pub async fn accept_invite_as_new_user(&self, token: &str, name: PersonName, password: &str) -> AuthResult<Joined> {
+    /// invite's, and it is verified because the link was mailed there. An unverified
+    /// registration of that address is taken over: the invitee proved the address, its holder
+    /// never did, so the holder's password, sessions and links stop working.
+    pub async fn accept_invite_as_new_user(
+        &self,
+        client: &ClientInfo,
+        token: &str,
+        name: PersonName,
+        password: &str,
+    ) -> AuthResult<Joined> {
         let (digest, id) = self.account_by_token(token).await?;
         let account = self.store.account(id).await?.ok_or(DomainError::InviteNotFound)?;
         let email = account.invite_by_token(&digest).ok_or(DomainError::InviteNotFound)?.email().clone();
         let password = Password::parse(password, &email)?;
-        if self.store.user_by_email(&email).await?.is_some() {
+        if let Some(held) = self.store.user_by_email(&email).await?
+            && !held.may_be_taken_over(true, self.clock.now())
+        {
             return Err(DomainError::EmailTaken.into());
         }
         let hash = self.hasher.hash(&password).await?;
-        let user_id = UserId::from_uuid(self.ids.new_uuid());
+        let fresh_id = UserId::from_uuid(self.ids.new_uuid());
         let (email, name, hash, digest) = (&email, &name, &hash, &digest);
         let (user, account) = self
             .run(|now| async move {
-                let registration = Registration {
-                    id: user_id,
-                    email: email.clone(),
-                    name: name.clone(),
-                    password: hash.clone(),
-                    email_verified: true,
+                let (user, user_save, revocations, mut accounts) = match self.store.user_by_email(email).await? {
+                    None => {
+                        let registration = Registration {
+                            id: fresh_id,
+                            email: email.clone(),
+                            name: name.clone(),
+                            password: hash.clone(),
+                            email_verified: true,
+                        };
+                        let registered = register_user(registration, now).from_client(client);
+                        let user =
+                            User::from_registered(&registered).ok_or(ServiceError::Internal("registration event"))?;
+                        let save = Saved { state: user.clone(), expected_version: 0, events: vec![registered] };
+                        (user, save, vec![], vec![])
+                    }
+                    Some(held) => {
+                        let command =
+                            UserCommand::TakeOver { name: name.clone(), password: hash.clone(), proven: true };
+                        let events =
+                            super::security::made_from(held.decide(&Actor::InviteHolder, command, now)?, client);
+                        let (user, save) = saved(&held, events);
+                        let abandoned = self.abandoned_accounts(&held, now).await?;
+                        (user, save, vec![Revocation::taken_over(held.id())], abandoned)
+                    }
                 };
-                let registered = register_user(registration, now);
-                let user = User::from_registered(&registered).ok_or(ServiceError::Internal("registration event"))?;
                 let account = self.store.account(id).await?.ok_or(DomainError::InviteNotFound)?;
                 let command =
                     AccountCommand::AcceptInvite { token: digest.clone(), email: email.clone(), email_verified: true };
-                let (next, save) = saved(&account, account.decide(&Actor::User(user_id), command, now)?);
-                let changes = Changes {
-                    accounts: vec![save],
-                    users: vec![Saved { state: user.clone(), expected_version: 0, events: vec![registered] }],
-                    outbox: vec![],
-                };
+                let (next, save) = saved(&account, account.decide(&Actor::User(user.id()), command, now)?);
+                accounts.push(save);
+                let changes = Changes { accounts, users: vec![user_save], revocations, ..Changes::default() };
                 Ok(Decided { changes, value: (user, next) })
             })
             .await?;
-        self.joined(user, account).await
+        self.joined(client, user, account).await
     }
 
     /// Declines an invite, as whoever holds the link.
@@ -217,6 +248,9 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
     /// The invites waiting for the signed-in user's email, with each account's name.
     pub async fn my_invites(&self, user: UserId) -> ServiceResult<Vec<(AccountId, CompanyName, Invite)>> {
         let me = self.active_user(user).await?;
+        if me.ensure_verified().is_err() {
+            return Ok(Vec::new());
+        }
         let found = self.store.open_invites_for(me.email(), 100).await?;
         let mut out = Vec::with_capacity(found.len());
         for (account, invite) in found {

@@ -14,6 +14,7 @@ mod members;
 mod notices;
 mod operator;
 mod run;
+mod security;
 
 use chrono::{DateTime, Utc};
 
@@ -25,10 +26,12 @@ use crate::values::TokenDigest;
 pub use contacts::ContactRequest;
 pub use error::{AuthError, AuthResult, ServiceError, ServiceResult};
 pub use identity::{
-    ACTIVITY_RESOLUTION, Joined, LOGIN_ATTEMPTS, Login, NewSession, RATE_WINDOW, SESSION_ABSOLUTE, SESSION_IDLE, Signup,
+    ACTIVITY_RESOLUTION, Joined, LOGIN_ATTEMPTS, Login, NewSession, RATE_WINDOW, SESSION_ABSOLUTE, SESSION_IDLE,
+    SignedUp, Signup,
 };
 pub use invites::InvitePreview;
 pub use run::MAX_ATTEMPTS;
+pub use security::{MySession, RESETS_PER_CLIENT, Verified};
 
 /// The use cases over the ports. Every store it runs on keeps both the data ([`Store`]) and the
 /// sessions and counters ([`SessionStore`]): the doors that are rate limited have no way around.

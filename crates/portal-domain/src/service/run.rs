@@ -131,7 +131,10 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
                 return Ok(Decided { changes: Changes::default(), value: (account, value) });
             }
             let (next, save) = saved(&account, events);
-            Ok(Decided { changes: Changes { accounts: vec![save], users: vec![], outbox }, value: (next, value) })
+            Ok(Decided {
+                changes: Changes { accounts: vec![save], outbox, ..Changes::default() },
+                value: (next, value),
+            })
         })
         .await
     }

@@ -1,6 +1,7 @@
 //! Values parsed once at the edge: each constructor returns a precise error, never panics.
 
 mod address;
+mod client;
 mod email;
 mod instant;
 mod password;
@@ -10,6 +11,7 @@ mod tax_id;
 mod text;
 
 pub use address::{AddressError, CountryCode, PostalAddress, PostalAddressInput};
+pub use client::{ClientInfo, MAX_CLIENT_ADDRESS, MAX_USER_AGENT};
 pub use email::{EmailAddress, EmailAddressError};
 pub use instant::{EndDateError, InstantError, MAX_END_DATE_YEARS, check_end_date, in_range, parse_instant};
 pub use password::{Password, PasswordError, is_common_password};

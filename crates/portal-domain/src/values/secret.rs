@@ -14,6 +14,12 @@ impl PasswordHash {
         Self(phc.into())
     }
 
+    /// What the history keeps in place of a hash ([`crate::user::UserEvent::for_history`]):
+    /// matches no password.
+    pub fn redacted() -> Self {
+        Self(String::new())
+    }
+
     /// The hash string, for the store and the hasher only.
     pub fn as_str(&self) -> &str {
         &self.0

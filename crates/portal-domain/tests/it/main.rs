@@ -9,6 +9,7 @@ mod parsing;
 mod properties;
 mod routing;
 mod rules;
+mod security;
 mod serde;
 mod service;
 mod stories;

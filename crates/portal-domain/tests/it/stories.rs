@@ -13,26 +13,23 @@ use portal_domain::routing::Reason;
 use portal_domain::service::{ContactRequest, InviteOffer, Signup};
 use portal_domain::values::{CompanyName, PersonName, RoleLabel};
 use portal_domain::{Actor, DomainError, User};
-use portal_testkit::memory::{MemoryPortal, block_on, memory_portal};
+use portal_testkit::memory::{MemoryPortal, block_on, client_at, memory_portal, verified_signup};
 
 use crate::fixtures::{email, t0};
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// Signs up and follows the verification link from the mail, as a new customer does.
 pub fn signup(portal: &MemoryPortal, address: &str, name: &str, account: &str) -> (User, AccountId) {
-    let client = format!("client of {address}");
-    let joined = block_on(portal.signup(
-        &client,
-        Signup {
-            email: email(address),
-            name: PersonName::parse(name).unwrap(),
-            password: PASSWORD.into(),
-            account_name: CompanyName::parse(account).unwrap(),
-            company: None,
-        },
-    ))
-    .unwrap();
-    (joined.login.user, joined.account.id())
+    let signup = Signup {
+        email: email(address),
+        name: PersonName::parse(name).unwrap(),
+        password: PASSWORD.into(),
+        account_name: CompanyName::parse(account).unwrap(),
+        company: None,
+    };
+    let (user, account) = block_on(verified_signup(portal, &client_at(&format!("client of {address}")), signup));
+    (user, account.id())
 }
 
 /// The token of the newest invite email sent to `address`.
@@ -108,10 +105,15 @@ fn seed_002_invite_a_teammate_with_billing_permissions() {
     assert_eq!(preview.account_name.as_str(), "Acme Ltd");
     assert_eq!(preview.inviter.as_ref().map(|n| n.as_str()), Some("Ann Owner"));
     assert!(!preview.user_exists);
-    let bob = block_on(portal.accept_invite_as_new_user(&token, PersonName::parse("Bob Billing").unwrap(), PASSWORD))
-        .unwrap()
-        .login
-        .user;
+    let bob = block_on(portal.accept_invite_as_new_user(
+        &client_at("invitee"),
+        &token,
+        PersonName::parse("Bob Billing").unwrap(),
+        PASSWORD,
+    ))
+    .unwrap()
+    .login
+    .user;
     assert!(bob.email_verified());
 
     let bob_actor = Actor::User(bob.id());
@@ -176,7 +178,7 @@ fn seed_003_004_one_user_in_two_separate_accounts() {
     let token = invite_token(&portal, "DANA@studio.example");
     block_on(portal.accept_invite(dana.id(), &token)).unwrap();
 
-    let (login, _) = block_on(portal.sign_in("client", "dana@studio.example", PASSWORD)).unwrap();
+    let (login, _) = block_on(portal.sign_in(&client_at("client"), "dana@studio.example", PASSWORD)).unwrap();
     let picker: Vec<(String, bool, PermissionSet)> =
         login.accounts.iter().map(|a| (a.display_name.to_string(), a.is_owner, a.permissions)).collect();
     assert_eq!(picker.len(), 3);
@@ -240,7 +242,7 @@ fn seed_000_003_004_a_finance_inbox_contact_receives_billing_notices() {
     assert!(news.iter().all(|r| r.email.as_str() != "finance@acme.example"));
     // A contact cannot log in: it is not a user.
     assert!(matches!(
-        block_on(portal.sign_in("client", "finance@acme.example", PASSWORD)),
+        block_on(portal.sign_in(&client_at("client"), "finance@acme.example", PASSWORD)),
         Err(portal_domain::service::AuthError::InvalidCredentials)
     ));
 
@@ -258,6 +260,7 @@ fn seed_000_transfer_of_ownership() {
     let (ann, acme) = signup(&portal, "ann@acme.example", "Ann Owner", "Acme Ltd");
     invite(&portal, ann.id(), acme, "olga@acme.example", Role::Admin.permissions(), Some("admin"));
     let olga = block_on(portal.accept_invite_as_new_user(
+        &client_at("invitee"),
         &invite_token(&portal, "olga@acme.example"),
         PersonName::parse("Olga Next").unwrap(),
         PASSWORD,
@@ -294,8 +297,13 @@ fn seed_003_resend_then_cancel_an_invite() {
     assert!(block_on(portal.preview_invite(&second)).is_ok());
     clock.advance(Duration::hours(1));
     block_on(portal.cancel_invite(&Actor::User(ann.id()), acme, sent.id())).unwrap();
-    let err =
-        block_on(portal.accept_invite_as_new_user(&second, PersonName::parse("Sam").unwrap(), PASSWORD)).unwrap_err();
+    let err = block_on(portal.accept_invite_as_new_user(
+        &client_at("invitee"),
+        &second,
+        PersonName::parse("Sam").unwrap(),
+        PASSWORD,
+    ))
+    .unwrap_err();
     assert!(
         matches!(
             err,

@@ -66,12 +66,12 @@ pub struct AuthApi<S, H> {
 
 debug_as_name!(AuthApi);
 
-/// A new session.
+/// A sign-up, taken: the same answer whether or not the address had an account.
 #[derive(Debug, ApiResponse)]
-pub enum SessionCreated {
-    /// Signed up and signed in.
-    #[oai(status = 201)]
-    Created(Json<SessionResponse>),
+pub enum SignupAccepted {
+    /// Check your mail: a verification link, or a note that you have an account already.
+    #[oai(status = 202)]
+    Accepted(Json<crate::routes::NextStep>),
 }
 
 /// A session.
@@ -96,9 +96,11 @@ pub(crate) fn session_response(
 
 #[OpenApi(prefix_path = "/auth", tag = "ApiTags::Auth")]
 impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> AuthApi<S, H> {
-    /// Create an account and its owner, and sign in. Rate limited per client.
+    /// Create an account and its owner. The answer is the same whether or not the address has an
+    /// account (a verification link goes to a new one, a reset link to a known one); then sign
+    /// in. Rate limited per client.
     #[oai(path = "/signup", method = "post")]
-    async fn signup(&self, req: &poem::Request, body: Json<SignupRequest>) -> ApiResult<SessionCreated> {
+    async fn signup(&self, req: &poem::Request, body: Json<SignupRequest>) -> ApiResult<SignupAccepted> {
         let b = body.0;
         let signup = Signup {
             email: field("email", EmailAddress::parse(&b.email))?,
@@ -107,17 +109,18 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> AuthApi<S, 
             account_name: field("account_name", CompanyName::parse(&b.account_name))?,
             company: b.company.as_deref().map(|c| field("company", CompanyName::parse(c))).transpose()?,
         };
-        let client = crate::client::client_of(req, &self.trusted_proxies);
-        let joined = self.portal.signup(&client.0, signup).await?;
-        Ok(SessionCreated::Created(Json(session_response(joined.login, joined.session))))
+        let client = crate::client::client_info(req, &self.trusted_proxies);
+        self.portal.signup(&client, signup).await?;
+        let message = "check your mail to verify your address, then sign in".into();
+        Ok(SignupAccepted::Accepted(Json(crate::routes::NextStep { message })))
     }
 
     /// Sign in. The answer lists your accounts, for the account picker. Rate limited: attempts
     /// per client, failures per email and client, and (far higher) per email.
     #[oai(path = "/login", method = "post")]
     async fn login(&self, req: &poem::Request, body: Json<LoginRequest>) -> ApiResult<SessionOk> {
-        let client = crate::client::client_of(req, &self.trusted_proxies);
-        let (login, session) = self.portal.sign_in(&client.0, &body.0.email, &body.0.password).await?;
+        let client = crate::client::client_info(req, &self.trusted_proxies);
+        let (login, session) = self.portal.sign_in(&client, &body.0.email, &body.0.password).await?;
         Ok(SessionOk::Ok(Json(session_response(login, session))))
     }
 

@@ -184,6 +184,8 @@ impl From<portal_domain::service::InvitePreview> for InvitePreviewResponse {
 /// Invitations.
 pub struct InvitesApi<S, H> {
     pub(crate) portal: Arc<Portal<S, H>>,
+    /// Whose forwarding headers name the client (a new user's first session records it).
+    pub(crate) trusted_proxies: Arc<[ipnet::IpNet]>,
 }
 
 debug_as_name!(InvitesApi);
@@ -306,7 +308,8 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> InvitesApi<
         let name = field("name", PersonName::parse(body.name.as_deref().unwrap_or_default()))?;
         let password =
             body.password.ok_or_else(|| ApiError::invalid("password", "choose a password, or sign in to accept"))?;
-        let joined = self.portal.accept_invite_as_new_user(&body.token, name, &password).await?;
+        let client = crate::client::client_info(req, &self.trusted_proxies);
+        let joined = self.portal.accept_invite_as_new_user(&client, &body.token, name, &password).await?;
         Ok(Accepted::SignedUp(Json(session_response(joined.login, joined.session))))
     }
 

@@ -24,6 +24,7 @@ pub mod invites;
 pub mod me;
 pub mod members;
 pub mod operator;
+pub mod security;
 
 pub use accounts::*;
 pub use auth::*;
@@ -36,3 +37,4 @@ pub use invites::*;
 pub use me::*;
 pub use members::*;
 pub use operator::*;
+pub use security::*;

@@ -14,7 +14,7 @@ use portal_domain::permission::Role;
 use portal_domain::ports::Store;
 use portal_domain::service::{ContactRequest, InviteOffer, Signup};
 use portal_domain::values::{CompanyName, EmailAddress, PersonName};
-use portal_testkit::memory::memory_portal;
+use portal_testkit::memory::{client_at, memory_portal, verified_signup};
 use serde_json::Value;
 
 use crate::openapi_gen::operations;
@@ -37,10 +37,8 @@ async fn every_secured_operation_needs_credentials_and_nobody_reaches_another_ac
     let cli = TestClient::new(portal_http::app(portal.clone(), Arc::new(portal_http::AlwaysReady)));
 
     // Alice's account with a member, an invite, a contact and some history.
-    let joined = portal.signup("client", signup("alice@acme.example", "Acme")).await.unwrap();
-    let (alice, acme) = (joined.login.user, joined.account);
-    let joined = portal.signup("client", signup("bob@acme.example", "Bob Co")).await.unwrap();
-    let (bob, _) = (joined.login.user, joined.account);
+    let (alice, acme) = verified_signup(&portal, &client_at("client"), signup("alice@acme.example", "Acme")).await;
+    let (bob, _) = verified_signup(&portal, &client_at("client"), signup("bob@acme.example", "Bob Co")).await;
     let owner = Actor::User(alice.id());
     let invite = |email: &str| InviteOffer {
         email: EmailAddress::parse(email).unwrap(),
@@ -50,10 +48,7 @@ async fn every_secured_operation_needs_credentials_and_nobody_reaches_another_ac
         access_ends_at: None,
     };
     portal.invite(&owner, acme.id(), invite("bob@acme.example")).await.unwrap();
-    let token = portal.store().outbox().last().map(|m| match &m.message {
-        portal_domain::ports::Message::Invite { token, .. } => token.clone(),
-        portal_domain::ports::Message::Notice { .. } => String::new(),
-    });
+    let token = portal.store().outbox().last().and_then(|m| m.message.token().map(str::to_owned));
     portal.accept_invite(bob.id(), &token.unwrap()).await.unwrap();
     let pending = portal.invite(&owner, acme.id(), invite("carol@acme.example")).await.unwrap();
     let contact = portal
@@ -72,9 +67,8 @@ async fn every_secured_operation_needs_credentials_and_nobody_reaches_another_ac
         .unwrap();
 
     // Eve: a member of her own account only.
-    let joined = portal.signup("client", signup("eve@evil.example", "Evil")).await.unwrap();
-    let (_eve, _) = (joined.login.user, joined.account);
-    let (_, eve_session) = portal.sign_in("client", "eve@evil.example", PASSWORD).await.unwrap();
+    let (_eve, _) = verified_signup(&portal, &client_at("client"), signup("eve@evil.example", "Evil")).await;
+    let (_, eve_session) = portal.sign_in(&client_at("client"), "eve@evil.example", PASSWORD).await.unwrap();
     let eve = format!("Bearer {}", eve_session.token);
 
     let doc: Value = cli.get("/api/v1/openapi.json").send().await.json().await.value().deserialize();
@@ -145,8 +139,7 @@ async fn the_audit_trail_shows_a_value_only_to_who_may_read_it_elsewhere() {
     let (portal, _clock) = memory_portal(t0());
     let portal = Arc::new(portal);
     let cli = TestClient::new(portal_http::app(portal.clone(), Arc::new(portal_http::AlwaysReady)));
-    let joined = portal.signup("client", signup("alice@acme.example", "Acme")).await.unwrap();
-    let (alice, acme) = (joined.login.user, joined.account);
+    let (alice, acme) = verified_signup(&portal, &client_at("client"), signup("alice@acme.example", "Acme")).await;
     let owner = Actor::User(alice.id());
     let patch = ProfilePatch {
         phone: Some(Some(PhoneNumber::parse("+44 20 7946 0000").unwrap())),
@@ -187,14 +180,14 @@ async fn the_audit_trail_shows_a_value_only_to_who_may_read_it_elsewhere() {
             access_ends_at: None,
         };
         portal.invite(&owner, acme.id(), request).await.unwrap();
-        let token = match &portal.store().outbox().last().unwrap().message {
-            portal_domain::ports::Message::Invite { token, .. } => token.clone(),
-            portal_domain::ports::Message::Notice { .. } => unreachable!(),
-        };
-        portal.accept_invite_as_new_user(&token, PersonName::parse("Auditor").unwrap(), PASSWORD).await.unwrap();
-        tokens.push(format!("Bearer {}", portal.sign_in("client", email, PASSWORD).await.unwrap().1.token));
+        let token = portal.store().outbox().last().unwrap().message.token().unwrap().to_owned();
+        portal
+            .accept_invite_as_new_user(&client_at("invitee"), &token, PersonName::parse("Auditor").unwrap(), PASSWORD)
+            .await
+            .unwrap();
+        tokens.push(format!("Bearer {}", portal.sign_in(&client_at("client"), email, PASSWORD).await.unwrap().1.token));
     }
-    let (_, alice_session) = portal.sign_in("client", "alice@acme.example", PASSWORD).await.unwrap();
+    let (_, alice_session) = portal.sign_in(&client_at("client"), "alice@acme.example", PASSWORD).await.unwrap();
     let alice = format!("Bearer {}", alice_session.token);
 
     let trail = async |auth: &str| -> Value {

@@ -10,7 +10,7 @@ use portal_domain::Actor;
 use portal_domain::permission::Role;
 use portal_domain::service::{InviteOffer, Signup};
 use portal_domain::values::{CompanyName, EmailAddress, PersonName};
-use portal_testkit::memory::memory_portal;
+use portal_testkit::memory::{client_at, memory_portal, verified_signup};
 use serde_json::{Value, json};
 
 use crate::openapi_gen::operations;
@@ -50,8 +50,7 @@ async fn no_body_of_any_operation_gets_a_500() {
         account_name: CompanyName::parse("Acme").unwrap(),
         company: None,
     };
-    let joined = portal.signup("client", signup).await.unwrap();
-    let (alice, acme) = (joined.login.user, joined.account);
+    let (alice, acme) = verified_signup(&portal, &client_at("client"), signup).await;
     let invite = portal
         .invite(
             &Actor::User(alice.id()),
@@ -66,7 +65,7 @@ async fn no_body_of_any_operation_gets_a_500() {
         )
         .await
         .unwrap();
-    let (_, session) = portal.sign_in("client", "alice@acme.example", PASSWORD).await.unwrap();
+    let (_, session) = portal.sign_in(&client_at("client"), "alice@acme.example", PASSWORD).await.unwrap();
     let bearer = format!("Bearer {}", session.token);
     let operator = portal.create_operator_key("tests").await.unwrap();
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use poem::test::TestClient;
 use poem::{Endpoint, Response};
+use portal_testkit::memory::MemoryPortal;
 use serde_json::{Value, json};
 
 /// The document as the server serves it (what `cargo xtask openapi` writes).
@@ -17,25 +18,44 @@ pub fn t0() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-04-18T09:00:00Z").unwrap().to_utc()
 }
 
-pub fn client() -> TestClient<impl Endpoint<Output = Response>> {
-    let (portal, _clock) = portal_testkit::memory::memory_portal(t0());
-    TestClient::new(portal_http::app(Arc::new(portal), Arc::new(portal_http::AlwaysReady)))
+/// The API in-process, and the portal behind it (whose outbox is the test's mailbox).
+pub struct Api<E> {
+    cli: TestClient<E>,
+    pub portal: Arc<MemoryPortal>,
+}
+
+impl<E> std::ops::Deref for Api<E> {
+    type Target = TestClient<E>;
+    fn deref(&self) -> &TestClient<E> {
+        &self.cli
+    }
+}
+
+pub fn client() -> Api<impl Endpoint<Output = Response>> {
+    let portal = Arc::new(portal_testkit::memory::memory_portal(t0()).0);
+    Api { cli: TestClient::new(portal_http::app(portal.clone(), Arc::new(portal_http::AlwaysReady))), portal }
 }
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
-/// Signs up; returns the session token, the user id and the account id.
+/// Signs up, follows the mailed verification link and signs in, as a new customer does;
+/// returns the session token, the user id and the account id.
 pub async fn signup<E: Endpoint<Output = Response>>(
-    cli: &TestClient<E>,
+    api: &Api<E>,
     email: &str,
     account: &str,
 ) -> (String, String, String) {
-    let resp = cli
+    let resp = api
         .post("/api/v1/auth/signup")
         .body_json(&json!({"email": email, "name": "Someone", "password": PASSWORD, "account_name": account}))
         .send()
         .await;
-    resp.assert_status(poem::http::StatusCode::CREATED);
+    resp.assert_status(poem::http::StatusCode::ACCEPTED);
+    let token = api.portal.store().link_token_for(email).expect("a verification mail");
+    let resp = api.post("/api/v1/auth/verify-email").body_json(&json!({ "token": token })).send().await;
+    resp.assert_status_is_ok();
+    let resp = api.post("/api/v1/auth/login").body_json(&json!({"email": email, "password": PASSWORD})).send().await;
+    resp.assert_status_is_ok();
     let body: Value = resp.json().await.value().deserialize();
     (
         body["token"].as_str().unwrap().to_owned(),

@@ -28,6 +28,7 @@ mod m20261123_000003_operator_keys;
 mod m20261123_000004_invites_by_email;
 mod m20261202_000005_outbox_dead_letters;
 mod m20261202_000006_spent_invite_links;
+mod m20261203_000007_account_security;
 
 pub(crate) struct Migrator;
 
@@ -51,6 +52,10 @@ mod columns {
     }
     pub(super) fn text_null(name: &'static str) -> ColumnDef {
         col(name).text().null().take()
+    }
+    /// Text that rows made before the column existed read as empty.
+    pub(super) fn text_default(name: &'static str) -> ColumnDef {
+        col(name).text().not_null().default("").take()
     }
     pub(super) fn time(name: &'static str) -> ColumnDef {
         col(name).timestamp_with_time_zone().not_null().take()
@@ -86,6 +91,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_invites_by_email::Migration),
             Box::new(m20261202_000005_outbox_dead_letters::Migration),
             Box::new(m20261202_000006_spent_invite_links::Migration),
+            Box::new(m20261203_000007_account_security::Migration),
         ]
     }
 }

@@ -35,20 +35,14 @@ async fn writer_child() {
     let tokens = SequentialTokens::prefixed(&format!("run{run}"));
     let portal = Portal::new(store, InsecureHasher::default(), InsecureDigester, tokens, ManualClock::new(start), ids);
     for i in 0.. {
-        let joined = portal
-            .signup(
-                &format!("client {i}"),
-                Signup {
-                    email: EmailAddress::parse(&format!("r{run}w{i}@crash.example")).unwrap(),
-                    name: PersonName::parse("Writer").unwrap(),
-                    password: "correct horse battery staple".into(),
-                    account_name: CompanyName::parse("Crash Co").unwrap(),
-                    company: None,
-                },
-            )
-            .await
-            .unwrap();
-        let (owner, account) = (joined.login.user, joined.account);
+        let signup = Signup {
+            email: EmailAddress::parse(&format!("r{run}w{i}@crash.example")).unwrap(),
+            name: PersonName::parse("Writer").unwrap(),
+            password: "correct horse battery staple".into(),
+            account_name: CompanyName::parse("Crash Co").unwrap(),
+            company: None,
+        };
+        let (owner, account) = support::verified_signup(&portal, &format!("client {i}"), signup).await;
         println!("committed user {} account {}", owner.id(), account.id());
         let invite = InviteOffer {
             email: EmailAddress::parse(&format!("r{run}i{i}@crash.example")).unwrap(),

@@ -9,11 +9,11 @@ use portal_domain::ids::{AccountId, UserId};
 use portal_domain::notification::{CategorySet, NotificationCategory, NotificationPreferences};
 use portal_domain::permission::{Permission, Role};
 use portal_domain::ports::{Message, PageRequest, SessionStore, Store};
-use portal_domain::service::{ContactRequest, InviteOffer, Portal, Signup};
+use portal_domain::service::{ContactRequest, InviteOffer, Portal, SignedUp, Signup};
 use portal_domain::values::{
     CompanyName, EmailAddress, PersonName, PhoneNumber, PostalAddress, PostalAddressInput, RoleLabel, TaxId,
 };
-use portal_testkit::memory::{InsecureHasher, ManualClock, MemoryStore, deterministic_portal};
+use portal_testkit::memory::{InsecureHasher, ManualClock, MemoryStore, client_at, deterministic_portal};
 
 use crate::support;
 
@@ -37,7 +37,21 @@ async fn token_for<S: Store + SessionStore>(
     sent.iter().rev().find(|(address, _)| address == to).map(|(_, t)| t.clone()).unwrap()
 }
 
-/// Runs the flow; `outbox` reads the invite tokens sent so far (to, token).
+/// Signs up and follows the mailed verification link: the user and their account.
+async fn verified<S: Store + SessionStore>(
+    portal: &Portal<S, InsecureHasher>,
+    outbox: &impl AsyncFn() -> Vec<(String, String)>,
+    signup: Signup,
+) -> (UserId, AccountId) {
+    let client = client_at("client");
+    let to = signup.email.as_str().to_owned();
+    let SignedUp::Registered { user, account } = portal.signup(&client, signup).await.unwrap() else { panic!() };
+    let token = token_for(portal, &outbox().await, &to).await;
+    portal.verify_email(&client, &token).await.unwrap();
+    (user.id(), account.id())
+}
+
+/// Runs the flow; `outbox` reads the link tokens sent so far (to, token).
 async fn flow<S: Store + SessionStore>(
     portal: &Portal<S, InsecureHasher>,
     clock: &ManualClock,
@@ -50,9 +64,8 @@ async fn flow<S: Store + SessionStore>(
         account_name: CompanyName::parse(account).unwrap(),
         company: None,
     };
-    let ann = portal.signup("client", signup("ann@acme.example", "Ann", "Acme")).await.unwrap();
-    let dana = portal.signup("client", signup("dana@studio.example", "Dana", "Studio")).await.unwrap();
-    let (ann, acme, dana) = (ann.login.user.id(), ann.account.id(), dana.login.user.id());
+    let (ann, acme) = verified(portal, &outbox, signup("ann@acme.example", "Ann", "Acme")).await;
+    let (dana, _) = verified(portal, &outbox, signup("dana@studio.example", "Dana", "Studio")).await;
     let owner = Actor::User(ann);
     clock.advance(Duration::minutes(5));
 
@@ -93,6 +106,7 @@ async fn flow<S: Store + SessionStore>(
     let sent = outbox().await;
     let bob = portal
         .accept_invite_as_new_user(
+            &client_at("client"),
             &token_for(portal, &sent, "bob@acme.example").await,
             PersonName::parse("Bob").unwrap(),
             PASSWORD,
@@ -102,6 +116,7 @@ async fn flow<S: Store + SessionStore>(
     portal.accept_invite(dana, &token_for(portal, &sent, "dana@studio.example").await).await.unwrap();
     let olga_user = portal
         .accept_invite_as_new_user(
+            &client_at("client"),
             &token_for(portal, &sent, "olga@acme.example").await,
             PersonName::parse("Olga").unwrap(),
             PASSWORD,
@@ -183,10 +198,11 @@ async fn flow<S: Store + SessionStore>(
     portal.leave(&Actor::User(ann), acme).await.unwrap();
     portal.reassign_owner(acme, bob, true).await.unwrap();
     portal.disable_user(olga_user).await.unwrap();
-    let second = portal.signup("client", signup("eve@else.example", "Eve", "Else")).await.unwrap().account;
+    let (_, second) = verified(portal, &outbox, signup("eve@else.example", "Eve", "Else")).await;
     portal.close_account(&Actor::User(bob), acme).await.unwrap();
-    portal.store().record_activity(second.id(), second.owner(), portal.now()).await.unwrap();
-    Outcome { accounts: vec![acme, second.id()], users: vec![ann, dana, bob, olga_user, second.owner()] }
+    let eve = portal.store().account(second).await.unwrap().unwrap().owner();
+    portal.store().record_activity(second, eve, portal.now()).await.unwrap();
+    Outcome { accounts: vec![acme, second], users: vec![ann, dana, bob, olga_user, eve] }
 }
 
 fn start() -> DateTime<Utc> {
@@ -194,12 +210,7 @@ fn start() -> DateTime<Utc> {
 }
 
 fn tokens(mail: Vec<portal_domain::ports::OutgoingEmail>) -> Vec<(String, String)> {
-    mail.into_iter()
-        .filter_map(|m| match m.message {
-            Message::Invite { token, .. } => Some((m.to.as_str().to_owned(), token)),
-            Message::Notice { .. } => None,
-        })
-        .collect()
+    mail.into_iter().filter_map(|m| Some((m.to.as_str().to_owned(), m.message.token()?.to_owned()))).collect()
 }
 
 async fn compare(sql: portal_store::SqlStore, url: &str) {
@@ -299,10 +310,7 @@ pub(crate) async fn outbox_tokens(raw: &sea_orm::DatabaseConnection) -> Vec<(Str
         .filter_map(|r| {
             let to: String = r.try_get_by_index(0).unwrap();
             let payload: String = r.try_get_by_index(1).unwrap();
-            match serde_json::from_str::<Message>(&payload).unwrap() {
-                Message::Invite { token, .. } => Some((to, token)),
-                Message::Notice { .. } => None,
-            }
+            Some((to, serde_json::from_str::<Message>(&payload).unwrap().token()?.to_owned()))
         })
         .collect()
 }

@@ -13,7 +13,9 @@ use portal_domain::ports::{PageRequest, Store as _};
 use portal_domain::service::{InviteOffer, Portal};
 use portal_domain::values::{EmailAddress, PersonName, in_range};
 use portal_store::SqlStore;
-use portal_testkit::memory::{InsecureDigester, InsecureHasher, ManualClock, SequentialIds, SequentialTokens};
+use portal_testkit::memory::{
+    InsecureDigester, InsecureHasher, ManualClock, SequentialIds, SequentialTokens, client_at,
+};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
@@ -44,7 +46,12 @@ async fn team(store: SqlStore, url: &str) -> (ClockPortal, Arc<ManualClock>, Acc
     let sent = crate::differential::outbox_tokens(&support::raw(url).await).await;
     let token = &sent.iter().find(|(to, _)| to == "member@instants.example").unwrap().1;
     let member = portal
-        .accept_invite_as_new_user(token, PersonName::parse("Member").unwrap(), "correct horse battery staple")
+        .accept_invite_as_new_user(
+            &client_at("member"),
+            token,
+            PersonName::parse("Member").unwrap(),
+            "correct horse battery staple",
+        )
         .await
         .unwrap()
         .login
@@ -147,6 +154,7 @@ async fn one_unreadable_membership_does_not_lock_its_user_out() {
         let accounts: Vec<AccountId> = mine.items.iter().map(|l| l.account).collect();
         assert_eq!(accounts, [own.id()], "read path {path}");
     }
-    let (login, _) = portal.sign_in("client", "member@instants.example", "correct horse battery staple").await.unwrap();
+    let (login, _) =
+        portal.sign_in(&client_at("client"), "member@instants.example", "correct horse battery staple").await.unwrap();
     assert_eq!(login.accounts.len(), 1);
 }

@@ -51,21 +51,16 @@ async fn setup(store: SqlStore) -> Setup {
     let mut people = Vec::new();
     let mut account = None;
     for n in 0..PEOPLE {
-        let joined = portal
-            .signup(
-                &format!("client {n}"),
-                Signup {
-                    email: address(n),
-                    name: PersonName::parse("Person").unwrap(),
-                    password: "correct horse battery staple".into(),
-                    account_name: CompanyName::parse(&format!("Own {n}")).unwrap(),
-                    company: None,
-                },
-            )
-            .await
-            .unwrap();
-        people.push(joined.login.user.id());
-        account.get_or_insert(joined.account.id());
+        let signup = Signup {
+            email: address(n),
+            name: PersonName::parse("Person").unwrap(),
+            password: "correct horse battery staple".into(),
+            account_name: CompanyName::parse(&format!("Own {n}")).unwrap(),
+            company: None,
+        };
+        let (user, own) = support::verified_signup(&portal, &format!("client {n}"), signup).await;
+        people.push(user.id());
+        account.get_or_insert(own.id());
     }
     let account = account.unwrap();
     let owner = Actor::User(people[0]);
@@ -273,4 +268,49 @@ async fn postgres_racing_writers_lose_nothing() {
     let Some(base) = support::postgres_url() else { return };
     let (_, url) = support::postgres(&base).await;
     race(&url).await;
+}
+
+/// One reset link, confirmed at once over two connections, sets one password: the other
+/// answers as any used link does, and the winner's password is the one that signs in.
+async fn a_link_is_used_once(url: &str) {
+    use portal_domain::service::{AuthError, ServiceError};
+    let first = support::portal(SqlStore::connect(url).await.unwrap(), 0);
+    let second = support::portal(SqlStore::connect(url).await.unwrap(), 1);
+    support::signup(&first, "ann@acme.example", "Acme").await;
+    let client = portal_testkit::memory::client_at("c");
+    first.request_password_reset(&client, &EmailAddress::parse("ann@acme.example").unwrap()).await.unwrap();
+    let link = support::deliver(&first)
+        .await
+        .into_iter()
+        .find_map(|m| match m.message {
+            portal_domain::ports::Message::PasswordReset { token, .. } => Some(token),
+            _ => None,
+        })
+        .unwrap();
+    let (a, b) = tokio::join!(
+        first.reset_password(&client, &link, "the first new passphrase"),
+        second.reset_password(&client, &link, "the second new passphrase"),
+    );
+    let wins: Vec<&str> = [(&a, "the first new passphrase"), (&b, "the second new passphrase")]
+        .into_iter()
+        .filter_map(|(r, p)| r.is_ok().then_some(p))
+        .collect();
+    assert_eq!(wins.len(), 1, "{a:?} {b:?}");
+    for lost in [&a, &b].into_iter().filter(|r| r.is_err()) {
+        assert!(matches!(lost, Err(AuthError::Service(ServiceError::InvalidToken))), "{lost:?}");
+    }
+    first.sign_in(&client, "ann@acme.example", wins[0]).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_link_is_used_once() {
+    let (_, url) = support::sqlite().await;
+    a_link_is_used_once(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_link_is_used_once() {
+    let Some(base) = support::postgres_url() else { return };
+    let (_, url) = support::postgres(&base).await;
+    a_link_is_used_once(&url).await;
 }

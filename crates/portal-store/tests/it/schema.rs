@@ -120,7 +120,7 @@ async fn early_signup(store: &SqlStore) -> (portal_domain::User, portal_domain::
         .commit(Changes {
             accounts: vec![Saved { state: account.clone(), expected_version: 0, events: vec![opened] }],
             users: vec![Saved { state: user.clone(), expected_version: 0, events: vec![registered] }],
-            outbox: vec![],
+            ..Changes::default()
         })
         .await
         .unwrap();

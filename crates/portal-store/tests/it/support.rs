@@ -97,7 +97,8 @@ pub fn portal(store: SqlStore, run: u64) -> TestPortal {
     )
 }
 
-/// Signs someone up with their own account.
+/// Signs someone up with their own account and confirms their address through the mailed
+/// link, as they would: the mails queued so far are delivered (claimed and marked sent).
 pub async fn signup(
     portal: &TestPortal,
     address: &str,
@@ -105,18 +106,48 @@ pub async fn signup(
 ) -> (portal_domain::User, portal_domain::Account) {
     use portal_domain::service::Signup;
     use portal_domain::values::{CompanyName, EmailAddress, PersonName};
-    let joined = portal
-        .signup(
-            &format!("client of {address}"),
-            Signup {
-                email: EmailAddress::parse(address).unwrap(),
-                name: PersonName::parse("Someone").unwrap(),
-                password: "correct horse battery staple".into(),
-                account_name: CompanyName::parse(account).unwrap(),
-                company: None,
-            },
-        )
+    let signup = Signup {
+        email: EmailAddress::parse(address).unwrap(),
+        name: PersonName::parse("Someone").unwrap(),
+        password: "correct horse battery staple".into(),
+        account_name: CompanyName::parse(account).unwrap(),
+        company: None,
+    };
+    verified_signup(portal, &format!("client of {address}"), signup).await
+}
+
+/// Signs up from `client` and follows the verification link from the delivered mail.
+pub async fn verified_signup(
+    portal: &TestPortal,
+    client: &str,
+    signup: portal_domain::service::Signup,
+) -> (portal_domain::User, portal_domain::Account) {
+    use portal_domain::ports::Store as _;
+    use portal_domain::service::SignedUp;
+    let client = portal_testkit::memory::client_at(client);
+    let address = signup.email.clone();
+    let SignedUp::Registered { user, account } = portal.signup(&client, signup).await.unwrap() else {
+        panic!("{address} was already registered")
+    };
+    let token = deliver(portal)
         .await
-        .unwrap();
-    (joined.login.user, joined.account)
+        .into_iter()
+        .rev()
+        .find_map(|m| match m.message {
+            portal_domain::ports::Message::VerifyEmail { token, .. } if m.to == address => Some(token),
+            _ => None,
+        })
+        .expect("a verification mail");
+    portal.verify_email(&client, &token).await.unwrap();
+    (portal.store().user(user.id()).await.unwrap().unwrap(), account)
+}
+
+/// Delivers every mail due: claims it and marks it sent, returning what was sent.
+pub async fn deliver(portal: &TestPortal) -> Vec<portal_domain::ports::OutgoingEmail> {
+    let store = portal.store();
+    let claimed = store.claim_outbox(portal.now(), 1000, std::time::Duration::from_secs(60)).await.unwrap();
+    for queued in &claimed {
+        store.outbox_sent(queued, portal.now()).await.unwrap();
+    }
+    claimed.into_iter().map(|q| q.email).collect()
 }

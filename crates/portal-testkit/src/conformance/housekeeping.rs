@@ -60,7 +60,12 @@ pub async fn purge_leaves_live_rows_alone<S: Store + SessionStore>(store: &S) ->
 pub async fn purge_forgets_only_spent_invite_links<S: Store + SessionStore>(store: &S) -> Result<(), Failure> {
     let account = new_account(1, uid(1))?;
     store
-        .commit(Changes { accounts: vec![account.clone()], users: vec![new_user(1, "o@example.com")?], outbox: vec![] })
+        .commit(Changes {
+            accounts: vec![account.clone()],
+            users: vec![new_user(1, "o@example.com")?],
+            outbox: vec![],
+            ..Changes::default()
+        })
         .await
         .map_err(err("setup"))?;
     let mut state = account.state;

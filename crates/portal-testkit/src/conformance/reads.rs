@@ -93,7 +93,12 @@ pub async fn events_page_newest_first<S: Store>(store: &S) -> Result<(), Failure
     let account = new_account(1, uid(1))?;
     let mut state = account.state.clone();
     store
-        .commit(Changes { accounts: vec![account], users: vec![new_user(1, "o@example.com")?], outbox: vec![] })
+        .commit(Changes {
+            accounts: vec![account],
+            users: vec![new_user(1, "o@example.com")?],
+            outbox: vec![],
+            ..Changes::default()
+        })
         .await
         .map_err(err("setup"))?;
     for n in 0..4u128 {
@@ -134,6 +139,7 @@ pub async fn activity_does_not_change_versions<S: Store>(store: &S) -> Result<()
             accounts: vec![new_account(1, uid(1))?],
             users: vec![new_user(1, "o@example.com")?],
             outbox: vec![],
+            ..Changes::default()
         })
         .await
         .map_err(err("setup"))?;

@@ -11,7 +11,7 @@ pub async fn committed_state_reads_back<S: Store>(store: &S) -> Result<(), Failu
     let expected_user = user.state.clone();
     let status = user.state.status();
     store
-        .commit(Changes { accounts: vec![account], users: vec![user], outbox: vec![] })
+        .commit(Changes { accounts: vec![account], users: vec![user], outbox: vec![], ..Changes::default() })
         .await
         .map_err(err("commit"))?;
     ensure!(store.account(aid(1)).await.map_err(err("account"))? == Some(expected_account), "account differs");
@@ -69,7 +69,7 @@ pub async fn stale_version_conflicts_and_writes_nothing<S: Store>(store: &S) -> 
     let account = new_account(1, uid(1))?;
     let opened = account.state.clone();
     store
-        .commit(Changes { accounts: vec![account], users: vec![owner], outbox: vec![] })
+        .commit(Changes { accounts: vec![account], users: vec![owner], outbox: vec![], ..Changes::default() })
         .await
         .map_err(err("setup"))?;
 
@@ -91,7 +91,9 @@ pub async fn stale_version_conflicts_and_writes_nothing<S: Store>(store: &S) -> 
             expires_at: t0(),
         },
     };
-    let outcome = store.commit(Changes { accounts: vec![stale], users: vec![newcomer], outbox: vec![mail] }).await;
+    let outcome = store
+        .commit(Changes { accounts: vec![stale], users: vec![newcomer], outbox: vec![mail], ..Changes::default() })
+        .await;
     ensure!(matches!(outcome, Err(CommitError::Conflict)), "expected Conflict, got {outcome:?}");
     ensure!(
         store.account(aid(1)).await.map_err(err("read"))? == Some(after_first),
@@ -111,6 +113,7 @@ pub async fn creating_an_existing_aggregate_conflicts<S: Store>(store: &S) -> Re
             accounts: vec![new_account(1, uid(1))?],
             users: vec![new_user(1, "a@example.com")?],
             outbox: vec![],
+            ..Changes::default()
         })
         .await
         .map_err(err("setup"))?;
@@ -129,7 +132,9 @@ pub async fn taken_email_is_refused_case_insensitively<S: Store>(store: &S) -> R
         .map_err(err("setup"))?;
     let twin = new_user(2, "finance@example.COM")?;
     let account = new_account(2, uid(2))?;
-    let outcome = store.commit(Changes { accounts: vec![account], users: vec![twin], outbox: vec![] }).await;
+    let outcome = store
+        .commit(Changes { accounts: vec![account], users: vec![twin], outbox: vec![], ..Changes::default() })
+        .await;
     ensure!(matches!(outcome, Err(CommitError::EmailTaken)), "expected EmailTaken, got {outcome:?}");
     ensure!(store.user(uid(2)).await.map_err(err("read"))?.is_none(), "the twin was stored");
     ensure!(store.account(aid(2)).await.map_err(err("read"))?.is_none(), "the twin's account was stored");
@@ -144,7 +149,12 @@ pub async fn taken_email_is_refused_case_insensitively<S: Store>(store: &S) -> R
 pub async fn resent_invite_token_replaces_the_old_one<S: Store>(store: &S) -> Result<(), Failure> {
     let account = new_account(1, uid(1))?;
     store
-        .commit(Changes { accounts: vec![account.clone()], users: vec![new_user(1, "o@example.com")?], outbox: vec![] })
+        .commit(Changes {
+            accounts: vec![account.clone()],
+            users: vec![new_user(1, "o@example.com")?],
+            outbox: vec![],
+            ..Changes::default()
+        })
         .await
         .map_err(err("setup"))?;
     let invited = decided(&account.state, uid(1), invite(7, "guest@example.com", "old", None)?, t0())?;

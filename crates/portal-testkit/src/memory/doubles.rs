@@ -132,6 +132,33 @@ pub fn deterministic_portal<S: portal_domain::ports::Store + portal_domain::port
     (portal, clock)
 }
 
+/// Signs up from `client` and follows the verification link from the queued mail, as the
+/// person would: the verified user and their first account.
+///
+/// # Panics
+/// When the address was taken or the sign-up fails: a test's setup went wrong.
+#[allow(clippy::expect_used, clippy::panic)]
+pub async fn verified_signup(
+    portal: &MemoryPortal,
+    client: &portal_domain::values::ClientInfo,
+    signup: portal_domain::service::Signup,
+) -> (portal_domain::user::User, portal_domain::account::Account) {
+    use portal_domain::ports::Store as _;
+    let address = signup.email.as_str().to_owned();
+    let signed_up = portal.signup(client, signup).await.expect("sign-up");
+    let portal_domain::service::SignedUp::Registered { user, account } = signed_up else {
+        panic!("{address} was already registered")
+    };
+    let token = portal.store().link_token_for(&address).expect("a verification mail");
+    portal.verify_email(client, &token).await.expect("verification");
+    (portal.store().user(user.id()).await.expect("read").expect("the user"), account)
+}
+
+/// A test request's origin: `address`, and no user agent.
+pub fn client_at(address: &str) -> portal_domain::values::ClientInfo {
+    portal_domain::values::ClientInfo::new(address, None)
+}
+
 /// Drives a future to completion on the calling thread, with no runtime: enough for the
 /// in-memory store, whose futures never wait. A future that does wait is polled again after a
 /// yield, so it still completes once it is woken by its own progress.

@@ -22,6 +22,7 @@ use portal_domain::values::{EmailAddress, Password, PasswordHash, TokenDigest};
 
 mod doubles;
 mod sessions;
+mod tokens;
 
 pub use doubles::*;
 
@@ -38,6 +39,7 @@ struct Inner {
     sessions: HashMap<TokenDigest, MemorySession>,
     operator_keys: HashMap<TokenDigest, String>,
     counters: HashMap<String, portal_domain::limits::Window>,
+    tokens: HashMap<TokenDigest, tokens::StoredToken>,
 }
 
 #[derive(Clone)]
@@ -45,6 +47,8 @@ struct MemorySession {
     id: SessionId,
     user: UserId,
     times: SessionTimes,
+    client: portal_domain::values::ClientInfo,
+    authenticated_at: DateTime<Utc>,
 }
 
 /// A [`Store`] in memory, behind one mutex: every commit is atomic and checks versions.
@@ -74,6 +78,20 @@ impl MemoryStore {
         self.lock().map(|i| i.outbox.clone()).unwrap_or_default()
     }
 
+    /// The token of the newest verification or email-change link queued for `to`, as its
+    /// recipient would read it from the mail.
+    pub fn link_token_for(&self, to: &str) -> Option<String> {
+        self.outbox().into_iter().rev().find_map(|m| match m.message {
+            portal_domain::ports::Message::VerifyEmail { token, .. }
+            | portal_domain::ports::Message::ConfirmEmailChange { token, .. }
+                if m.to.as_str() == to =>
+            {
+                Some(token)
+            }
+            _ => None,
+        })
+    }
+
     /// Takes the queued emails out of the outbox, as a delivery would.
     pub fn drain_outbox(&self) -> Vec<OutgoingEmail> {
         self.lock().map(|mut i| std::mem::take(&mut i.outbox)).unwrap_or_default()
@@ -101,7 +119,7 @@ impl Inner {
             }
             batch_emails.insert(key, saved.state.id());
         }
-        Ok(())
+        self.check_redeemed(&changes.redeemed)
     }
 
     fn write(&mut self, changes: Changes) {
@@ -135,10 +153,11 @@ impl Inner {
                 self.emails.remove(old.email().normalized());
             }
             self.emails.insert(saved.state.email().normalized().to_owned(), id);
-            self.user_events.entry(id).or_default().extend(saved.events);
+            self.user_events.entry(id).or_default().extend(saved.events.iter().map(UserEvent::for_history));
             self.users.insert(id, saved.state);
         }
         self.outbox.extend(changes.outbox);
+        self.write_tokens(&changes.redeemed, &changes.revocations, changes.tokens);
     }
 }
 

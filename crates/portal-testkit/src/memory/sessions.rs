@@ -4,7 +4,13 @@ use super::*;
 
 impl SessionStore for MemoryStore {
     async fn create_session(&self, session: &SessionStart) -> Result<(), StoreError> {
-        let stored = MemorySession { id: session.id, user: session.user, times: session.times };
+        let stored = MemorySession {
+            id: session.id,
+            user: session.user,
+            times: session.times,
+            client: session.client.clone(),
+            authenticated_at: session.times.created_at,
+        };
         self.lock()?.sessions.insert(session.token.clone(), stored);
         Ok(())
     }
@@ -51,20 +57,25 @@ impl SessionStore for MemoryStore {
 
     async fn sessions_of(&self, user: UserId, now: DateTime<Utc>) -> Result<Vec<SessionInfo>, StoreError> {
         let inner = self.lock()?;
-        let mut out: Vec<SessionInfo> = inner
-            .sessions
-            .values()
-            .filter(|s| s.user == user && !s.times.ended(now))
-            .map(|s| SessionInfo {
-                id: s.id,
-                user: s.user,
-                created_at: s.times.created_at,
-                last_seen_at: s.times.last_seen_at,
-                absolute_expires_at: s.times.absolute_expires_at,
-            })
-            .collect();
+        let mut out: Vec<SessionInfo> =
+            inner.sessions.values().filter(|s| s.user == user && !s.times.ended(now)).map(info).collect();
         out.sort_by_key(|s| std::cmp::Reverse(s.created_at));
         Ok(out)
+    }
+
+    async fn session_info(&self, token: &TokenDigest, now: DateTime<Utc>) -> Result<Option<SessionInfo>, StoreError> {
+        Ok(self.lock()?.sessions.get(token).filter(|s| !s.times.ended(now)).map(info))
+    }
+
+    async fn reauthenticated(&self, id: SessionId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        for s in self.lock()?.sessions.values_mut().filter(|s| s.id == id) {
+            s.authenticated_at = at;
+        }
+        Ok(())
+    }
+
+    async fn token(&self, digest: &TokenDigest) -> Result<Option<portal_domain::credentials::UserToken>, StoreError> {
+        Ok(self.lock()?.tokens.get(digest).filter(|t| !t.used).map(|t| t.token.clone()))
     }
 
     async fn create_operator_key(
@@ -111,7 +122,17 @@ impl SessionStore for MemoryStore {
             inner.counters.iter().filter(|(_, w)| w.lapsed(now, window)).map(|(k, _)| k.clone()).take(batch).collect();
         let ended: Vec<TokenDigest> =
             inner.sessions.iter().filter(|(_, s)| s.times.ended(now)).map(|(k, _)| k.clone()).take(batch).collect();
-        let mut gone = lapsed.len() + ended.len();
+        let expired: Vec<TokenDigest> = inner
+            .tokens
+            .iter()
+            .filter(|(_, t)| t.token.expires_at <= now)
+            .map(|(k, _)| k.clone())
+            .take(batch)
+            .collect();
+        let mut gone = lapsed.len() + ended.len() + expired.len();
+        for k in &expired {
+            inner.tokens.remove(k);
+        }
         for k in &lapsed {
             inner.counters.remove(k);
         }
@@ -129,5 +150,17 @@ impl SessionStore for MemoryStore {
         }
         gone += links;
         Ok(gone as u64)
+    }
+}
+
+fn info(s: &MemorySession) -> SessionInfo {
+    SessionInfo {
+        id: s.id,
+        user: s.user,
+        created_at: s.times.created_at,
+        last_seen_at: s.times.last_seen_at,
+        absolute_expires_at: s.times.absolute_expires_at,
+        client: s.client.clone(),
+        authenticated_at: s.authenticated_at,
     }
 }

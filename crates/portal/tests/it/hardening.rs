@@ -167,7 +167,15 @@ async fn four_servers_start_together_on_a_fresh_postgres() {
             .send()
             .await
             .unwrap();
-        assert_eq!(resp.status(), 201, "signup on server {i}");
+        assert_eq!(resp.status(), 202, "signup on server {i}");
+        // Unverified, the new owner signs in: on this server, then their session works on the next.
+        let resp = client
+            .post(server.url("/auth/login"))
+            .json(&json!({"email": format!("owner{i}@example.com"), "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "sign-in on server {i}");
         let token = resp.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
         let other = &servers[(i + 1) % servers.len()];
         let me = client.get(other.url("/me")).bearer_auth(&token).send().await.unwrap();
@@ -202,7 +210,7 @@ async fn behind_a_trusted_proxy_a_stranger_cannot_lock_a_user_out() {
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.status(), 201);
+    assert_eq!(resp.status(), 202);
     for _ in 0..10 {
         let resp = login_from(&server, "198.51.100.66", "ann@acme.example", "a wrong guess at it").await;
         assert_eq!(resp.status(), 401);

@@ -61,7 +61,8 @@ impl TestApp {
         }
     }
 
-    /// Signs up; returns (token, user id, account id).
+    /// Signs up, follows the mailed verification link and signs in, as a new customer does;
+    /// returns (token, user id, account id).
     pub async fn signup(&self, email: &str, name: &str, account: &str) -> (String, String, String) {
         let resp = self
             .client
@@ -70,7 +71,19 @@ impl TestApp {
             .send()
             .await
             .unwrap();
-        assert_eq!(resp.status(), 201, "signup of {email}");
+        assert_eq!(resp.status(), 202, "signup of {email}");
+        let code = self.mailed_code(email, "verification page", &mut Default::default()).await;
+        let resp =
+            self.client.post(self.url("/auth/verify-email")).json(&json!({ "token": code })).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "verification of {email}");
+        let resp = self
+            .client
+            .post(self.url("/auth/login"))
+            .json(&json!({"email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "sign-in of {email}");
         let body: Value = resp.json().await.unwrap();
         (
             body["token"].as_str().unwrap().into(),
@@ -120,24 +133,36 @@ impl TestApp {
     /// Waits for the outbox worker to write an email to `to` that was not seen before, and returns
     /// the invite token in its link.
     pub async fn invite_token_for(&self, to: &str, seen: &mut std::collections::HashSet<PathBuf>) -> String {
+        self.mailed_code(to, "invite code", seen).await
+    }
+
+    /// Waits for an email to `to`, not seen before, whose code is introduced by a line holding
+    /// `label` (for example "verification page"), and returns that code.
+    pub async fn mailed_code(&self, to: &str, label: &str, seen: &mut std::collections::HashSet<PathBuf>) -> String {
+        let text = self.mail_with(to, label, seen).await;
+        // The code stands alone on the line after its label.
+        let mut lines = text.lines().skip_while(|l| !l.contains(label));
+        lines.next();
+        lines.next().expect("a code").trim().to_owned()
+    }
+
+    /// Waits for an email to `to`, not seen before, that holds `needle` (soft line breaks of the
+    /// quoted-printable body undone), and returns its text.
+    pub async fn mail_with(&self, to: &str, needle: &str, seen: &mut std::collections::HashSet<PathBuf>) -> String {
         for _ in 0..200 {
-            for entry in std::fs::read_dir(&self.mail_dir).unwrap().flatten() {
+            for entry in std::fs::read_dir(&self.mail_dir).into_iter().flatten().flatten() {
                 let path = entry.path();
                 if seen.contains(&path) {
                     continue;
                 }
-                let text = std::fs::read_to_string(&path).unwrap();
-                if !text.contains(&format!("To: {to}")) {
-                    continue;
+                let text = std::fs::read_to_string(&path).unwrap().replace("=\r\n", "").replace("=\n", "");
+                if text.contains(&format!("To: {to}")) && text.contains(needle) {
+                    seen.insert(path);
+                    return text;
                 }
-                seen.insert(path);
-                // The invite code stands alone on the line after its label.
-                let mut lines = text.lines().skip_while(|l| !l.contains("invite code"));
-                lines.next();
-                return lines.next().expect("an invite code").trim().to_owned();
             }
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
-        panic!("no email to {to} arrived");
+        panic!("no email to {to} with {needle:?} arrived");
     }
 }

@@ -5,5 +5,6 @@ mod hardening;
 mod hasher;
 mod helpers;
 mod process;
+mod security;
 mod smtp;
 mod stories;
