@@ -136,6 +136,15 @@ impl UserToken {
         Self { digest, user, purpose, binding, created_at: now, expires_at: now + purpose.lifetime() }
     }
 
+    /// What storing this token ends: the user's older tokens of its purpose, when it supersedes them.
+    pub fn superseding(&self) -> Option<Revocation> {
+        self.purpose.supersedes().then(|| Revocation {
+            user: self.user,
+            sessions: SessionsEnd::None,
+            tokens: vec![self.purpose],
+        })
+    }
+
     /// Whether it acts at `now` as `purpose` for `user` as the user stands (`stamp` is
     /// [`credential_stamp`] of them): the right purpose, not expired, the user's own, and what
     /// it was bound to unchanged. Single use is the store's part ([`crate::ports::Changes::redeemed`]).
@@ -194,10 +203,15 @@ pub enum SessionsEnd {
 }
 
 impl Revocation {
-    /// What a new password ends: every open reset link and ticket, and the sessions `sessions`
-    /// names (Keycloak #8920, Kratos #3513: no session survives a reset).
+    /// What a new password ends: every open reset link, ticket and email-change link (the
+    /// email-change notice tells the old address that a password change undoes the request), and
+    /// the sessions `sessions` names (Keycloak #8920, Kratos #3513: no session survives a reset).
     pub fn new_password(user: UserId, sessions: SessionsEnd) -> Self {
-        Self { user, sessions, tokens: vec![TokenPurpose::PasswordReset, TokenPurpose::MfaTicket] }
+        Self {
+            user,
+            sessions,
+            tokens: vec![TokenPurpose::PasswordReset, TokenPurpose::MfaTicket, TokenPurpose::EmailChange],
+        }
     }
 
     /// What a takeover ends: everything the old holder of the record had.

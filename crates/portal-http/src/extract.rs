@@ -88,7 +88,7 @@ pub(crate) async fn caller<S: Store + SessionStore, H: PasswordHasher>(
     portal: &Portal<S, H>,
     auth: &BearerAuth,
 ) -> ApiResult<UserId> {
-    portal.authenticate_id(&auth.0.token).await.map(|(_, user)| user).map_err(unauthorized)
+    caller_session(portal, auth).await.map(|(_, user)| user)
 }
 
 /// The signed-in user's id and the session asking (for what ends "every other" session).

@@ -160,14 +160,6 @@ impl SessionStore for SqlStore {
         Ok(rows.into_iter().map(info).collect())
     }
 
-    async fn session_info(&self, token: &TokenDigest, now: DateTime<Utc>) -> Result<Option<SessionInfo>, StoreError> {
-        let row = sessions::Entity::find_by_id(token.as_str().to_owned())
-            .one(self.conn())
-            .await
-            .map_err(db("read a session"))?;
-        Ok(row.filter(|r| r.idle_expires_at > now && r.absolute_expires_at > now).map(info))
-    }
-
     async fn reauthenticated(&self, id: SessionId, at: DateTime<Utc>) -> Result<(), StoreError> {
         let _turn = self.write_turn().await;
         sessions::Entity::update_many()

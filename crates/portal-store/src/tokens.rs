@@ -1,6 +1,5 @@
-//! One-time tokens in the commit: issuing (a newer token of a superseding purpose ends the
-//! user's older ones), using up (an atomic `UPDATE ... WHERE used_at IS NULL`, so one of many
-//! racing uses wins), and what a change ends (sessions, open links).
+//! One-time tokens in the commit: using up (an atomic `UPDATE ... WHERE used_at IS NULL`, so one
+//! of many racing uses wins), what a change ends (sessions, open links), then issuing.
 
 use chrono::{DateTime, Utc};
 use portal_domain::credentials::{Binding, Redemption, Revocation, SessionsEnd, TokenPurpose, UserToken};
@@ -33,7 +32,7 @@ fn binding_of(text: &str) -> Option<Binding> {
 }
 
 fn token_of(m: user_tokens::Model) -> Result<UserToken, StoreError> {
-    let unreadable = || StoreError::new(format!("user_tokens row for user {} does not read", m.user_id));
+    let unreadable = || StoreError::corrupt("user_tokens", m.user_id, "purpose or binding does not read");
     Ok(UserToken {
         purpose: TokenPurpose::parse(&m.purpose).ok_or_else(unreadable)?,
         binding: binding_of(&m.binding).ok_or_else(unreadable)?,
@@ -108,9 +107,6 @@ pub(crate) async fn write_tokens(
         ended.exec(txn).await.map_err(commit_err("end sessions"))?;
     }
     for t in issued {
-        if t.purpose.supersedes() {
-            end_tokens(txn, t.user, &[t.purpose], t.created_at).await?;
-        }
         user_tokens::Entity::insert(user_tokens::ActiveModel {
             digest: Set(t.digest.as_str().to_owned()),
             user_id: Set(t.user.as_uuid()),

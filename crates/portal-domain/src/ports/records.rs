@@ -184,7 +184,8 @@ pub struct Changes {
     pub users: Vec<Saved<User, UserEvent>>,
     /// Emails to send.
     pub outbox: Vec<OutgoingEmail>,
-    /// One-time tokens to store; each of a superseding purpose ends its user's older ones.
+    /// One-time tokens to store (add them with [`Changes::issuing`]). The store applies the
+    /// revocations before it keeps new tokens.
     pub tokens: Vec<crate::credentials::UserToken>,
     /// Sessions and open links the change ends.
     pub revocations: Vec<crate::credentials::Revocation>,
@@ -195,6 +196,13 @@ pub struct Changes {
 }
 
 impl Changes {
+    /// These changes and `token` to store, with what it supersedes ended.
+    pub fn issuing(mut self, token: crate::credentials::UserToken) -> Self {
+        self.revocations.extend(token.superseding());
+        self.tokens.push(token);
+        self
+    }
+
     /// Whether there is nothing to write.
     pub fn is_empty(&self) -> bool {
         self.accounts.iter().all(|a| a.events.is_empty())

@@ -141,14 +141,6 @@ pub trait SessionStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Vec<SessionInfo>, StoreError>> + Send;
 
-    /// The session of a live token, as [`SessionStore::sessions_of`] lists it (for the re-authentication
-    /// check), without extending it.
-    fn session_info(
-        &self,
-        token: &TokenDigest,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Option<SessionInfo>, StoreError>> + Send;
-
     /// Records that the holder of session `id` gave the password again at `at`.
     fn reauthenticated(&self, id: SessionId, at: DateTime<Utc>) -> impl Future<Output = Result<(), StoreError>> + Send;
 

@@ -142,13 +142,15 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
             self.opened(user_id, signup.account_name.clone(), signup.company.clone(), signup.email.clone(), now)?;
         let (token, outbox) = self.verification_link(&user, now);
         self.store
-            .commit(Changes {
-                accounts: vec![opened],
-                users: vec![Saved { state: user.clone(), expected_version: 0, events: vec![user_event] }],
-                outbox: vec![outbox],
-                tokens: vec![token],
-                ..Changes::default()
-            })
+            .commit(
+                Changes {
+                    accounts: vec![opened],
+                    users: vec![Saved { state: user.clone(), expected_version: 0, events: vec![user_event] }],
+                    outbox: vec![outbox],
+                    ..Changes::default()
+                }
+                .issuing(token),
+            )
             .await?;
         Ok(SignedUp::Registered { user, account })
     }
@@ -173,14 +175,16 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
         let mut accounts = self.abandoned_accounts(held, now).await?;
         accounts.push(opened);
         self.store
-            .commit(Changes {
-                accounts,
-                users: vec![save],
-                outbox: vec![outbox],
-                tokens: vec![token],
-                revocations: vec![Revocation::taken_over(user.id())],
-                ..Changes::default()
-            })
+            .commit(
+                Changes {
+                    accounts,
+                    users: vec![save],
+                    outbox: vec![outbox],
+                    revocations: vec![Revocation::taken_over(user.id())],
+                    ..Changes::default()
+                }
+                .issuing(token),
+            )
             .await
             .map_err(ServiceError::from)?;
         Ok((user, account))
@@ -228,7 +232,8 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
             to: user.email().clone(),
             message: Message::AccountExists { reset_token, expires_at },
         }];
-        self.store.commit(Changes { outbox, tokens, ..Changes::default() }).await.map_err(ServiceError::from)?;
+        let changes = tokens.into_iter().fold(Changes { outbox, ..Changes::default() }, Changes::issuing);
+        self.store.commit(changes).await.map_err(ServiceError::from)?;
         Ok(SignedUp::AddressHeld)
     }
 

@@ -92,7 +92,7 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
         let (token, raw) = self.issue(&user, TokenPurpose::PasswordReset, now);
         let message = Message::PasswordReset { token: raw, expires_at: token.expires_at };
         let outbox = vec![OutgoingEmail { to: user.email().clone(), message }];
-        Ok(self.store.commit(Changes { outbox, tokens: vec![token], ..Changes::default() }).await?)
+        Ok(self.store.commit(Changes { outbox, ..Changes::default() }.issuing(token)).await?)
     }
 
     /// The unused token of `raw` for one of `purposes`, and its user as they stand, if the token
@@ -244,9 +244,9 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
                     OutgoingEmail { to: to.clone(), message: link },
                     security_notice(&me, SecurityNotice::EmailChangeRequested { to: to.clone() }),
                 ],
-                tokens: vec![token],
                 ..Changes::default()
-            };
+            }
+            .issuing(token);
             Ok(Decided { changes, value: () })
         })
         .await?;

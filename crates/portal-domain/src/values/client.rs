@@ -10,9 +10,26 @@ pub const MAX_CLIENT_ADDRESS: usize = 64;
 /// A request's origin.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(from = "RawClient"))]
 pub struct ClientInfo {
     address: String,
     user_agent: String,
+}
+
+/// What deserialising reads; it becomes a [`ClientInfo`] through [`ClientInfo::new`], so serde
+/// cannot skip the bounds.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawClient {
+    address: String,
+    user_agent: String,
+}
+
+#[cfg(feature = "serde")]
+impl From<RawClient> for ClientInfo {
+    fn from(raw: RawClient) -> Self {
+        Self::new(&raw.address, Some(&raw.user_agent))
+    }
 }
 
 /// `raw` without control characters, trimmed, cut to `max` bytes on a character boundary.

@@ -109,3 +109,17 @@ fn a_reset_link_dies_with_a_password_change_and_with_age() {
     let late = block_on(portal.reset_password(&client_at("c"), &link, "a third passphrase, long enough"));
     assert!(matches!(late, Err(AuthError::Service(ServiceError::InvalidToken))), "{late:?}");
 }
+
+#[test]
+fn a_password_change_undoes_a_pending_email_change() {
+    let (portal, _) = memory_portal(t0());
+    let (ann, _) = signup(&portal, "ann@acme.example", "Ann", "Acme");
+    let (_, session) = block_on(portal.sign_in(&client_at("c"), "ann@acme.example", PASSWORD)).unwrap();
+    block_on(portal.request_email_change(&client_at("c"), ann.id(), PASSWORD, &email("ann@new.example"))).unwrap();
+    let link = portal.store().link_token_for("ann@new.example").unwrap();
+    let new = "another passphrase, long enough";
+    block_on(portal.change_password(&client_at("c"), session.id, ann.id(), PASSWORD, new)).unwrap();
+    let followed = block_on(portal.verify_email(&client_at("c"), &link));
+    assert!(matches!(followed, Err(AuthError::Service(ServiceError::InvalidToken))), "{followed:?}");
+    assert_eq!(block_on(portal.store().user(ann.id())).unwrap().unwrap().email().as_str(), "ann@acme.example");
+}

@@ -58,3 +58,12 @@ fn clearing_a_field_and_leaving_it_stay_different_on_the_wire() {
     let json = serde_json::to_string(&patch).unwrap();
     assert_eq!(serde_json::from_str::<ProfilePatch>(&json).unwrap(), patch, "{json}");
 }
+
+#[test]
+fn a_client_deserializes_only_within_its_bounds() {
+    let long = "x".repeat(10_000);
+    let json = format!(r#"{{"address":"10.0.0.1\u0007","user_agent":"{long}"}}"#);
+    let client: portal_domain::values::ClientInfo = serde_json::from_str(&json).unwrap();
+    assert_eq!(client.address(), "10.0.0.1");
+    assert_eq!(client.user_agent().len(), portal_domain::values::MAX_USER_AGENT);
+}

@@ -63,10 +63,6 @@ impl SessionStore for MemoryStore {
         Ok(out)
     }
 
-    async fn session_info(&self, token: &TokenDigest, now: DateTime<Utc>) -> Result<Option<SessionInfo>, StoreError> {
-        Ok(self.lock()?.sessions.get(token).filter(|s| !s.times.ended(now)).map(info))
-    }
-
     async fn reauthenticated(&self, id: SessionId, at: DateTime<Utc>) -> Result<(), StoreError> {
         for s in self.lock()?.sessions.values_mut().filter(|s| s.id == id) {
             s.authenticated_at = at;

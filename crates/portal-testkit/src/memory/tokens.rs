@@ -1,6 +1,5 @@
 //! The in-memory store's one-time tokens: the same contract as the SQL store's (a use wins once,
-//! before expiry; a superseding purpose ends the user's older tokens; a revocation ends sessions
-//! and open links).
+//! before expiry; a revocation ends sessions and open links, before new tokens are kept).
 
 use super::*;
 use portal_domain::credentials::{Redemption, Revocation, SessionsEnd, UserToken};
@@ -36,13 +35,6 @@ impl Inner {
             }
         }
         for token in issued {
-            if token.purpose.supersedes() {
-                for t in
-                    self.tokens.values_mut().filter(|t| t.token.user == token.user && t.token.purpose == token.purpose)
-                {
-                    t.used = true;
-                }
-            }
             self.tokens.insert(token.digest.clone(), StoredToken { token, used: false });
         }
     }
