@@ -130,6 +130,22 @@ pub enum DomainError {
     /// A user with this email address exists already.
     #[error("a user with this email address exists already")]
     EmailTaken,
+    /// The second factor is on already; turn it off first to enrol a new one.
+    #[error("two-factor authentication is on already")]
+    MfaAlreadyOn,
+    /// There is no enrolment to confirm; start one first.
+    #[error("start two-factor enrolment first")]
+    MfaNotPending,
+    /// The second factor is off.
+    #[error("two-factor authentication is off")]
+    MfaNotOn,
+    /// The recovery code is not one of the user's unspent codes.
+    #[error("the code is wrong")]
+    RecoveryCodeUnknown,
+    /// A sensitive change needs the password (and the second factor, when on) given within the
+    /// last [`REAUTH_WINDOW`](crate::credentials::REAUTH_WINDOW) or in the request itself.
+    #[error("confirm your password (and two-factor code) to do this")]
+    ReauthenticationRequired,
     /// Another contact of the account has this email address.
     #[error("a contact with this email address exists already")]
     ContactEmailTaken,
@@ -162,7 +178,12 @@ impl DomainError {
             OwnerCannotLeave | InvalidNewOwner => Some(Rule::OwnerStays),
             InviteNotPending(_) | InviteExpired | InviteEmailMismatch | EmailNotVerified | AlreadyMember
             | InviteAlreadyPending => Some(Rule::Invites),
+            ReauthenticationRequired => Some(Rule::DenyByDefault),
             EmailTaken
+            | MfaAlreadyOn
+            | MfaNotPending
+            | MfaNotOn
+            | RecoveryCodeUnknown
             | SameEmail
             | ContactEmailTaken
             | ConfirmedAndRemoved(_)

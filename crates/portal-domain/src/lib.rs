@@ -18,6 +18,7 @@ pub mod error;
 pub mod ids;
 mod invite_status;
 pub mod limits;
+pub mod mfa;
 pub mod notification;
 pub mod permission;
 pub mod ports;

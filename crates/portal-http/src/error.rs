@@ -168,6 +168,16 @@ impl From<AuthError> for ApiError {
                 p.field = Some("current_password".into());
                 Self::Forbidden(Json(p))
             }
+            AuthError::InvalidSecondFactor => {
+                let mut p = problem(401, "Unauthorized", "invalid_second_factor", e.to_string());
+                p.field = Some("code".into());
+                Self::Unauthorized(Json(p), "Bearer".into())
+            }
+            AuthError::WrongCode => {
+                let mut p = problem(403, "Forbidden", "wrong_code", e.to_string());
+                p.field = Some("code".into());
+                Self::Forbidden(Json(p))
+            }
             AuthError::Service(e) => e.into(),
         }
     }
@@ -189,7 +199,8 @@ impl From<ServiceError> for ApiError {
                 Self::Unprocessable(Json(p))
             }
             ServiceError::Store(source) => internal("store failure", &source),
-            ServiceError::Hasher(source) => internal("password hasher failure", &source),
+            ServiceError::Hasher(source) => internal("secret handling failure", &source),
+            ServiceError::Unavailable(_) => internal("a part the server was built without", &e),
             ServiceError::Internal(_) => internal("internal inconsistency", &e),
         }
     }
@@ -240,6 +251,11 @@ fn domain(e: DomainError) -> ApiError {
         D::InviteAlreadyPending => (409, "invite_already_pending", Some("email")),
         D::EmailTaken => (409, "email_taken", Some("email")),
         D::SameEmail => (422, "same_email", Some("new_email")),
+        D::MfaAlreadyOn => (409, "mfa_on", None),
+        D::MfaNotPending => (409, "mfa_not_pending", None),
+        D::MfaNotOn => (409, "mfa_off", None),
+        D::RecoveryCodeUnknown => (403, "wrong_code", Some("code")),
+        D::ReauthenticationRequired => (403, "reauthentication_required", None),
         D::ContactEmailTaken => (409, "contact_email_taken", Some("email")),
         D::ConfirmedAndRemoved(_) => (422, "confirmed_and_removed", Some("removed")),
         D::InviteEndDate(why) => (422, end_date_code(*why), Some("access_ends_at")),

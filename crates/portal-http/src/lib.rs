@@ -28,7 +28,7 @@ use portal_domain::service::Portal;
 
 use crate::route_table::RouteTable;
 use crate::routes::{
-    AccountsApi, AuthApi, CatalogueApi, ContactsApi, GovernanceApi, HealthApi, InvitesApi, MeApi, OperatorApi,
+    AccountsApi, AuthApi, CatalogueApi, ContactsApi, GovernanceApi, HealthApi, InvitesApi, MeApi, MfaApi, OperatorApi,
     SecurityApi, UsersApi,
 };
 pub use crate::routes::{AlwaysReady, Readiness};
@@ -48,6 +48,7 @@ type Apis<S, H> = (
     GovernanceApi<S, H>,
     OperatorApi<S, H>,
     SecurityApi<S, H>,
+    MfaApi<S, H>,
     CatalogueApi,
 );
 
@@ -66,12 +67,13 @@ where
         AuthApi { portal: portal.clone(), trusted_proxies: trusted_proxies.clone() },
         MeApi { portal: portal.clone() },
         AccountsApi { portal: portal.clone() },
-        UsersApi { portal: portal.clone() },
+        UsersApi { portal: portal.clone(), trusted_proxies: trusted_proxies.clone() },
         InvitesApi { portal: portal.clone(), trusted_proxies: trusted_proxies.clone() },
         ContactsApi { portal: portal.clone() },
         GovernanceApi { portal: portal.clone() },
         OperatorApi { portal: portal.clone() },
-        SecurityApi { portal, trusted_proxies },
+        SecurityApi { portal: portal.clone(), trusted_proxies: trusted_proxies.clone() },
+        MfaApi { portal, trusted_proxies },
         CatalogueApi,
     );
     OpenApiService::new(apis, "portal", env!("CARGO_PKG_VERSION"))

@@ -180,6 +180,8 @@ pub mod max {
     pub const KEY: usize = 32;
     /// A token from a link (256 bits, hex or base64, with room to spare).
     pub const TOKEN: usize = 128;
+    /// A TOTP code or a recovery code, with the spaces and dashes people type.
+    pub const CODE: usize = 64;
     /// A postal code.
     pub const POSTAL_CODE: usize = 16;
     /// A country code (ISO 3166-1 alpha-2).

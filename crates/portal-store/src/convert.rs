@@ -16,7 +16,7 @@ use portal_domain::ports::{AccountListing, MemberView, NoticeRecord, StoreError,
 use portal_domain::user::{MfaState, User, UserChange, UserEvent, UserParts, UserStatus};
 use portal_domain::values::{
     CompanyName, EmailAddress, PasswordHash, PersonName, PhoneNumber, PostalAddress, PostalAddressInput, RoleLabel,
-    TaxId, TokenDigest,
+    SealedSecret, TaxId, TokenDigest,
 };
 use sea_orm::ActiveValue::{NotSet, Set};
 
@@ -73,10 +73,10 @@ pub(crate) fn version_i64(v: u64) -> i64 {
 // ---- users ---------------------------------------------------------------------------------
 
 pub(crate) fn user_row(u: &User) -> users::ActiveModel {
-    let (mfa, mfa_since) = match u.mfa() {
-        MfaState::Off => ("off", None),
-        MfaState::Pending => ("pending", None),
-        MfaState::On { since } => ("on", Some(*since)),
+    let (mfa, mfa_since, mfa_secret) = match u.mfa() {
+        MfaState::Off => ("off", None, None),
+        MfaState::Pending { secret } => ("pending", None, Some(secret.as_str().to_owned())),
+        MfaState::On { since, secret } => ("on", Some(*since), Some(secret.as_str().to_owned())),
     };
     users::ActiveModel {
         id: Set(u.id().as_uuid()),
@@ -89,6 +89,9 @@ pub(crate) fn user_row(u: &User) -> users::ActiveModel {
         pending_email: Set(u.pending_email().map(|e| e.as_str().to_owned())),
         mfa: Set(mfa.to_owned()),
         mfa_since: Set(mfa_since),
+        mfa_secret: Set(mfa_secret),
+        // Advanced only by `advance_totp_step`'s conditional update, never from a saved state.
+        mfa_last_step: NotSet,
         recovery_codes: Set(u.recovery_codes().iter().map(TokenDigest::as_str).collect::<Vec<_>>().join(",")),
         opted_out: Set(i16::from(u.preferences().opted_out().bits())),
         preferences_version: Set(version_i64(u.preferences_version())),
@@ -105,11 +108,18 @@ pub(crate) fn user_row(u: &User) -> users::ActiveModel {
 
 pub(crate) fn user_from_row(m: users::Model) -> Result<User, StoreError> {
     let r = Row { table: "users", id: &m.id };
+    let secret = || {
+        m.mfa_secret
+            .clone()
+            .map(SealedSecret::new)
+            .ok_or_else(|| StoreError::corrupt("users", m.id, "mfa without a secret"))
+    };
     let mfa = match m.mfa.as_str() {
         "off" => MfaState::Off,
-        "pending" => MfaState::Pending,
+        "pending" => MfaState::Pending { secret: secret()? },
         "on" => MfaState::On {
             since: m.mfa_since.ok_or_else(|| StoreError::corrupt("users", m.id, "mfa on without a date"))?,
+            secret: secret()?,
         },
         other => return Err(StoreError::corrupt("users", m.id, format!("mfa: {other:?}"))),
     };

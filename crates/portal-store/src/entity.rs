@@ -45,6 +45,8 @@ pub(crate) mod users {
         mfa: String,
         mfa_since: Option<DateTimeUtc>,
         recovery_codes: String,
+        mfa_secret: Option<String>,
+        mfa_last_step: Option<i64>,
         opted_out: i16,
         preferences_version: i64,
         status: String,

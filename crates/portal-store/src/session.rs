@@ -12,7 +12,7 @@ use portal_domain::values::{ClientInfo, TokenDigest};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::entity::sessions;
+use crate::entity::{sessions, users};
 use crate::error::db;
 use crate::reads::cached::first;
 use crate::sqlite;
@@ -158,6 +158,23 @@ impl SessionStore for SqlStore {
             .await
             .map_err(db("list sessions"))?;
         Ok(rows.into_iter().map(info).collect())
+    }
+
+    async fn advance_totp_step(&self, user: UserId, step: u64) -> Result<bool, StoreError> {
+        let step = i64::try_from(step).map_err(|_| StoreError::new("a TOTP step beyond i64"))?;
+        let _turn = self.write_turn().await;
+        let done = users::Entity::update_many()
+            .col_expr(users::Column::MfaLastStep, sea_orm::sea_query::Expr::value(step))
+            .filter(users::Column::Id.eq(user.as_uuid()))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(users::Column::MfaLastStep.is_null())
+                    .add(users::Column::MfaLastStep.lt(step)),
+            )
+            .exec(self.conn())
+            .await
+            .map_err(db("record a TOTP step"))?;
+        Ok(done.rows_affected == 1)
     }
 
     async fn reauthenticated(&self, id: SessionId, at: DateTime<Utc>) -> Result<(), StoreError> {

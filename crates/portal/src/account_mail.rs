@@ -85,5 +85,27 @@ fn security(notice: &SecurityNotice, reset_page: &str) -> (String, String) {
             "Your login email changed".into(),
             format!("Your account's login moved to {to}. This address no longer signs in. {not_you}\n"),
         ),
+        SecurityNotice::MfaEnabled => (
+            "Two-factor authentication is on".into(),
+            format!("Signing in to your account now asks for a code from your authenticator app. {not_you}\n"),
+        ),
+        SecurityNotice::MfaDisabled => (
+            "Two-factor authentication is off".into(),
+            format!("Signing in to your account no longer asks for a code from your authenticator app. {not_you}\n"),
+        ),
+        SecurityNotice::MfaReset => (
+            "Two-factor authentication was reset".into(),
+            format!(
+                "At your request, the operator turned two-factor authentication off for your account. Turn it \
+                 on again in your profile. {not_you}\n"
+            ),
+        ),
+        SecurityNotice::RecoveryCodeUsed { left } => (
+            "A recovery code was used".into(),
+            format!(
+                "One of your recovery codes was used in place of a code from your app; {left} remain. Make a \
+                 new set in your profile if you are running low. {not_you}\n"
+            ),
+        ),
     }
 }

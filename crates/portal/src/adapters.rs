@@ -124,13 +124,24 @@ pub struct RandomTokens;
 
 impl TokenGenerator for RandomTokens {
     fn generate(&self) -> String {
-        // The OS random source failing is not something to serve through.
-        match random_bytes::<32>() {
-            Ok(bytes) => hex(&bytes),
-            Err(e) => {
-                tracing::error!(error = %e, "no randomness");
-                std::process::abort()
-            }
+        hex(&random_or_abort::<32>())
+    }
+
+    fn recovery_code(&self) -> String {
+        let alphabet = portal_domain::mfa::RECOVERY_ALPHABET;
+        let length = portal_domain::mfa::RECOVERY_CODE_GROUPS * portal_domain::mfa::RECOVERY_GROUP_LEN;
+        // 32 letters: the low five bits of a random byte pick one uniformly.
+        random_or_abort::<32>().iter().take(length).map(|b| char::from(alphabet[usize::from(b & 31)])).collect()
+    }
+}
+
+/// `N` random bytes. The OS random source failing is not something to serve through.
+pub(crate) fn random_or_abort<const N: usize>() -> [u8; N] {
+    match random_bytes::<N>() {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            tracing::error!(error = %e, "no randomness");
+            std::process::abort()
         }
     }
 }
@@ -167,7 +178,7 @@ fn salt() -> anyhow::Result<SaltString> {
 }
 
 /// Lower-case hex, two digits a byte (every request digests its token: no formatter per byte).
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {

@@ -4,6 +4,7 @@
 mod account_mail;
 pub mod adapters;
 pub mod mail;
+pub mod second_factor;
 pub mod settings;
 pub mod smtp;
 pub mod telemetry;
@@ -77,6 +78,22 @@ pub async fn create_operator_key(url: &str, label: &str) -> anyhow::Result<Strin
     Ok(portal_for(url).await?.create_operator_key(label).await?)
 }
 
+/// The server's secret key: from `--secret-key-file`, or beside the SQLite database (made on
+/// first start, which the log says; never the key itself).
+fn secret_key(settings: &ServeSettings) -> anyhow::Result<second_factor::SecretKey> {
+    let path = match &settings.secret_key_file {
+        Some(path) => path.clone(),
+        None => second_factor::default_key_path(&settings.database.database_url).context(
+            "PORTAL_SECRET_KEY_FILE (--secret-key-file) must name the secret key file when the database is not a SQLite file",
+        )?,
+    };
+    let (key, created) = second_factor::SecretKey::load_or_create(&path)?;
+    if created {
+        tracing::info!(path = %path.display(), "created a new secret key file (mode 0600); back it up with the database");
+    }
+    Ok(key)
+}
+
 /// A built server, listening, not yet serving.
 pub struct Application {
     port: u16,
@@ -84,6 +101,7 @@ pub struct Application {
     management: Option<(u16, poem::listener::TcpAcceptor)>,
     store: SqlStore,
     settings: ServeSettings,
+    key: second_factor::SecretKey,
 }
 
 impl std::fmt::Debug for Application {
@@ -96,6 +114,7 @@ impl Application {
     /// Opens the database (migrating it), binds the listener.
     pub async fn build(settings: ServeSettings) -> anyhow::Result<Self> {
         let store = open_store(&settings.database.database_url).await?;
+        let key = secret_key(&settings)?;
         let acceptor = TcpListener::bind(settings.listen)
             .into_acceptor()
             .await
@@ -110,7 +129,7 @@ impl Application {
             }
             None => None,
         };
-        Ok(Self { port: port_of(&acceptor), acceptor, management, store, settings })
+        Ok(Self { port: port_of(&acceptor), acceptor, management, store, settings, key })
     }
 
     /// The port it listens on (useful with port 0).
@@ -126,10 +145,12 @@ impl Application {
     /// Serves until `shutdown` resolves, then stops accepting, finishes in-flight requests (up
     /// to 10 s) and stops the outbox worker, leaving unsent email queued.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Self { acceptor, management, store, settings, port } = self;
+        let Self { acceptor, management, store, settings, port, key } = self;
         let hasher = tokio::task::spawn_blocking(Argon2Hasher::owasp).await??;
-        let portal: Arc<ServerPortal> =
-            Arc::new(Portal::new(store.clone(), hasher, Sha256Digester, RandomTokens, SystemClock, UuidV7));
+        let portal: Arc<ServerPortal> = Arc::new(
+            Portal::new(store.clone(), hasher, Sha256Digester, RandomTokens, SystemClock, UuidV7)
+                .with_second_factor(second_factor::Totp::new(&key)),
+        );
         let transport = match &settings.smtp_url {
             Some(url) => mail::Transport::smtp(&smtp::SmtpSettings {
                 url: url.clone(),

@@ -124,4 +124,9 @@ pub struct ServeSettings {
     /// on the public listener's port).
     #[arg(long, env = "PORTAL_MANAGEMENT_LISTEN")]
     pub management_listen: Option<SocketAddr>,
+    /// The server's secret key (64 hex digits), which seals two-factor secrets. When not given,
+    /// `portal-secret.key` beside the SQLite database, made on first start (mode 0600); with
+    /// PostgreSQL it must be given.
+    #[arg(long, env = "PORTAL_SECRET_KEY_FILE")]
+    pub secret_key_file: Option<PathBuf>,
 }

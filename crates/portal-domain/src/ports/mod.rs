@@ -13,7 +13,7 @@ use crate::ids::{AccountId, ContactId, InviteId, NoticeId, SessionId, UserId};
 use crate::notification::NotificationCategory;
 use crate::routing::{Reason, Recipient};
 use crate::user::{User, UserEvent, UserStatus};
-use crate::values::{CompanyName, EmailAddress, Password, PasswordHash, PersonName, TokenDigest};
+use crate::values::{CompanyName, EmailAddress, Password, PasswordHash, PersonName, SealedSecret, TokenDigest};
 
 mod error;
 mod records;

@@ -108,6 +108,17 @@ pub enum SecurityNotice {
         /// The new address.
         to: EmailAddress,
     },
+    /// Two-factor authentication was turned on.
+    MfaEnabled,
+    /// Two-factor authentication was turned off by the user.
+    MfaDisabled,
+    /// The operator turned two-factor authentication off (the user asked: they lost it).
+    MfaReset,
+    /// A recovery code was used to sign in or confirm a change.
+    RecoveryCodeUsed {
+        /// How many unspent codes are left.
+        left: usize,
+    },
 }
 
 impl Message {

@@ -1,9 +1,10 @@
-//! The small ports: password hashing, token digests and generation, the clock, ids.
+//! The small ports: password hashing, the second factor, token digests and generation, the clock, ids.
 
 use super::*;
 
-/// A password hasher failed (it is closed, or the hash function refused its input). Opaque to the
-/// core, like [`StoreError`]: logged with its cause chain, answered with a generic 500.
+/// A secret-handling port failed: the password hasher (it is closed, or the hash function refused
+/// its input) or the second factor (a secret sealed with another key). Opaque to the core, like
+/// [`StoreError`]: logged with its cause chain, answered with a generic 500.
 #[derive(Debug)]
 pub struct HashError {
     message: String,
@@ -56,6 +57,42 @@ pub trait TokenDigester: Send + Sync {
 pub trait TokenGenerator: Send + Sync {
     /// A fresh unguessable token, URL-safe.
     fn generate(&self) -> String;
+    /// A fresh recovery code: [`RECOVERY_CODE_GROUPS`](crate::mfa::RECOVERY_CODE_GROUPS) ×
+    /// [`RECOVERY_GROUP_LEN`](crate::mfa::RECOVERY_GROUP_LEN) characters drawn uniformly from
+    /// [`RECOVERY_ALPHABET`](crate::mfa::RECOVERY_ALPHABET), without separators.
+    fn recovery_code(&self) -> String;
+}
+
+/// A TOTP secret made for enrolment: sealed for the store, and in the forms an authenticator
+/// app takes, shown to the user once.
+#[derive(Clone)]
+pub struct Enrolment {
+    /// The secret sealed with the server's key: all that is stored.
+    pub sealed: SealedSecret,
+    /// The secret in base32, for typing into an app.
+    pub secret: String,
+    /// The `otpauth://totp/...` URI the QR code holds.
+    pub uri: String,
+    /// The QR code of `uri`, as an SVG document.
+    pub qr_svg: String,
+}
+
+impl fmt::Debug for Enrolment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Enrolment(<redacted>)")
+    }
+}
+
+/// The TOTP second factor (RFC 6238 with SHA-1, 6 digits, 30-second steps in the server) and
+/// the sealing of its secrets. Deny by default: a core without one enrols nobody and lets no
+/// code through.
+pub trait SecondFactor: Send + Sync {
+    /// A new random secret (at least 160 bits) for the user signing in as `label`.
+    fn enrol(&self, label: &EmailAddress) -> Result<Enrolment, HashError>;
+    /// The time step `code` matches under the secret `sealed` at `now`: the current step or one
+    /// either side (clock skew), else `None`. MUST compare in constant time. An error means the
+    /// secret does not open (another key): a fault of the server, never the user's.
+    fn check(&self, sealed: &SealedSecret, code: &str, now: DateTime<Utc>) -> Result<Option<u64>, HashError>;
 }
 
 /// Tells the time; the core never reads a clock itself.

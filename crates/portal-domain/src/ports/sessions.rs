@@ -141,6 +141,13 @@ pub trait SessionStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Vec<SessionInfo>, StoreError>> + Send;
 
+    /// Records `step` as `user`'s last accepted TOTP time step if it is later than the one
+    /// recorded (or none is): `true` then, `false` (and nothing written) otherwise. MUST be
+    /// atomic (`UPDATE ... WHERE last_step IS NULL OR last_step < step`), so of many requests
+    /// racing with one code exactly one gets `true`, and a code is never accepted twice. `false`
+    /// for an unknown user.
+    fn advance_totp_step(&self, user: UserId, step: u64) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// Records that the holder of session `id` gave the password again at `at`.
     fn reauthenticated(&self, id: SessionId, at: DateTime<Utc>) -> impl Future<Output = Result<(), StoreError>> + Send;
 

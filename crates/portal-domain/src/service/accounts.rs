@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::mfa::Confirmed;
 use super::run::{Outcome, precondition};
 use super::{Portal, ServiceError, ServiceResult};
 use crate::account::{
@@ -85,13 +86,14 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
         Ok(account)
     }
 
-    /// Hands ownership to another member (owner only).
-    pub async fn transfer_ownership(&self, actor: &Actor, id: AccountId, to: UserId) -> ServiceResult<Account> {
-        self.simple(actor, id, AccountCommand::TransferOwnership { to }).await
+    /// Hands ownership to another member (owner only); a sensitive change, so only for a user
+    /// who just confirmed who they are ([`Portal::confirm_sensitive`]).
+    pub async fn transfer_ownership(&self, confirmed: &Confirmed, id: AccountId, to: UserId) -> ServiceResult<Account> {
+        self.simple(&Actor::User(confirmed.user()), id, AccountCommand::TransferOwnership { to }).await
     }
 
-    /// Closes the account (owner only).
-    pub async fn close_account(&self, actor: &Actor, id: AccountId) -> ServiceResult<Account> {
-        self.simple(actor, id, AccountCommand::Close).await
+    /// Closes the account (owner only); a sensitive change, as [`Portal::transfer_ownership`].
+    pub async fn close_account(&self, confirmed: &Confirmed, id: AccountId) -> ServiceResult<Account> {
+        self.simple(&Actor::User(confirmed.user()), id, AccountCommand::Close).await
     }
 }

@@ -28,6 +28,9 @@ pub enum ServiceError {
     /// A mailed link (or its code) is unknown, used, expired, or no longer matches its user.
     #[error("the link is not valid (it may have expired or been used); ask for a new one")]
     InvalidToken,
+    /// A part this core was built without (a second factor) was asked for: deny by default.
+    #[error("{0} is not available on this server")]
+    Unavailable(&'static str),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -62,6 +65,13 @@ pub enum AuthError {
     /// The current password, given for a sensitive change, is wrong.
     #[error("the current password is wrong")]
     WrongPassword,
+    /// The second sign-in step failed: the code is wrong, or the ticket is unknown, used,
+    /// expired or out of attempts; never says which.
+    #[error("the code is wrong or the sign-in expired; sign in again if it keeps failing")]
+    InvalidSecondFactor,
+    /// The two-factor code (or recovery code), given for a sensitive change, is wrong or used.
+    #[error("the two-factor code is wrong")]
+    WrongCode,
     /// The new password does not meet the policy.
     #[error("password {0}")]
     Password(#[from] PasswordError),

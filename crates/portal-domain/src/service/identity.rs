@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::mfa::SignIn;
 use super::{AuthError, AuthResult, Portal, ServiceError, ServiceResult};
 use crate::account::{Account, AccountSummary};
 use crate::actor::Actor;
@@ -242,7 +243,9 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
     /// attempts or this email has failed too often from this client or from everywhere; then
     /// the password is checked and the attempt counted: for the client always, for the email
     /// only when it failed. Then a session starts and the login is recorded (one write).
-    pub async fn sign_in(&self, client: &ClientInfo, email: &str, password: &str) -> AuthResult<(Login, NewSession)> {
+    /// With the second factor on, no session starts yet: the answer is a ticket for
+    /// [`Portal::sign_in_second_factor`].
+    pub async fn sign_in(&self, client: &ClientInfo, email: &str, password: &str) -> AuthResult<SignIn> {
         let keys = SignInKeys::new(&*self.digester, client.address(), email);
         let (client_key, pair, address) = (keys.client.as_str(), keys.pair.as_str(), keys.email.as_str());
         let all = [
@@ -256,7 +259,12 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
         let counted = if checked.is_ok() { &all[..1] } else { &all[..] };
         // The verdict was given before the hash; this only counts.
         self.store.rate_limit_hits(counted, self.clock.now(), WINDOW).await?;
-        self.signed_in(client, checked?).await
+        let user = checked?;
+        if user.mfa().is_on() {
+            return Ok(SignIn::SecondFactor(self.mfa_ticket(&user).await?));
+        }
+        let (login, session) = self.signed_in(client, user).await?;
+        Ok(SignIn::Session(login, session))
     }
 
     /// The active user with this email and password; the same hashing work whether or not the
@@ -276,7 +284,7 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
     }
 
     /// Starts the session of a user whose password was just checked, and records the login.
-    async fn signed_in(&self, client: &ClientInfo, user: User) -> AuthResult<(Login, NewSession)> {
+    pub(super) async fn signed_in(&self, client: &ClientInfo, user: User) -> AuthResult<(Login, NewSession)> {
         let accounts = self.account_summaries(user.id(), PageRequest { after: None, limit: 200 }).await?.items;
         self.start_login(client, user, accounts).await
     }

@@ -11,6 +11,7 @@ mod identity;
 mod invites;
 mod limits;
 mod members;
+mod mfa;
 mod notices;
 mod operator;
 mod run;
@@ -21,7 +22,7 @@ use chrono::{DateTime, Utc};
 pub use crate::account::AccountSummary;
 pub use crate::account::InviteOffer;
 pub use crate::ports::MemberView;
-use crate::ports::{Clock, IdSource, PasswordHasher, SessionStore, Store, TokenDigester, TokenGenerator};
+use crate::ports::{Clock, IdSource, PasswordHasher, SecondFactor, SessionStore, Store, TokenDigester, TokenGenerator};
 use crate::values::TokenDigest;
 pub use contacts::ContactRequest;
 pub use error::{AuthError, AuthResult, ServiceError, ServiceResult};
@@ -30,6 +31,7 @@ pub use identity::{
     SignedUp, Signup,
 };
 pub use invites::InvitePreview;
+pub use mfa::{Confirmed, MfaTicket, Proof, SignIn};
 pub use run::MAX_ATTEMPTS;
 pub use security::{MySession, RESETS_PER_CLIENT, Verified};
 
@@ -42,6 +44,7 @@ pub struct Portal<S, H> {
     tokens: Box<dyn TokenGenerator>,
     clock: Box<dyn Clock>,
     ids: Box<dyn IdSource>,
+    second_factor: Option<Box<dyn SecondFactor>>,
 }
 
 impl<S, H> std::fmt::Debug for Portal<S, H> {
@@ -67,7 +70,15 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
             tokens: Box::new(tokens),
             clock: Box::new(clock),
             ids: Box::new(ids),
+            second_factor: None,
         }
+    }
+
+    /// The use cases with a TOTP second factor. Without one, nobody can enrol, and a user whose
+    /// second factor is on cannot finish signing in (deny by default).
+    pub fn with_second_factor(mut self, second_factor: impl SecondFactor + 'static) -> Self {
+        self.second_factor = Some(Box::new(second_factor));
+        self
     }
 
     /// The store, for reads the use cases do not wrap.

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::mfa::Proof;
 use super::run::{Decided, saved};
 use super::{AuthError, AuthResult, Portal, ServiceError, ServiceResult};
 use crate::actor::Actor;
@@ -177,7 +178,7 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
 
     /// Checks the signed-in user's current password (for a sensitive change), counting failures
     /// per user apart from sign-in's, so a stolen session cannot guess at leisure.
-    async fn check_current_password(&self, user: &User, password: &str) -> AuthResult<()> {
+    pub(super) async fn check_current_password(&self, user: &User, password: &str) -> AuthResult<()> {
         let key = key(&*self.digester, &["reauth", &user.id().to_string()]);
         let limit = [(key.as_str(), LOGIN_FAILURES_PER_PAIR)];
         self.check_limits(&limit).await?;
@@ -188,8 +189,10 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
         Err(AuthError::WrongPassword)
     }
 
-    /// Changes the signed-in user's password: the current one is checked, every other session
-    /// and every open reset link ends, the current session stays, and a security notice goes out.
+    /// Changes the signed-in user's password: the current one is checked (with a second-factor
+    /// `code` when that is on and the session did not give one lately: [`Proof`]), every other
+    /// session and every open reset link ends, the current session stays, and a security notice
+    /// goes out.
     pub async fn change_password(
         &self,
         client: &ClientInfo,
@@ -197,9 +200,10 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
         user: UserId,
         current: &str,
         new_password: &str,
+        code: Option<&str>,
     ) -> AuthResult<()> {
         let me = self.active_user(user).await?;
-        self.check_current_password(&me, current).await?;
+        self.confirm_identity(client, session, &me, Proof { password: Some(current), code }).await?;
         let password = Password::parse(new_password, me.email())?;
         let hash = self.hasher.hash(&password).await?;
         let hash = &hash;
@@ -216,22 +220,25 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
             Ok(Decided { changes, value: () })
         })
         .await?;
-        Ok(self.store.reauthenticated(session, self.clock.now()).await?)
+        Ok(())
     }
 
-    /// Asks to move the signed-in user's login to `to`: the current password is checked; a
-    /// confirmation link goes to `to` and a notice to the old address, which keeps signing in
-    /// until the link is followed. Whether `to` is free is decided then, not now, so the answer
-    /// tells nothing about who has an account.
+    /// Asks to move the signed-in user's login to `to`: the current password is checked (and a
+    /// second-factor `code` as for a password change); a confirmation link goes to `to` and a
+    /// notice to the old address, which keeps signing in until the link is followed. Whether
+    /// `to` is free is decided then, not now, so the answer tells nothing about who has an
+    /// account.
     pub async fn request_email_change(
         &self,
         client: &ClientInfo,
+        session: SessionId,
         user: UserId,
         current: &str,
         to: &EmailAddress,
+        code: Option<&str>,
     ) -> AuthResult<()> {
         let me = self.active_user(user).await?;
-        self.check_current_password(&me, current).await?;
+        self.confirm_identity(client, session, &me, Proof { password: Some(current), code }).await?;
         self.run(|now| async move {
             let me = self.active_user(user).await?;
             let events =
@@ -277,7 +284,7 @@ pub(super) fn made_from(events: Vec<crate::user::UserEvent>, client: &ClientInfo
 }
 
 /// A security notice to `user`'s address as it is.
-fn security_notice(user: &User, notice: SecurityNotice) -> OutgoingEmail {
+pub(super) fn security_notice(user: &User, notice: SecurityNotice) -> OutgoingEmail {
     OutgoingEmail { to: user.email().clone(), message: Message::Security(notice) }
 }
 

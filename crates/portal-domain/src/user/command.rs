@@ -2,13 +2,13 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{User, UserChange, UserEvent, UserStatus};
+use super::{MfaState, User, UserChange, UserEvent, UserStatus};
 use crate::actor::Actor;
 use crate::credentials::UNVERIFIED_HOLD;
 use crate::error::DomainError;
 use crate::ids::UserId;
 use crate::notification::NotificationPreferences;
-use crate::values::{EmailAddress, PasswordHash, PersonName, PhoneNumber};
+use crate::values::{EmailAddress, PasswordHash, PersonName, PhoneNumber, SealedSecret, TokenDigest};
 
 /// A new user's registration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +57,18 @@ pub enum UserCommand {
         /// Whether the address was proven in doing so.
         proven: bool,
     },
+    /// Begin TOTP enrolment with a new sealed secret (again: the new secret replaces a pending one).
+    StartMfa(SealedSecret),
+    /// Turn the pending second factor on (its first code matched), with the recovery codes' digests.
+    EnableMfa(Vec<TokenDigest>),
+    /// Replace the recovery codes.
+    RenewRecoveryCodes(Vec<TokenDigest>),
+    /// Spend one recovery code (it was given in place of a TOTP code).
+    UseRecoveryCode(TokenDigest),
+    /// Turn the second factor off (the password and a code were given).
+    DisableMfa,
+    /// Turn the second factor off for a user who lost it (operator only).
+    ResetMfa,
     /// Disable the user everywhere (operator only).
     Disable,
 }
@@ -89,6 +101,11 @@ impl User {
         if self.email_verified() { Ok(()) } else { Err(DomainError::EmailNotVerified) }
     }
 
+    /// Only a user whose second factor is on has recovery codes to renew or spend.
+    pub fn ensure_mfa_on(&self) -> Result<(), DomainError> {
+        if self.mfa.is_on() { Ok(()) } else { Err(DomainError::MfaNotOn) }
+    }
+
     /// Decides a command on this user.
     pub fn decide(
         &self,
@@ -97,7 +114,7 @@ impl User {
         now: DateTime<Utc>,
     ) -> Result<Vec<UserEvent>, DomainError> {
         let change = match command {
-            UserCommand::Disable => {
+            UserCommand::Disable | UserCommand::ResetMfa => {
                 if *actor != Actor::Operator {
                     return Err(if actor.user() == Some(self.id) {
                         DomainError::OperatorOnly
@@ -105,10 +122,12 @@ impl User {
                         DomainError::UserNotFound
                     });
                 }
-                if self.status == UserStatus::Disabled {
-                    return Ok(vec![]);
+                match command {
+                    UserCommand::Disable if self.status == UserStatus::Disabled => return Ok(vec![]),
+                    UserCommand::Disable => UserChange::Disabled,
+                    _ if self.mfa == MfaState::Off => return Ok(vec![]),
+                    _ => UserChange::MfaReset,
                 }
-                UserChange::Disabled
             }
             UserCommand::TakeOver { name, password, proven } => {
                 // The taker is whoever holds the address; the record's holder so far is not.
@@ -156,8 +175,32 @@ impl User {
                 let Some(to) = self.pending_email.clone() else { return Err(DomainError::UserNotFound) };
                 Some(UserChange::EmailChanged { from: self.email.clone(), to })
             }
+            UserCommand::StartMfa(secret) => {
+                if self.mfa.is_on() {
+                    return Err(DomainError::MfaAlreadyOn);
+                }
+                Some(UserChange::MfaEnrolmentStarted { secret })
+            }
+            UserCommand::EnableMfa(recovery_codes) => match self.mfa {
+                MfaState::Pending { .. } => Some(UserChange::MfaEnabled { recovery_codes }),
+                MfaState::On { .. } => return Err(DomainError::MfaAlreadyOn),
+                MfaState::Off => return Err(DomainError::MfaNotPending),
+            },
+            UserCommand::RenewRecoveryCodes(recovery_codes) => {
+                self.ensure_mfa_on()?;
+                Some(UserChange::RecoveryCodesRenewed { recovery_codes })
+            }
+            UserCommand::UseRecoveryCode(code) => {
+                self.ensure_mfa_on()?;
+                // A spent or unknown code: the caller answers it as any wrong second factor.
+                if !self.recovery_codes.contains(&code) {
+                    return Err(DomainError::RecoveryCodeUnknown);
+                }
+                Some(UserChange::RecoveryCodeUsed { code })
+            }
+            UserCommand::DisableMfa => (self.mfa != MfaState::Off).then_some(UserChange::MfaDisabled),
             // Decided in `decide`, never as the user's own.
-            UserCommand::Disable | UserCommand::TakeOver { .. } => None,
+            UserCommand::Disable | UserCommand::ResetMfa | UserCommand::TakeOver { .. } => None,
         })
     }
 }

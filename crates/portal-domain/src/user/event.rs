@@ -9,7 +9,7 @@ use crate::ids::UserId;
 use crate::notification::NotificationPreferences;
 #[cfg(feature = "serde")]
 use crate::serde_util::clearable;
-use crate::values::{ClientInfo, EmailAddress, PasswordHash, PersonName, PhoneNumber};
+use crate::values::{ClientInfo, EmailAddress, PasswordHash, PersonName, PhoneNumber, SealedSecret, TokenDigest};
 
 /// What happened to a user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +73,30 @@ pub enum UserChange {
         /// Whether the address was proven in doing so (an invite link).
         email_verified: bool,
     },
+    /// TOTP enrolment began with a new secret (replacing one still pending).
+    MfaEnrolmentStarted {
+        /// The secret, sealed (blank in the history).
+        secret: SealedSecret,
+    },
+    /// The first code matched: the second factor is on, with a first set of recovery codes.
+    MfaEnabled {
+        /// The recovery codes' digests (blank in the history).
+        recovery_codes: Vec<TokenDigest>,
+    },
+    /// A new set of recovery codes replaced the old one.
+    RecoveryCodesRenewed {
+        /// The new codes' digests (blank in the history).
+        recovery_codes: Vec<TokenDigest>,
+    },
+    /// A recovery code stood in for a TOTP code, and is spent.
+    RecoveryCodeUsed {
+        /// The spent code's digest (blank in the history).
+        code: TokenDigest,
+    },
+    /// The user turned the second factor off (or dropped an enrolment).
+    MfaDisabled,
+    /// The operator turned the user's second factor off (the user lost it).
+    MfaReset,
     /// The user was disabled.
     Disabled,
 }
@@ -90,6 +114,12 @@ impl UserChange {
             Self::EmailChangeRequested { .. } => "user.email_change_requested",
             Self::EmailChanged { .. } => "user.email_changed",
             Self::TakenOver { .. } => "user.taken_over",
+            Self::MfaEnrolmentStarted { .. } => "user.mfa_enrolment_started",
+            Self::MfaEnabled { .. } => "user.mfa_enabled",
+            Self::RecoveryCodesRenewed { .. } => "user.recovery_codes_renewed",
+            Self::RecoveryCodeUsed { .. } => "user.recovery_code_used",
+            Self::MfaDisabled => "user.mfa_disabled",
+            Self::MfaReset => "user.mfa_reset",
             Self::Disabled => "user.disabled",
         }
     }
@@ -113,8 +143,9 @@ pub struct UserEvent {
 }
 
 impl UserEvent {
-    /// The event as the history keeps it: every password hash blanked. The state holds the hash;
-    /// the history says only that it changed, so no reader of events ever sees one.
+    /// The event as the history keeps it: every password hash, sealed secret and digest blanked
+    /// (a set of recovery codes keeps only its size). The state holds them; the history says
+    /// only that they changed, so no reader of events ever sees one.
     pub fn for_history(&self) -> Self {
         let mut kept = self.clone();
         match &mut kept.change {
@@ -122,6 +153,11 @@ impl UserEvent {
             | UserChange::PasswordChanged { password }
             | UserChange::PasswordReset { password }
             | UserChange::TakenOver { password, .. } => *password = PasswordHash::redacted(),
+            UserChange::MfaEnrolmentStarted { secret } => *secret = SealedSecret::redacted(),
+            UserChange::MfaEnabled { recovery_codes } | UserChange::RecoveryCodesRenewed { recovery_codes } => {
+                recovery_codes.iter_mut().for_each(|c| *c = TokenDigest::redacted());
+            }
+            UserChange::RecoveryCodeUsed { code } => *code = TokenDigest::redacted(),
             _ => {}
         }
         kept
@@ -199,6 +235,19 @@ impl User {
                 self.preferences_version += 1;
                 // The squatter's registration counts as made now: its 7 days start again.
                 self.created_at = event.at;
+            }
+            UserChange::MfaEnrolmentStarted { secret } => self.mfa = MfaState::Pending { secret: secret.clone() },
+            UserChange::MfaEnabled { recovery_codes } => {
+                if let MfaState::Pending { secret } = &self.mfa {
+                    self.mfa = MfaState::On { since: event.at, secret: secret.clone() };
+                }
+                self.recovery_codes = recovery_codes.clone();
+            }
+            UserChange::RecoveryCodesRenewed { recovery_codes } => self.recovery_codes = recovery_codes.clone(),
+            UserChange::RecoveryCodeUsed { code } => self.recovery_codes.retain(|c| c != code),
+            UserChange::MfaDisabled | UserChange::MfaReset => {
+                self.mfa = MfaState::Off;
+                self.recovery_codes.clear();
             }
             UserChange::Disabled => self.status = UserStatus::Disabled,
         }

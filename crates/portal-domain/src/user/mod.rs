@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use crate::error::DomainError;
 use crate::ids::UserId;
 use crate::notification::NotificationPreferences;
-use crate::values::{EmailAddress, PasswordHash, PersonName, PhoneNumber, TokenDigest};
+use crate::values::{EmailAddress, PasswordHash, PersonName, PhoneNumber, SealedSecret, TokenDigest};
 
 mod command;
 mod event;
@@ -23,8 +23,11 @@ pub enum UserStatus {
     Disabled,
 }
 
-/// Where the user's TOTP second factor stands. The secret is opaque to the core (the adapter
-/// seals it); the core only tracks the state.
+/// Where the user's TOTP second factor stands. The secret is sealed by the
+/// [`SecondFactor`](crate::ports::SecondFactor) port; the core only keeps it and the state. The
+/// last time step accepted is not here: the store advances it atomically
+/// ([`SessionStore::advance_totp_step`](crate::ports::SessionStore::advance_totp_step)), so no
+/// save of a stale user can move it back.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum MfaState {
@@ -32,12 +35,24 @@ pub enum MfaState {
     #[default]
     Off,
     /// Enrolment started, waiting for the first code.
-    Pending,
+    Pending {
+        /// The secret being enrolled, sealed.
+        secret: SealedSecret,
+    },
     /// Codes are required at sign-in.
     On {
         /// When it was confirmed.
         since: DateTime<Utc>,
+        /// The secret, sealed.
+        secret: SealedSecret,
     },
+}
+
+impl MfaState {
+    /// Whether sign-in asks for a second factor.
+    pub fn is_on(&self) -> bool {
+        matches!(self, Self::On { .. })
+    }
 }
 
 /// A login identity, existing once, globally, by email.

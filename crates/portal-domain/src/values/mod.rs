@@ -16,7 +16,7 @@ pub use email::{EmailAddress, EmailAddressError};
 pub use instant::{EndDateError, InstantError, MAX_END_DATE_YEARS, check_end_date, in_range, parse_instant};
 pub use password::{Password, PasswordError, is_common_password};
 pub use phone::{PhoneNumber, PhoneNumberError};
-pub use secret::{PasswordHash, TokenDigest};
+pub use secret::{PasswordHash, SealedSecret, TokenDigest};
 pub use tax_id::{TaxId, TaxIdError};
 pub use text::{CompanyName, PersonName, RoleLabel, TextError};
 

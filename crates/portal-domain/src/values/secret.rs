@@ -44,6 +44,11 @@ impl TokenDigest {
         Self(hex.into())
     }
 
+    /// What the history keeps in place of a digest: matches no token.
+    pub fn redacted() -> Self {
+        Self(String::new())
+    }
+
     /// The digest text, for the store only.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -53,5 +58,34 @@ impl TokenDigest {
 impl fmt::Debug for TokenDigest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("TokenDigest(<redacted>)")
+    }
+}
+
+/// A second-factor secret sealed by the [`SecondFactor`](crate::ports::SecondFactor) port
+/// (encrypted at rest with the server's key). Opaque to the core; never printed.
+#[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(transparent))]
+pub struct SealedSecret(String);
+
+impl SealedSecret {
+    /// Wraps a sealed secret made by the port.
+    pub fn new(sealed: impl Into<String>) -> Self {
+        Self(sealed.into())
+    }
+
+    /// What the history keeps in place of a sealed secret: opens to nothing.
+    pub fn redacted() -> Self {
+        Self(String::new())
+    }
+
+    /// The sealed text, for the store and the port only.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SealedSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SealedSecret(<redacted>)")
     }
 }

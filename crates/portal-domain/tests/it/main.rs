@@ -5,6 +5,7 @@ mod conformance;
 mod dependencies;
 mod fixtures;
 mod limits;
+mod mfa;
 mod parsing;
 mod properties;
 mod routing;

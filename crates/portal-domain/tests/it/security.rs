@@ -70,7 +70,8 @@ fn a_verified_address_is_never_taken_over() {
     let (ann, _) = signup(&portal, "ann@acme.example", "Ann", "Acme");
     clock.advance(UNVERIFIED_HOLD * 10);
     assert!(matches!(attempt(&portal, "ann@acme.example", "mallory's long password", "Evil"), SignedUp::AddressHeld));
-    let (login, _) = block_on(portal.sign_in(&client_at("x"), "ann@acme.example", PASSWORD)).unwrap();
+    let (login, _) =
+        block_on(portal.sign_in(&client_at("x"), "ann@acme.example", PASSWORD)).unwrap().into_session().unwrap();
     assert_eq!(login.user.id(), ann.id());
 }
 
@@ -95,11 +96,12 @@ fn reset_mails_are_capped_per_address_per_hour_and_the_answer_never_changes() {
 fn a_reset_link_dies_with_a_password_change_and_with_age() {
     let (portal, clock) = memory_portal(t0());
     let (ann, _) = signup(&portal, "ann@acme.example", "Ann", "Acme");
-    let (_, session) = block_on(portal.sign_in(&client_at("c"), "ann@acme.example", PASSWORD)).unwrap();
+    let (_, session) =
+        block_on(portal.sign_in(&client_at("c"), "ann@acme.example", PASSWORD)).unwrap().into_session().unwrap();
     block_on(portal.request_password_reset(&client_at("c"), &email("ann@acme.example"))).unwrap();
     let link = reset_links_to(&portal, "ann@acme.example").pop().unwrap();
     let new = "another passphrase, long enough";
-    block_on(portal.change_password(&client_at("c"), session.id, ann.id(), PASSWORD, new)).unwrap();
+    block_on(portal.change_password(&client_at("c"), session.id, ann.id(), PASSWORD, new, None)).unwrap();
     let used = block_on(portal.reset_password(&client_at("c"), &link, "a third passphrase, long enough"));
     assert!(matches!(used, Err(AuthError::Service(ServiceError::InvalidToken))), "{used:?}");
 
@@ -114,11 +116,20 @@ fn a_reset_link_dies_with_a_password_change_and_with_age() {
 fn a_password_change_undoes_a_pending_email_change() {
     let (portal, _) = memory_portal(t0());
     let (ann, _) = signup(&portal, "ann@acme.example", "Ann", "Acme");
-    let (_, session) = block_on(portal.sign_in(&client_at("c"), "ann@acme.example", PASSWORD)).unwrap();
-    block_on(portal.request_email_change(&client_at("c"), ann.id(), PASSWORD, &email("ann@new.example"))).unwrap();
+    let (_, session) =
+        block_on(portal.sign_in(&client_at("c"), "ann@acme.example", PASSWORD)).unwrap().into_session().unwrap();
+    block_on(portal.request_email_change(
+        &client_at("c"),
+        session.id,
+        ann.id(),
+        PASSWORD,
+        &email("ann@new.example"),
+        None,
+    ))
+    .unwrap();
     let link = portal.store().link_token_for("ann@new.example").unwrap();
     let new = "another passphrase, long enough";
-    block_on(portal.change_password(&client_at("c"), session.id, ann.id(), PASSWORD, new)).unwrap();
+    block_on(portal.change_password(&client_at("c"), session.id, ann.id(), PASSWORD, new, None)).unwrap();
     let followed = block_on(portal.verify_email(&client_at("c"), &link));
     assert!(matches!(followed, Err(AuthError::Service(ServiceError::InvalidToken))), "{followed:?}");
     assert_eq!(block_on(portal.store().user(ann.id())).unwrap().unwrap().email().as_str(), "ann@acme.example");

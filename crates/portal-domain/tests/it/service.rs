@@ -8,7 +8,7 @@ use portal_domain::account::{ProfilePatch, View};
 use portal_domain::notification::{CategorySet, NotificationCategory, NotificationPreferences};
 use portal_domain::permission::{PermissionSet, Role};
 use portal_domain::ports::{Message, PasswordHasher};
-use portal_domain::service::{AuthError, Portal, ServiceError, SignedUp, Signup};
+use portal_domain::service::{AuthError, Portal, ServiceError, SignIn, SignedUp, Signup};
 use portal_domain::values::{CompanyName, Password, PasswordError, PasswordHash, PersonName};
 use portal_domain::{Actor, DomainError};
 use portal_testkit::memory::{
@@ -69,13 +69,14 @@ fn login_checks_one_hash_whether_or_not_the_email_exists() {
     ];
     for (address, password, succeeds) in cases {
         let before = hasher.verified.load(Ordering::SeqCst);
-        let outcome = block_on(portal.sign_in(&client_at("client"), address, password));
+        let outcome = block_on(portal.sign_in(&client_at("client"), address, password)).map(SignIn::into_session);
         assert_eq!(hasher.verified.load(Ordering::SeqCst), before + 1, "{address}: not exactly one hash check");
         match outcome {
-            Ok((login, _)) => {
+            Ok(Ok((login, _))) => {
                 assert!(succeeds, "{address} logged in");
                 assert_eq!(login.accounts.len(), 1);
             }
+            Ok(Err(ticket)) => panic!("{address}: asked for a second factor ({ticket:?})"),
             Err(e) => {
                 assert!(!succeeds, "{address}: {e}");
                 assert!(matches!(e, AuthError::InvalidCredentials), "{address}: {e}");
@@ -228,7 +229,8 @@ fn sessions_authenticate_until_idle_logout_or_disabling() {
         block_on(portal.sign_in(&client_at("client"), "ann@acme.example", "wrong password!!")),
         Err(AuthError::InvalidCredentials)
     ));
-    let (login, session) = block_on(portal.sign_in(&client_at("client"), "ANN@acme.example", PASSWORD)).unwrap();
+    let (login, session) =
+        block_on(portal.sign_in(&client_at("client"), "ANN@acme.example", PASSWORD)).unwrap().into_session().unwrap();
     assert_eq!(login.accounts.len(), 1);
     assert!(!format!("{session:?}").contains(&session.token), "a session's Debug shows its token");
     let (sid, user) = block_on(portal.authenticate(&session.token)).unwrap();
@@ -243,14 +245,17 @@ fn sessions_authenticate_until_idle_logout_or_disabling() {
     assert!(matches!(block_on(portal.authenticate_id(&session.token)), Err(AuthError::InvalidCredentials)));
 
     // Logout.
-    let (_, second) = block_on(portal.sign_in(&client_at("client"), "ann@acme.example", PASSWORD)).unwrap();
+    let (_, second) =
+        block_on(portal.sign_in(&client_at("client"), "ann@acme.example", PASSWORD)).unwrap().into_session().unwrap();
     block_on(portal.sign_out(&second.token)).unwrap();
     assert!(block_on(portal.authenticate(&second.token)).is_err());
     assert!(block_on(portal.authenticate_id(&second.token)).is_err());
 
     // Disabling ends every session from the next request, by either way of authenticating.
-    let (_, third) = block_on(portal.sign_in(&client_at("client"), "ann@acme.example", PASSWORD)).unwrap();
-    let (_, fourth) = block_on(portal.sign_in(&client_at("client"), "ann@acme.example", PASSWORD)).unwrap();
+    let (_, third) =
+        block_on(portal.sign_in(&client_at("client"), "ann@acme.example", PASSWORD)).unwrap().into_session().unwrap();
+    let (_, fourth) =
+        block_on(portal.sign_in(&client_at("client"), "ann@acme.example", PASSWORD)).unwrap().into_session().unwrap();
     block_on(portal.disable_user(login.user.id())).unwrap();
     assert!(matches!(block_on(portal.authenticate_id(&third.token)), Err(AuthError::InvalidCredentials)));
     assert!(matches!(block_on(portal.authenticate(&fourth.token)), Err(AuthError::InvalidCredentials)));

@@ -178,7 +178,10 @@ fn seed_003_004_one_user_in_two_separate_accounts() {
     let token = invite_token(&portal, "DANA@studio.example");
     block_on(portal.accept_invite(dana.id(), &token)).unwrap();
 
-    let (login, _) = block_on(portal.sign_in(&client_at("client"), "dana@studio.example", PASSWORD)).unwrap();
+    let (login, _) = block_on(portal.sign_in(&client_at("client"), "dana@studio.example", PASSWORD))
+        .unwrap()
+        .into_session()
+        .unwrap();
     let picker: Vec<(String, bool, PermissionSet)> =
         login.accounts.iter().map(|a| (a.display_name.to_string(), a.is_owner, a.permissions)).collect();
     assert_eq!(picker.len(), 3);
@@ -269,7 +272,12 @@ fn seed_000_transfer_of_ownership() {
     .login
     .user;
     clock.advance(Duration::days(2));
-    let after = block_on(portal.transfer_ownership(&Actor::User(ann.id()), acme, olga.id())).unwrap();
+    // Ownership is a sensitive change: Ann signs in and gives her password again.
+    let (_, session) =
+        block_on(portal.sign_in(&client_at("client"), "ann@acme.example", PASSWORD)).unwrap().into_session().unwrap();
+    let proof = portal_domain::service::Proof { password: Some(PASSWORD), code: None };
+    let confirmed = block_on(portal.confirm_sensitive(&client_at("client"), session.id, ann.id(), proof)).unwrap();
+    let after = block_on(portal.transfer_ownership(&confirmed, acme, olga.id())).unwrap();
     assert_eq!(after.owner(), olga.id());
     assert_eq!(after.permissions_of(olga.id(), portal.now()), PermissionSet::ALL);
     // The new owner may now remove the old one (rule 4 no longer protects Ann).

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use portal_domain::ports::{PasswordHasher, SessionStore, Store};
-use portal_domain::service::{Portal, Signup};
+use portal_domain::service::{Portal, SignIn, Signup};
 use portal_domain::values::{CompanyName, EmailAddress, PersonName};
 
 use crate::error::ApiResult;
@@ -115,13 +115,22 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> AuthApi<S, 
         Ok(SignupAccepted::Accepted(Json(crate::routes::NextStep { message })))
     }
 
-    /// Sign in. The answer lists your accounts, for the account picker. Rate limited: attempts
-    /// per client, failures per email and client, and (far higher) per email.
+    /// Sign in. The answer lists your accounts, for the account picker; with two-factor
+    /// authentication on, it is a ticket for `POST /auth/login/mfa` instead (202). Rate limited:
+    /// attempts per client, failures per email and client, and (far higher) per email.
     #[oai(path = "/login", method = "post")]
-    async fn login(&self, req: &poem::Request, body: Json<LoginRequest>) -> ApiResult<SessionOk> {
+    async fn login(&self, req: &poem::Request, body: Json<LoginRequest>) -> ApiResult<crate::routes::LoginOk> {
         let client = crate::client::client_info(req, &self.trusted_proxies);
-        let (login, session) = self.portal.sign_in(&client, &body.0.email, &body.0.password).await?;
-        Ok(SessionOk::Ok(Json(session_response(login, session))))
+        Ok(match self.portal.sign_in(&client, &body.0.email, &body.0.password).await? {
+            SignIn::Session(login, session) => crate::routes::LoginOk::Ok(Json(session_response(login, session))),
+            SignIn::SecondFactor(ticket) => {
+                crate::routes::LoginOk::SecondFactor(Json(crate::routes::SecondFactorChallenge {
+                    mfa_required: true,
+                    ticket: ticket.token,
+                    expires_at: ticket.expires_at,
+                }))
+            }
+        })
     }
 
     /// End this session.

@@ -11,7 +11,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use portal_domain::Actor;
 use portal_domain::ids::UserId;
 use portal_domain::ports::{PasswordHasher, SessionStore, Store};
-use portal_domain::service::Portal;
+use portal_domain::service::{Portal, Proof};
 use uuid::Uuid;
 
 use crate::body::{Streamed, WriteJson, json};
@@ -186,11 +186,17 @@ impl UpdateMemberRequest {
 pub struct TransferRequest {
     /// A current member's user id.
     pub user_id: Uuid,
+    /// Your password, unless you signed in or re-authenticated in the last 10 minutes.
+    pub password: Option<Text<{ max::PASSWORD }>>,
+    /// With two-factor authentication on: a code, likewise.
+    pub code: Option<Text<{ max::CODE }>>,
 }
 
 /// An account's members.
 pub struct UsersApi<S, H> {
     pub(crate) portal: Arc<Portal<S, H>>,
+    /// Whose forwarding headers name the client.
+    pub(crate) trusted_proxies: Arc<[ipnet::IpNet]>,
 }
 
 debug_as_name!(UsersApi);
@@ -276,21 +282,28 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> UsersApi<S,
     #[oai(path = "/:id/transfer-ownership", method = "post")]
     async fn transfer(
         &self,
+        req: &poem::Request,
         auth: BearerAuth,
         id: Path<uuid::Uuid>,
         body: Json<TransferRequest>,
     ) -> ApiResult<AccountOk> {
-        let me = caller(&self.portal, &auth).await?;
+        let (session, me) = caller_session(&self.portal, &auth).await?;
+        let client = crate::client::client_info(req, &self.trusted_proxies);
+        let proof = Proof { password: body.0.password.as_deref(), code: body.0.code.as_deref() };
+        let confirmed = self.portal.confirm_sensitive(&client, session, me, proof).await?;
         let account =
-            self.portal.transfer_ownership(&Actor::User(me), account(&id), UserId::from_uuid(body.0.user_id)).await?;
+            self.portal.transfer_ownership(&confirmed, account(&id), UserId::from_uuid(body.0.user_id)).await?;
         Ok(AccountOk::Ok(Json(AccountResponse::from(&account)), etag(account.version())))
     }
 
-    /// Close the account (owner only); it stays readable, nothing changes in it any more.
+    /// Close the account (owner only); it stays readable, nothing changes in it any more. Needs
+    /// a sign-in or re-authentication (`POST /me/reauthenticate`) in the last 10 minutes.
     #[oai(path = "/:id/close", method = "post")]
-    async fn close(&self, auth: BearerAuth, id: Path<uuid::Uuid>) -> ApiResult<AccountOk> {
-        let me = caller(&self.portal, &auth).await?;
-        let account = self.portal.close_account(&Actor::User(me), account(&id)).await?;
+    async fn close(&self, req: &poem::Request, auth: BearerAuth, id: Path<uuid::Uuid>) -> ApiResult<AccountOk> {
+        let (session, me) = caller_session(&self.portal, &auth).await?;
+        let client = crate::client::client_info(req, &self.trusted_proxies);
+        let confirmed = self.portal.confirm_sensitive(&client, session, me, Proof::default()).await?;
+        let account = self.portal.close_account(&confirmed, account(&id)).await?;
         Ok(AccountOk::Ok(Json(AccountResponse::from(&account)), etag(account.version())))
     }
 }

@@ -23,6 +23,7 @@ pub mod health;
 pub mod invites;
 pub mod me;
 pub mod members;
+pub mod mfa;
 pub mod operator;
 pub mod security;
 
@@ -36,5 +37,6 @@ pub use health::*;
 pub use invites::*;
 pub use me::*;
 pub use members::*;
+pub use mfa::*;
 pub use operator::*;
 pub use security::*;

@@ -134,4 +134,13 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> OperatorApi
         self.portal.disable_user(UserId::from_uuid(id.0)).await?;
         Ok(NoContent::Done)
     }
+
+    /// Turn a user's two-factor authentication off (they lost their app and their recovery
+    /// codes, and proved who they are another way). Recorded in their history; they are told.
+    #[oai(path = "/admin/users/:id/mfa/reset", method = "post")]
+    async fn reset_mfa(&self, auth: OperatorAuth, id: Path<uuid::Uuid>) -> ApiResult<NoContent> {
+        operator(&self.portal, &auth).await?;
+        self.portal.reset_mfa(UserId::from_uuid(id.0)).await?;
+        Ok(NoContent::Done)
+    }
 }

@@ -45,20 +45,26 @@ pub struct PasswordResetConfirm {
 
 /// The current password and a new one.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PasswordChange {
     /// Your current password.
     pub current_password: Text<{ max::PASSWORD }>,
     /// 12 to 128 characters; not your email, not a common password.
     pub new_password: Text<{ max::PASSWORD }>,
+    /// With two-factor authentication on: a code, unless you re-authenticated in the last 10 minutes.
+    pub code: Option<Text<{ max::CODE }>>,
 }
 
 /// The current password and the new address.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EmailChange {
     /// Your current password.
     pub current_password: Text<{ max::PASSWORD }>,
     /// The new login email; it takes effect when the link mailed there is followed.
     pub new_email: Text<{ max::EMAIL }>,
+    /// With two-factor authentication on: a code, unless you re-authenticated in the last 10 minutes.
+    pub code: Option<Text<{ max::CODE }>>,
 }
 
 /// What happens next.
@@ -203,7 +209,9 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> SecurityApi
         let (session, me) = caller_session(&self.portal, &auth).await?;
         let client = crate::client::client_info(req, &self.trusted_proxies);
         let b = body.0;
-        self.portal.change_password(&client, session, me, &b.current_password, &b.new_password).await?;
+        self.portal
+            .change_password(&client, session, me, &b.current_password, &b.new_password, b.code.as_deref())
+            .await?;
         Ok(NoContent::Done)
     }
 
@@ -216,10 +224,11 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> SecurityApi
         auth: BearerAuth,
         body: Json<EmailChange>,
     ) -> ApiResult<AcceptedNext> {
-        let me = caller(&self.portal, &auth).await?;
+        let (session, me) = caller_session(&self.portal, &auth).await?;
         let to = field("new_email", EmailAddress::parse(&body.0.new_email))?;
         let client = crate::client::client_info(req, &self.trusted_proxies);
-        self.portal.request_email_change(&client, me, &body.0.current_password, &to).await?;
+        let b = &body.0;
+        self.portal.request_email_change(&client, session, me, &b.current_password, &to, b.code.as_deref()).await?;
         let message = "follow the link mailed to the new address to finish the change".into();
         Ok(AcceptedNext::Accepted(Json(NextStep { message })))
     }

@@ -68,7 +68,8 @@ async fn every_secured_operation_needs_credentials_and_nobody_reaches_another_ac
 
     // Eve: a member of her own account only.
     let (_eve, _) = verified_signup(&portal, &client_at("client"), signup("eve@evil.example", "Evil")).await;
-    let (_, eve_session) = portal.sign_in(&client_at("client"), "eve@evil.example", PASSWORD).await.unwrap();
+    let (_, eve_session) =
+        portal.sign_in(&client_at("client"), "eve@evil.example", PASSWORD).await.unwrap().into_session().unwrap();
     let eve = format!("Bearer {}", eve_session.token);
 
     let doc: Value = cli.get("/api/v1/openapi.json").send().await.json().await.value().deserialize();
@@ -185,9 +186,13 @@ async fn the_audit_trail_shows_a_value_only_to_who_may_read_it_elsewhere() {
             .accept_invite_as_new_user(&client_at("invitee"), &token, PersonName::parse("Auditor").unwrap(), PASSWORD)
             .await
             .unwrap();
-        tokens.push(format!("Bearer {}", portal.sign_in(&client_at("client"), email, PASSWORD).await.unwrap().1.token));
+        tokens.push(format!(
+            "Bearer {}",
+            portal.sign_in(&client_at("client"), email, PASSWORD).await.unwrap().into_session().unwrap().1.token
+        ));
     }
-    let (_, alice_session) = portal.sign_in(&client_at("client"), "alice@acme.example", PASSWORD).await.unwrap();
+    let (_, alice_session) =
+        portal.sign_in(&client_at("client"), "alice@acme.example", PASSWORD).await.unwrap().into_session().unwrap();
     let alice = format!("Bearer {}", alice_session.token);
 
     let trail = async |auth: &str| -> Value {

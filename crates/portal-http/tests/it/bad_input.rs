@@ -65,7 +65,8 @@ async fn no_body_of_any_operation_gets_a_500() {
         )
         .await
         .unwrap();
-    let (_, session) = portal.sign_in(&client_at("client"), "alice@acme.example", PASSWORD).await.unwrap();
+    let (_, session) =
+        portal.sign_in(&client_at("client"), "alice@acme.example", PASSWORD).await.unwrap().into_session().unwrap();
     let bearer = format!("Bearer {}", session.token);
     let operator = portal.create_operator_key("tests").await.unwrap();
 

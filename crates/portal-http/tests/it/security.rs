@@ -53,3 +53,41 @@ async fn a_reset_request_answers_alike_in_body_and_time_for_known_and_unknown_ad
     let sent = api.portal.store().outbox().iter().filter(|m| m.to.as_str() == "ann@acme.example").count();
     assert!(sent >= 2, "the verification mail and at least one reset link: {sent}");
 }
+
+/// Closing an account and handing it over are sensitive: after 10 minutes without the password
+/// they answer 403 `reauthentication_required` (the same for an account the caller cannot see),
+/// until the password is given again, in the request or to `/me/reauthenticate`.
+#[tokio::test]
+async fn sensitive_changes_need_a_recent_password() {
+    let api = client();
+    let (ann, _, acme) = signup(&api, "ann@acme.example", "Acme").await;
+    let (_, bob, _) = signup(&api, "bob@bobco.example", "Bobco").await;
+    api.clock.advance(chrono::Duration::minutes(11));
+    let bearer = format!("Bearer {ann}");
+    let close = async |account: &str| {
+        api.post(format!("/api/v1/accounts/{account}/close")).header("authorization", &bearer).send().await
+    };
+    for account in [acme.as_str(), "0190a000-0000-7000-8000-000000000000"] {
+        let resp = close(account).await;
+        resp.assert_status(poem::http::StatusCode::FORBIDDEN);
+        let body: serde_json::Value = resp.json().await.value().deserialize();
+        assert_eq!(body["code"], "reauthentication_required", "{account}");
+    }
+    let transfer = api
+        .post(format!("/api/v1/accounts/{acme}/transfer-ownership"))
+        .header("authorization", &bearer)
+        .body_json(&json!({"user_id": bob, "password": "not the password at all"}))
+        .send()
+        .await;
+    transfer.assert_status(poem::http::StatusCode::FORBIDDEN);
+    let body: serde_json::Value = transfer.json().await.value().deserialize();
+    assert_eq!(body["code"], "wrong_password");
+    let resp = api
+        .post("/api/v1/me/reauthenticate")
+        .header("authorization", &bearer)
+        .body_json(&json!({"password": crate::support::PASSWORD}))
+        .send()
+        .await;
+    resp.assert_status(poem::http::StatusCode::NO_CONTENT);
+    close(&acme).await.assert_status_is_ok();
+}

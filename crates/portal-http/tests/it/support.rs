@@ -22,6 +22,8 @@ pub fn t0() -> DateTime<Utc> {
 pub struct Api<E> {
     cli: TestClient<E>,
     pub portal: Arc<MemoryPortal>,
+    /// The portal's clock, to move.
+    pub clock: Arc<portal_testkit::memory::ManualClock>,
 }
 
 impl<E> std::ops::Deref for Api<E> {
@@ -32,8 +34,9 @@ impl<E> std::ops::Deref for Api<E> {
 }
 
 pub fn client() -> Api<impl Endpoint<Output = Response>> {
-    let portal = Arc::new(portal_testkit::memory::memory_portal(t0()).0);
-    Api { cli: TestClient::new(portal_http::app(portal.clone(), Arc::new(portal_http::AlwaysReady))), portal }
+    let (portal, clock) = portal_testkit::memory::memory_portal(t0());
+    let portal = Arc::new(portal);
+    Api { cli: TestClient::new(portal_http::app(portal.clone(), Arc::new(portal_http::AlwaysReady))), portal, clock }
 }
 
 pub const PASSWORD: &str = "correct horse battery staple";

@@ -29,6 +29,7 @@ mod m20261123_000004_invites_by_email;
 mod m20261202_000005_outbox_dead_letters;
 mod m20261202_000006_spent_invite_links;
 mod m20261203_000007_account_security;
+mod m20261203_000008_second_factor;
 
 pub(crate) struct Migrator;
 
@@ -72,6 +73,9 @@ mod columns {
     pub(super) fn big(name: &'static str) -> ColumnDef {
         col(name).big_integer().not_null().take()
     }
+    pub(super) fn big_null(name: &'static str) -> ColumnDef {
+        col(name).big_integer().null().take()
+    }
     /// A foreign key whose parent row cannot be deleted while it is referenced.
     pub(super) fn fk(
         from: (&'static str, &'static str),
@@ -92,6 +96,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000005_outbox_dead_letters::Migration),
             Box::new(m20261202_000006_spent_invite_links::Migration),
             Box::new(m20261203_000007_account_security::Migration),
+            Box::new(m20261203_000008_second_factor::Migration),
         ]
     }
 }

@@ -9,7 +9,7 @@ use portal_domain::ids::{AccountId, UserId};
 use portal_domain::notification::{CategorySet, NotificationCategory, NotificationPreferences};
 use portal_domain::permission::{Permission, Role};
 use portal_domain::ports::{Message, PageRequest, SessionStore, Store};
-use portal_domain::service::{ContactRequest, InviteOffer, Portal, SignedUp, Signup};
+use portal_domain::service::{Confirmed, ContactRequest, InviteOffer, Portal, Proof, SignedUp, Signup};
 use portal_domain::values::{
     CompanyName, EmailAddress, PersonName, PhoneNumber, PostalAddress, PostalAddressInput, RoleLabel, TaxId,
 };
@@ -49,6 +49,14 @@ async fn verified<S: Store + SessionStore>(
     let token = token_for(portal, &outbox().await, &to).await;
     portal.verify_email(&client, &token).await.unwrap();
     (user.id(), account.id())
+}
+
+/// Signs in as `address` and confirms it with the password, for a sensitive change.
+async fn confirmed<S: Store + SessionStore>(portal: &Portal<S, InsecureHasher>, address: &str) -> Confirmed {
+    let client = client_at("client");
+    let (login, session) = portal.sign_in(&client, address, PASSWORD).await.unwrap().into_session().unwrap();
+    let proof = Proof { password: Some(PASSWORD), code: None };
+    portal.confirm_sensitive(&client, session.id, login.user.id(), proof).await.unwrap()
 }
 
 /// Runs the flow; `outbox` reads the link tokens sent so far (to, token).
@@ -193,13 +201,13 @@ async fn flow<S: Store + SessionStore>(
         .unwrap();
     clock.advance(Duration::days(1));
 
-    portal.transfer_ownership(&owner, acme, olga_user).await.unwrap();
+    portal.transfer_ownership(&confirmed(portal, "ann@acme.example").await, acme, olga_user).await.unwrap();
     portal.record_access_review(&Actor::User(olga_user), acme, vec![bob], vec![dana]).await.unwrap();
     portal.leave(&Actor::User(ann), acme).await.unwrap();
     portal.reassign_owner(acme, bob, true).await.unwrap();
     portal.disable_user(olga_user).await.unwrap();
     let (_, second) = verified(portal, &outbox, signup("eve@else.example", "Eve", "Else")).await;
-    portal.close_account(&Actor::User(bob), acme).await.unwrap();
+    portal.close_account(&confirmed(portal, "bob@acme.example").await, acme).await.unwrap();
     let eve = portal.store().account(second).await.unwrap().unwrap().owner();
     portal.store().record_activity(second, eve, portal.now()).await.unwrap();
     Outcome { accounts: vec![acme, second], users: vec![ann, dana, bob, olga_user, eve] }

@@ -154,7 +154,11 @@ async fn one_unreadable_membership_does_not_lock_its_user_out() {
         let accounts: Vec<AccountId> = mine.items.iter().map(|l| l.account).collect();
         assert_eq!(accounts, [own.id()], "read path {path}");
     }
-    let (login, _) =
-        portal.sign_in(&client_at("client"), "member@instants.example", "correct horse battery staple").await.unwrap();
+    let (login, _) = portal
+        .sign_in(&client_at("client"), "member@instants.example", "correct horse battery staple")
+        .await
+        .unwrap()
+        .into_session()
+        .unwrap();
     assert_eq!(login.accounts.len(), 1);
 }

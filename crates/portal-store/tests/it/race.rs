@@ -314,3 +314,31 @@ async fn postgres_a_link_is_used_once() {
     let (_, url) = support::postgres(&base).await;
     a_link_is_used_once(&url).await;
 }
+
+/// One TOTP step, recorded at once over two connections many times: exactly one recording wins,
+/// so a code racing itself is accepted once (the step is what the second factor checks).
+async fn a_totp_step_is_accepted_once(url: &str) {
+    use portal_domain::ports::SessionStore as _;
+    let first = support::portal(SqlStore::connect(url).await.unwrap(), 0);
+    let second = SqlStore::connect(url).await.unwrap();
+    let (user, _) = support::signup(&first, "ann@acme.example", "Acme").await;
+    for step in 1..=20_u64 {
+        let (a, b) =
+            tokio::join!(first.store().advance_totp_step(user.id(), step), second.advance_totp_step(user.id(), step));
+        let wins = [a.unwrap(), b.unwrap()].into_iter().filter(|w| *w).count();
+        assert_eq!(wins, 1, "step {step}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_totp_step_is_accepted_once() {
+    let (_, url) = support::sqlite().await;
+    a_totp_step_is_accepted_once(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_totp_step_is_accepted_once() {
+    let Some(base) = support::postgres_url() else { return };
+    let (_, url) = support::postgres(&base).await;
+    a_totp_step_is_accepted_once(&url).await;
+}

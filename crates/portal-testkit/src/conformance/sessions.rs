@@ -19,6 +19,45 @@ pub async fn check_session_store<S: Store + portal_domain::ports::SessionStore>(
     purge_forgets_only_spent_invite_links(&fresh().await)
         .await
         .map_err(|e| format!("purge_forgets_only_spent_invite_links: {e}"))?;
+    totp_steps_only_move_forward(&fresh().await).await.map_err(|e| format!("totp_steps_only_move_forward: {e}"))?;
+    Ok(())
+}
+
+/// A user's last TOTP step moves only forward, one step at a time is accepted once, another
+/// user's step is apart, and saving the user (from a state read before) never moves it back.
+pub async fn totp_steps_only_move_forward<S: Store + portal_domain::ports::SessionStore>(
+    store: &S,
+) -> Result<(), Failure> {
+    let ann = new_user(1, "ann@steps.example")?;
+    let bob = new_user(2, "bob@steps.example")?;
+    let read_before = ann.state.clone();
+    store.commit(Changes { users: vec![ann, bob], ..Changes::default() }).await.map_err(err("commit"))?;
+    let step = 59_000_000;
+    ensure!(store.advance_totp_step(uid(1), step).await.map_err(err("advance"))?, "the first step was refused");
+    ensure!(!store.advance_totp_step(uid(1), step).await.map_err(err("advance"))?, "a step was accepted twice");
+    ensure!(!store.advance_totp_step(uid(1), step - 1).await.map_err(err("advance"))?, "an older step was accepted");
+    ensure!(store.advance_totp_step(uid(2), step).await.map_err(err("advance"))?, "another user's step was refused");
+    // A profile change saved from the state read before the step was recorded.
+    let events = read_before
+        .decide(
+            &Actor::User(uid(1)),
+            portal_domain::UserCommand::UpdateProfile {
+                name: Some(PersonName::parse("Ann Again").map_err(|e| e.to_string())?),
+                phone: None,
+            },
+            t0(),
+        )
+        .map_err(|e| e.to_string())?;
+    let mut next = read_before.clone();
+    events.iter().for_each(|e| next.apply(e));
+    let save = Saved { state: next, expected_version: read_before.version(), events };
+    store.commit(Changes { users: vec![save], ..Changes::default() }).await.map_err(err("save the user"))?;
+    ensure!(!store.advance_totp_step(uid(1), step).await.map_err(err("advance"))?, "a user's save moved the step back");
+    ensure!(store.advance_totp_step(uid(1), step + 1).await.map_err(err("advance"))?, "the next step was refused");
+    ensure!(
+        !store.advance_totp_step(uid(3), step).await.map_err(err("advance"))?,
+        "an unknown user's step was accepted"
+    );
     Ok(())
 }
 

@@ -67,6 +67,76 @@ impl TokenGenerator for SequentialTokens {
         let prefix = if self.prefix.is_empty() { "token" } else { &self.prefix };
         format!("{prefix}-{}", self.next.fetch_add(1, Ordering::Relaxed) + 1)
     }
+
+    fn recovery_code(&self) -> String {
+        // The prefix and the counter, spread over the alphabet: distinct, well formed, guessable.
+        let mut n = fnv(&self.generate());
+        (0..24)
+            .map(|_| {
+                let c = portal_domain::mfa::RECOVERY_ALPHABET[(n % 32) as usize] as char;
+                n = (n / 32) ^ n.rotate_left(17);
+                c
+            })
+            .collect()
+    }
+}
+
+/// FNV-1a: a fixed, dependency-free mixing for the doubles (no security meant).
+fn fnv(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+}
+
+/// A second factor with RFC 6238's shape (30-second steps, six digits, one step of skew) but a
+/// toy code function, so tests compute codes without a crypto crate: [`FakeTotp::code`].
+/// "Sealed" secrets are the secret behind a prefix. Guessable: tests only.
+#[derive(Debug, Default)]
+pub struct FakeTotp {
+    next: AtomicU64,
+}
+
+impl FakeTotp {
+    /// The code of `secret` (as enrolment showed it) at `at`.
+    pub fn code(secret: &str, at: DateTime<Utc>) -> String {
+        Self::code_of_step(secret, step_of(at))
+    }
+
+    fn code_of_step(secret: &str, step: u64) -> String {
+        format!("{:06}", fnv(&format!("{secret}/{step}")) % 1_000_000)
+    }
+}
+
+/// The 30-second step of `at`.
+fn step_of(at: DateTime<Utc>) -> u64 {
+    u64::try_from(at.timestamp()).unwrap_or(0) / 30
+}
+
+impl portal_domain::ports::SecondFactor for FakeTotp {
+    fn enrol(
+        &self,
+        label: &portal_domain::values::EmailAddress,
+    ) -> Result<portal_domain::ports::Enrolment, portal_domain::ports::HashError> {
+        let secret = format!("SECRET{}", self.next.fetch_add(1, Ordering::Relaxed) + 1);
+        Ok(portal_domain::ports::Enrolment {
+            sealed: portal_domain::values::SealedSecret::new(format!("sealed:{secret}")),
+            uri: format!("otpauth://totp/portal:{}?secret={secret}&issuer=portal", label.as_str()),
+            qr_svg: "<svg xmlns=\"http://www.w3.org/2000/svg\"/>".to_owned(),
+            secret,
+        })
+    }
+
+    fn check(
+        &self,
+        sealed: &portal_domain::values::SealedSecret,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<u64>, portal_domain::ports::HashError> {
+        let secret = sealed
+            .as_str()
+            .strip_prefix("sealed:")
+            .ok_or_else(|| portal_domain::ports::HashError::new("not sealed by FakeTotp"))?;
+        let now = step_of(now);
+        Ok([now.saturating_sub(1), now, now + 1].into_iter().find(|s| Self::code_of_step(secret, *s) == code))
+    }
 }
 
 /// A "digest" that only prefixes the token. Reversible: tests only.
@@ -128,7 +198,8 @@ pub fn deterministic_portal<S: portal_domain::ports::Store + portal_domain::port
         SequentialTokens::default(),
         clock.clone(),
         SequentialIds::default(),
-    );
+    )
+    .with_second_factor(FakeTotp::default());
     (portal, clock)
 }
 

@@ -40,6 +40,7 @@ struct Inner {
     operator_keys: HashMap<TokenDigest, String>,
     counters: HashMap<String, portal_domain::limits::Window>,
     tokens: HashMap<TokenDigest, tokens::StoredToken>,
+    totp_steps: HashMap<UserId, u64>,
 }
 
 #[derive(Clone)]

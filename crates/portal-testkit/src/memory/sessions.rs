@@ -63,6 +63,20 @@ impl SessionStore for MemoryStore {
         Ok(out)
     }
 
+    async fn advance_totp_step(&self, user: UserId, step: u64) -> Result<bool, StoreError> {
+        let mut inner = self.lock()?;
+        if !inner.users.contains_key(&user) {
+            return Ok(false);
+        }
+        let last = inner.totp_steps.entry(user).or_insert(0);
+        // Step 0 is 1970's first half-minute: no code of today's clock is at or before it.
+        if step > *last {
+            *last = step;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
     async fn reauthenticated(&self, id: SessionId, at: DateTime<Utc>) -> Result<(), StoreError> {
         for s in self.lock()?.sessions.values_mut().filter(|s| s.id == id) {
             s.authenticated_at = at;

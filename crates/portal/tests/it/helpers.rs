@@ -110,6 +110,7 @@ pub async fn spawn_app() -> TestApp {
         max_body_bytes: portal_http::transport::DEFAULT_MAX_BODY_BYTES,
         management_listen: Some("127.0.0.1:0".parse().unwrap()),
         trusted_proxies: Vec::new(),
+        secret_key_file: None,
     };
     let app = portal::Application::build(settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());

@@ -4,6 +4,7 @@
 mod hardening;
 mod hasher;
 mod helpers;
+mod mfa;
 mod process;
 mod security;
 mod smtp;
