@@ -25,6 +25,9 @@ pub const END_SESSION_TTL: Duration = Duration::days(7);
 pub const UNVERIFIED_HOLD: Duration = Duration::days(7);
 /// How recently the password (and second factor) must have been given for a sensitive change.
 pub const REAUTH_WINDOW: Duration = Duration::minutes(10);
+/// A sign-in from a client (address and user agent) not seen for the user this long is told to
+/// them, with a link that ends the session.
+pub const KNOWN_CLIENT_FOR: Duration = Duration::days(90);
 /// Mails about an address's password (reset links, "you already have an account") per hour.
 pub const RESET_MAILS_PER_ADDRESS: u32 = 3;
 /// The window [`RESET_MAILS_PER_ADDRESS`] counts in.
@@ -229,6 +232,18 @@ impl Revocation {
     }
 }
 
+/// The key a client is remembered under for its user: a digest of its address and user agent,
+/// so the store keeps neither.
+pub fn client_key(digester: &(impl TokenDigester + ?Sized), client: &crate::values::ClientInfo) -> TokenDigest {
+    digester.digest(&format!("client\u{1f}{}\u{1f}{}", client.address(), client.user_agent()))
+}
+
+/// Whether a sign-in from a client last seen at `last_seen` (`None`: never) is news to its user
+/// at `now`: a client unseen for [`KNOWN_CLIENT_FOR`] is.
+pub fn is_new_client(last_seen: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    last_seen.is_none_or(|seen| now - seen > KNOWN_CLIENT_FOR)
+}
+
 /// Whether the password (and second factor) given at `authenticated_at` is recent enough at
 /// `now` for a sensitive change.
 pub fn recently_authenticated(authenticated_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
@@ -245,6 +260,14 @@ mod tests {
             assert_eq!(TokenPurpose::parse(p.as_str()), Some(p));
         }
         assert_eq!(TokenPurpose::parse("session"), None);
+    }
+
+    #[test]
+    fn a_client_unseen_for_ninety_days_is_new_again() {
+        let t0 = DateTime::<Utc>::UNIX_EPOCH;
+        assert!(is_new_client(None, t0));
+        assert!(!is_new_client(Some(t0), t0 + KNOWN_CLIENT_FOR));
+        assert!(is_new_client(Some(t0), t0 + KNOWN_CLIENT_FOR + Duration::seconds(1)));
     }
 
     #[test]

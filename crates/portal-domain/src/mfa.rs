@@ -72,6 +72,7 @@ mod tests {
         assert_eq!(normalize_recovery_code("123456"), None);
     }
 
+    /// ASVS 5.0 V6.5.2, V6.5.4.
     #[test]
     fn a_recovery_code_has_at_least_112_bits() {
         let bits = (RECOVERY_ALPHABET.len() as f64).log2() * (RECOVERY_CODE_GROUPS * RECOVERY_GROUP_LEN) as f64;

@@ -74,6 +74,7 @@ mod tests {
         SessionTimes { last_seen_at: t(at), idle_expires_at: t(idle_until), ..s }
     }
 
+    /// ASVS 5.0 V7.1.1, V7.3.1, V7.3.2.
     #[test]
     fn a_session_lives_idle_past_each_use_and_never_past_its_absolute_expiry() {
         let (idle, absolute) = (Duration::minutes(30), Duration::minutes(90));

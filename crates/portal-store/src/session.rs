@@ -12,7 +12,7 @@ use portal_domain::values::{ClientInfo, TokenDigest};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::entity::{sessions, users};
+use crate::entity::{sessions, user_clients, users};
 use crate::error::db;
 use crate::reads::cached::first;
 use crate::sqlite;
@@ -177,6 +177,36 @@ impl SessionStore for SqlStore {
         Ok(done.rows_affected == 1)
     }
 
+    async fn note_client(
+        &self,
+        user: UserId,
+        key: &TokenDigest,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        use sea_orm::sea_query::OnConflict;
+        let _turn = self.write_turn().await;
+        let seen = user_clients::Entity::find_by_id((user.as_uuid(), key.as_str().to_owned()))
+            .one(self.conn())
+            .await
+            .map_err(db("read a known client"))?
+            .map(|m| m.last_seen_at);
+        let row = user_clients::ActiveModel {
+            user_id: Set(user.as_uuid()),
+            client_key: Set(key.as_str().to_owned()),
+            last_seen_at: Set(now),
+        };
+        user_clients::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([user_clients::Column::UserId, user_clients::Column::ClientKey])
+                    .update_column(user_clients::Column::LastSeenAt)
+                    .to_owned(),
+            )
+            .exec(self.conn())
+            .await
+            .map_err(db("record a known client"))?;
+        Ok(seen)
+    }
+
     async fn reauthenticated(&self, id: SessionId, at: DateTime<Utc>) -> Result<(), StoreError> {
         let _turn = self.write_turn().await;
         sessions::Entity::update_many()
@@ -312,6 +342,14 @@ impl SessionStore for SqlStore {
                      (SELECT digest FROM user_tokens WHERE expires_at <= {m1} LIMIT {m2})"
                 ),
                 now,
+            ),
+            // Clients not seen for `KNOWN_CLIENT_FOR`: a sign-in from one is news again anyway.
+            (
+                format!(
+                    "DELETE FROM user_clients WHERE (user_id, client_key) IN (SELECT user_id, client_key \
+                     FROM user_clients WHERE last_seen_at <= {m1} LIMIT {m2})"
+                ),
+                now - portal_domain::credentials::KNOWN_CLIENT_FOR,
             ),
             // Spent invite links (`Invite::link_spent`): settled, and past the link's expiry.
             (

@@ -58,6 +58,20 @@ pub fn render(message: &Message, base: &str) -> Option<(String, String)> {
                 until(expires_at)
             ),
         ),
+        Message::Security(SecurityNotice::NewSignIn { client, at, token, expires_at }) => (
+            "A new sign-in to your account".into(),
+            format!(
+                "Your account was signed in to at {} from {} ({}), a device it had not been used from \
+                 lately. If that was you, there is nothing to do.\n\n\
+                 If it was not, end that session: {base}/end-session?token={token}\n\n\
+                 Or enter this code on the end-session page:\n{token}\n\n\
+                 The link works until {}. Then reset your password at {reset_page}.\n",
+                until(at),
+                client.address(),
+                if client.user_agent().is_empty() { "unknown browser" } else { client.user_agent() },
+                until(expires_at)
+            ),
+        ),
         Message::Security(notice) => security(notice, &reset_page),
         Message::Invite { .. } | Message::Notice { .. } => return None,
     })
@@ -100,6 +114,8 @@ fn security(notice: &SecurityNotice, reset_page: &str) -> (String, String) {
                  on again in your profile. {not_you}\n"
             ),
         ),
+        // Rendered with its link in `render`.
+        SecurityNotice::NewSignIn { .. } => ("A new sign-in to your account".into(), not_you.clone() + "\n"),
         SecurityNotice::RecoveryCodeUsed { left } => (
             "A recovery code was used".into(),
             format!(

@@ -193,6 +193,7 @@ mod tests {
         SecretKey([7; 32])
     }
 
+    /// ASVS 5.0 V6.5.3.
     #[test]
     fn a_code_of_the_shown_secret_matches_its_step_and_the_next_step_s_does_too() {
         let totp = Totp::new(&key());
@@ -217,6 +218,7 @@ mod tests {
         assert_eq!(totp.check(&enrolment.sealed, &app.generate(1_800_000_060), now).unwrap(), None, "two steps on");
     }
 
+    /// ASVS 5.0 V11.4.1.
     #[test]
     fn the_rfc_6238_sha1_vector_holds() {
         // RFC 6238 appendix B, T = 59 s, SHA-1, the 20-byte ASCII key "12345678901234567890".
@@ -224,6 +226,7 @@ mod tests {
         assert_eq!(totp.generate(59), "94287082");
     }
 
+    /// ASVS 5.0 V11.3.
     #[test]
     fn a_sealed_secret_holds_no_plain_secret_and_opens_only_with_its_key() {
         let totp = Totp::new(&key());
@@ -235,6 +238,7 @@ mod tests {
         assert!(totp.open(&SealedSecret::new("v1.zz")).is_err());
     }
 
+    /// ASVS 5.0 V11.5.1.
     #[test]
     fn a_key_file_is_made_once_with_owner_only_access_and_read_back() {
         let dir = tempfile::tempdir().unwrap();

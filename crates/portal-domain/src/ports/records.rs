@@ -90,7 +90,7 @@ pub enum Message {
 }
 
 /// What a security notice tells its user.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum SecurityNotice {
     /// The password was changed while signed in.
@@ -119,6 +119,18 @@ pub enum SecurityNotice {
         /// How many unspent codes are left.
         left: usize,
     },
+    /// A sign-in from a client (address and user agent) not seen for this user in
+    /// [`KNOWN_CLIENT_FOR`](crate::credentials::KNOWN_CLIENT_FOR), with a link that ends that session.
+    NewSignIn {
+        /// Where the sign-in came from.
+        client: crate::values::ClientInfo,
+        /// When.
+        at: DateTime<Utc>,
+        /// The raw token of the "this was not me" link (blanked once the mail is sent).
+        token: String,
+        /// When the link stops working.
+        expires_at: DateTime<Utc>,
+    },
 }
 
 impl Message {
@@ -128,7 +140,8 @@ impl Message {
             Self::Invite { token, .. }
             | Self::VerifyEmail { token, .. }
             | Self::PasswordReset { token, .. }
-            | Self::ConfirmEmailChange { token, .. } => Some(token),
+            | Self::ConfirmEmailChange { token, .. }
+            | Self::Security(SecurityNotice::NewSignIn { token, .. }) => Some(token),
             Self::AccountExists { reset_token, .. } => reset_token.as_deref(),
             Self::Security(_) | Self::Notice { .. } => None,
         }
@@ -140,9 +153,32 @@ impl Message {
             Self::Invite { token, .. }
             | Self::VerifyEmail { token, .. }
             | Self::PasswordReset { token, .. }
-            | Self::ConfirmEmailChange { token, .. } => Some(token),
+            | Self::ConfirmEmailChange { token, .. }
+            | Self::Security(SecurityNotice::NewSignIn { token, .. }) => Some(token),
             Self::AccountExists { reset_token, .. } => reset_token.as_mut(),
             Self::Security(_) | Self::Notice { .. } => None,
+        }
+    }
+}
+
+impl fmt::Debug for SecurityNotice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::PasswordChanged => f.write_str("PasswordChanged"),
+            Self::PasswordReset => f.write_str("PasswordReset"),
+            Self::EmailChangeRequested { to } => f.debug_struct("EmailChangeRequested").field("to", to).finish(),
+            Self::EmailChanged { to } => f.debug_struct("EmailChanged").field("to", to).finish(),
+            Self::MfaEnabled => f.write_str("MfaEnabled"),
+            Self::MfaDisabled => f.write_str("MfaDisabled"),
+            Self::MfaReset => f.write_str("MfaReset"),
+            Self::RecoveryCodeUsed { left } => f.debug_struct("RecoveryCodeUsed").field("left", left).finish(),
+            Self::NewSignIn { client, at, expires_at, .. } => f
+                .debug_struct("NewSignIn")
+                .field("client", client)
+                .field("at", at)
+                .field("token", &"<redacted>")
+                .field("expires_at", expires_at)
+                .finish(),
         }
     }
 }

@@ -148,6 +148,15 @@ pub trait SessionStore: Send + Sync {
     /// for an unknown user.
     fn advance_totp_step(&self, user: UserId, step: u64) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
+    /// Records that `user` signed in from the client of `key` ([`crate::credentials::client_key`])
+    /// at `now`, and answers when that client was last recorded before (`None`: never).
+    fn note_client(
+        &self,
+        user: UserId,
+        key: &TokenDigest,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<DateTime<Utc>>, StoreError>> + Send;
+
     /// Records that the holder of session `id` gave the password again at `at`.
     fn reauthenticated(&self, id: SessionId, at: DateTime<Utc>) -> impl Future<Output = Result<(), StoreError>> + Send;
 
@@ -190,8 +199,9 @@ pub trait SessionStore: Send + Sync {
 
     /// Deletes at most `batch` rows of each kind that can no longer matter at `now`: rate-limit
     /// windows lapsed for `window`, sessions past their idle or absolute expiry, and the token
-    /// digests of spent invite links ([`crate::account::Invite::link_spent`]). Returns how many
-    /// went. MUST leave every live window, session and link alone.
+    /// digests of spent invite links ([`crate::account::Invite::link_spent`]), and clients not
+    /// seen for [`KNOWN_CLIENT_FOR`](crate::credentials::KNOWN_CLIENT_FOR). Returns how many
+    /// went. MUST leave every live window, session, link and known client alone.
     fn purge_expired(
         &self,
         now: DateTime<Utc>,

@@ -311,6 +311,7 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
         let start =
             SessionStart { id, token: self.digester.digest(&token), user: user.id(), times, client: client.clone() };
         self.store.create_login_session(&start).await?;
+        self.tell_of_new_client(client, &user, id, now).await?;
         user.touch_login(now);
         Ok((Login { user, accounts }, NewSession { id, token, expires_at: now + SESSION_ABSOLUTE }))
     }

@@ -10,7 +10,7 @@ use super::{AuthError, AuthResult, Portal, ServiceError, ServiceResult};
 use crate::actor::Actor;
 use crate::credentials::{
     Binding, InvalidToken, RESET_MAIL_WINDOW, RESET_MAILS_PER_ADDRESS, Redemption, Revocation, SessionsEnd,
-    TokenPurpose, UserToken, credential_stamp,
+    TokenPurpose, UserToken, client_key, credential_stamp, is_new_client,
 };
 use crate::error::DomainError;
 use crate::ids::{SessionId, UserId};
@@ -257,6 +257,38 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
             Ok(Decided { changes, value: () })
         })
         .await?;
+        Ok(())
+    }
+
+    /// Records the client of a new session of `user` and, when the user has signed in before but
+    /// not from this client in [`KNOWN_CLIENT_FOR`](crate::credentials::KNOWN_CLIENT_FOR), mails
+    /// them a notice with a link that ends the session.
+    pub(super) async fn tell_of_new_client(
+        &self,
+        client: &ClientInfo,
+        user: &User,
+        session: SessionId,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        let seen = self.store.note_client(user.id(), &client_key(&*self.digester, client), now).await?;
+        if user.last_login_at().is_none() || !is_new_client(seen, now) {
+            return Ok(());
+        }
+        let (token, raw) = self.issue_bound(user.id(), TokenPurpose::EndSession, Binding::Session(session), now);
+        let notice =
+            SecurityNotice::NewSignIn { client: client.clone(), at: now, token: raw, expires_at: token.expires_at };
+        let changes = Changes { outbox: vec![security_notice(user, notice)], ..Changes::default() }.issuing(token);
+        Ok(self.store.commit(changes).await?)
+    }
+
+    /// Ends the session a new-sign-in notice's link names ("this was not me"). The link is used
+    /// up; it ends that one session and nothing else.
+    pub async fn end_session_by_link(&self, raw: &str) -> AuthResult<()> {
+        let (digest, token, user) = self.token_holder(raw, &[TokenPurpose::EndSession]).await?;
+        let Binding::Session(session) = token.binding else { return Err(InvalidToken.into()) };
+        let used = Changes { redeemed: vec![Redemption { digest, at: self.clock.now() }], ..Changes::default() };
+        self.store.commit(used).await.map_err(|_| AuthError::from(InvalidToken))?;
+        self.store.end_session_by_id(user.id(), session).await?;
         Ok(())
     }
 

@@ -10,6 +10,7 @@ use portal_testkit::memory::{InsecureDigester, block_on, client_at, memory_porta
 use crate::fixtures::{email, t0};
 use crate::stories::{PASSWORD, signup};
 
+/// ASVS 5.0 V6.1.1, V6.3.1.
 #[test]
 fn a_stranger_failing_from_one_address_does_not_lock_the_user_out() {
     let (portal, _clock) = memory_portal(t0());

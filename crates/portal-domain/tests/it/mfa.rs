@@ -120,6 +120,7 @@ fn the_password_step_alone_starts_no_session_and_a_ticket_is_single_use() {
     assert!(is_invalid_second_factor(&reused), "{reused:?}");
 }
 
+/// ASVS 5.0 V6.5.5.
 #[test]
 fn a_ticket_dies_after_five_wrong_codes_and_expires_in_five_minutes() {
     let e = enrolled();
@@ -139,6 +140,7 @@ fn a_ticket_dies_after_five_wrong_codes_and_expires_in_five_minutes() {
     assert!(is_invalid_second_factor(&late), "{late:?}");
 }
 
+/// ASVS 5.0 V6.3.1.
 #[test]
 fn wrong_codes_count_per_user_apart_from_passwords_and_the_wait_ends() {
     let e = enrolled();
@@ -164,6 +166,7 @@ fn wrong_codes_count_per_user_apart_from_passwords_and_the_wait_ends() {
     block_on(e.portal.sign_in_second_factor(&client_at("c"), &ticket.token, &code)).unwrap();
 }
 
+/// ASVS 5.0 V6.5.1.
 #[test]
 fn a_recovery_code_signs_in_once_and_the_user_is_told() {
     let e = enrolled();
@@ -209,6 +212,7 @@ fn a_password_change_with_mfa_on_needs_a_code_once_the_sign_in_is_old() {
     block_on(e.portal.change_password(&client_at("c"), e.session, e.ann.id(), PASSWORD, new, Some(&code))).unwrap();
 }
 
+/// ASVS 5.0 V6.3.4, V6.4.3.
 #[test]
 fn a_password_reset_does_not_skip_the_second_factor() {
     let e = enrolled();
@@ -290,6 +294,7 @@ fn the_history_keeps_no_secret_and_no_digest() {
     }
 }
 
+/// ASVS 5.0 V7.2.4, V7.5.1.
 #[test]
 fn closing_an_account_needs_a_recent_sign_in_or_the_password_again() {
     let (portal, clock) = memory_portal(t0());

@@ -3,10 +3,10 @@
 
 use chrono::Duration;
 use portal_domain::account::AccountStatus;
-use portal_domain::credentials::{RESET_MAILS_PER_ADDRESS, UNVERIFIED_HOLD};
-use portal_domain::ports::{Message, Store};
+use portal_domain::credentials::{KNOWN_CLIENT_FOR, RESET_MAILS_PER_ADDRESS, UNVERIFIED_HOLD};
+use portal_domain::ports::{Message, SecurityNotice, Store};
 use portal_domain::service::{AuthError, ServiceError, SignedUp, Signup};
-use portal_domain::values::{CompanyName, PersonName};
+use portal_domain::values::{ClientInfo, CompanyName, PersonName};
 use portal_testkit::memory::{MemoryPortal, block_on, client_at, memory_portal};
 
 use crate::fixtures::{email, t0};
@@ -133,4 +133,44 @@ fn a_password_change_undoes_a_pending_email_change() {
     let followed = block_on(portal.verify_email(&client_at("c"), &link));
     assert!(matches!(followed, Err(AuthError::Service(ServiceError::InvalidToken))), "{followed:?}");
     assert_eq!(block_on(portal.store().user(ann.id())).unwrap().unwrap().email().as_str(), "ann@acme.example");
+}
+
+fn new_sign_in_links(portal: &MemoryPortal) -> Vec<String> {
+    portal
+        .store()
+        .outbox()
+        .into_iter()
+        .filter_map(|m| match m.message {
+            Message::Security(SecurityNotice::NewSignIn { token, .. }) => Some(token),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_sign_in_from_a_new_client_is_mailed_with_a_link_that_ends_that_session() {
+    let (portal, clock) = memory_portal(t0());
+    signup(&portal, "ann@acme.example", "Ann", "Acme");
+    let laptop = ClientInfo::new("198.51.100.7", Some("Firefox on a laptop"));
+    let sign_in = |client: &ClientInfo| {
+        block_on(portal.sign_in(client, "ann@acme.example", PASSWORD)).unwrap().into_session().unwrap().1
+    };
+    sign_in(&laptop);
+    sign_in(&laptop);
+    assert!(new_sign_in_links(&portal).is_empty(), "the first client, and the same one again, are no news");
+    let phone = ClientInfo::new("203.0.113.9", Some("Safari on a phone"));
+    let intruder = sign_in(&phone);
+    let links = new_sign_in_links(&portal);
+    assert_eq!(links.len(), 1);
+    // Ending it by the link ends that session alone, once.
+    let mine = sign_in(&laptop);
+    block_on(portal.end_session_by_link(&links[0])).unwrap();
+    assert!(block_on(portal.authenticate(&intruder.token)).is_err());
+    block_on(portal.authenticate(&mine.token)).unwrap();
+    let again = block_on(portal.end_session_by_link(&links[0]));
+    assert!(matches!(again, Err(AuthError::Service(ServiceError::InvalidToken))), "{again:?}");
+    // Ninety days on, the laptop is news again.
+    clock.advance(KNOWN_CLIENT_FOR + Duration::days(1));
+    sign_in(&laptop);
+    assert_eq!(new_sign_in_links(&portal).len(), 2);
 }

@@ -19,15 +19,18 @@ use portal_testkit::memory::{
 use crate::fixtures::{email, t0};
 use crate::stories::{PASSWORD, invite, invite_token, signup};
 
-/// Counts how many hashes are checked, to see that login works as hard for unknown emails.
+/// Counts how many hashes are made and checked, to see that login and sign-up work as hard for
+/// unknown emails as for known ones.
 #[derive(Default, Clone)]
 struct CountingHasher {
     inner: std::sync::Arc<InsecureHasher>,
     verified: std::sync::Arc<AtomicUsize>,
+    hashed: std::sync::Arc<AtomicUsize>,
 }
 
 impl PasswordHasher for CountingHasher {
     async fn hash(&self, password: &Password) -> Result<PasswordHash, portal_domain::ports::HashError> {
+        self.hashed.fetch_add(1, Ordering::SeqCst);
         self.inner.hash(password).await
     }
     async fn verify(&self, password: &str, hash: &PasswordHash) -> bool {
@@ -39,6 +42,37 @@ impl PasswordHasher for CountingHasher {
     }
 }
 
+/// ASVS V6.3.8 (ZITADEL #9746): a sign-up does the same hashing, and answers the same, whether
+/// or not its address has an account.
+#[test]
+fn signup_hashes_once_and_answers_alike_whether_or_not_the_address_is_taken() {
+    let hasher = CountingHasher::default();
+    let portal = Portal::new(
+        MemoryStore::new(),
+        hasher.clone(),
+        InsecureDigester,
+        SequentialTokens::default(),
+        ManualClock::new(t0()),
+        SequentialIds::default(),
+    );
+    let attempt = |address: &str| {
+        let before = hasher.hashed.load(Ordering::SeqCst);
+        let signup = Signup {
+            email: email(address),
+            name: PersonName::parse("Someone").unwrap(),
+            password: PASSWORD.into(),
+            account_name: CompanyName::parse("Acme").unwrap(),
+            company: None,
+        };
+        let outcome = block_on(portal.signup(&client_at(address), signup)).unwrap();
+        assert_eq!(hasher.hashed.load(Ordering::SeqCst), before + 1, "{address}: not exactly one hash");
+        outcome
+    };
+    assert!(matches!(attempt("ann@acme.example"), SignedUp::Registered { .. }));
+    assert!(matches!(attempt("ANN@acme.example"), SignedUp::AddressHeld));
+}
+
+/// ASVS V6.3.8: sign-in checks one hash whatever the email.
 #[test]
 fn login_checks_one_hash_whether_or_not_the_email_exists() {
     let hasher = CountingHasher::default();
@@ -85,6 +119,7 @@ fn login_checks_one_hash_whether_or_not_the_email_exists() {
     }
 }
 
+/// ASVS 5.0 V7.4.2, V7.4.5.
 #[test]
 fn a_disabled_user_can_do_nothing_from_the_next_request() {
     let (portal, _) = memory_portal(t0());
@@ -221,6 +256,7 @@ fn the_history_answers_who_held_which_permission_on_a_given_day() {
     assert!(matches!(err, ServiceError::Domain(DomainError::AccountNotFound)));
 }
 
+/// ASVS 5.0 V7.2.2, V7.2.3, V7.4.1.
 #[test]
 fn sessions_authenticate_until_idle_logout_or_disabling() {
     let (portal, clock) = memory_portal(t0());

@@ -169,6 +169,14 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> SecurityApi
         Ok(VerifiedOk::Ok(Json(VerifiedResponse { confirmed: confirmed.into() })))
     }
 
+    /// End the session a new-sign-in notice names ("this was not me"): the token of its link.
+    /// Opening the link does nothing; only this request uses it.
+    #[oai(path = "/auth/end-session", method = "post", tag = "ApiTags::Auth")]
+    async fn end_session_by_link(&self, body: Json<LinkTokenRequest>) -> ApiResult<NoContent> {
+        self.portal.end_session_by_link(&body.0.token).await?;
+        Ok(NoContent::Done)
+    }
+
     /// Ask for a password-reset link. The same answer, in the same time, for any address; at
     /// most 3 mails an address an hour, and a bounded number of requests per client.
     #[oai(path = "/auth/password-reset", method = "post", tag = "ApiTags::Auth")]

@@ -30,6 +30,7 @@ fn signup(email: &str, account: &str) -> Signup {
     }
 }
 
+/// ASVS 5.0 V8.2.1, V8.2.2, V8.3.1.
 #[tokio::test]
 async fn every_secured_operation_needs_credentials_and_nobody_reaches_another_account() {
     let (portal, _clock) = memory_portal(t0());
@@ -131,6 +132,7 @@ async fn every_secured_operation_needs_credentials_and_nobody_reaches_another_ac
 
 /// `audit.view` shows who changed what; a profile's values need `account.profile.manage` and a
 /// contact's details `contacts.manage`, as everywhere else.
+/// ASVS 5.0 V8.2.3.
 #[tokio::test]
 async fn the_audit_trail_shows_a_value_only_to_who_may_read_it_elsewhere() {
     use portal_domain::account::ProfilePatch;

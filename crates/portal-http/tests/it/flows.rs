@@ -85,6 +85,7 @@ async fn a_customer_keeps_their_profile_and_account_current() {
     assert_eq!(login["accounts"][0]["display_name"], "Acme");
 }
 
+/// ASVS 5.0 V8.4.1.
 #[tokio::test]
 async fn another_customers_account_is_404_not_403() {
     let cli = client();

@@ -7,6 +7,7 @@ mod document;
 mod flows;
 mod openapi_gen;
 mod problems;
+mod secrets;
 mod security;
 mod streamed;
 mod support;

@@ -23,6 +23,7 @@ fn slower_share(a: &[Duration], b: &[Duration]) -> f64 {
     wins / (a.len() * b.len()) as f64
 }
 
+/// ASVS 5.0 V6.3.8.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reset_request_answers_alike_in_body_and_time_for_known_and_unknown_addresses() {
     let api = client();
@@ -57,6 +58,7 @@ async fn a_reset_request_answers_alike_in_body_and_time_for_known_and_unknown_ad
 /// Closing an account and handing it over are sensitive: after 10 minutes without the password
 /// they answer 403 `reauthentication_required` (the same for an account the caller cannot see),
 /// until the password is given again, in the request or to `/me/reauthenticate`.
+/// ASVS 5.0 V7.5.1.
 #[tokio::test]
 async fn sensitive_changes_need_a_recent_password() {
     let api = client();

@@ -272,6 +272,7 @@ async fn postgres_racing_writers_lose_nothing() {
 
 /// One reset link, confirmed at once over two connections, sets one password: the other
 /// answers as any used link does, and the winner's password is the one that signs in.
+/// ASVS 5.0 V6.4.1.
 async fn a_link_is_used_once(url: &str) {
     use portal_domain::service::{AuthError, ServiceError};
     let first = support::portal(SqlStore::connect(url).await.unwrap(), 0);
@@ -317,6 +318,7 @@ async fn postgres_a_link_is_used_once() {
 
 /// One TOTP step, recorded at once over two connections many times: exactly one recording wins,
 /// so a code racing itself is accepted once (the step is what the second factor checks).
+/// ASVS 5.0 V6.5.1.
 async fn a_totp_step_is_accepted_once(url: &str) {
     use portal_domain::ports::SessionStore as _;
     let first = support::portal(SqlStore::connect(url).await.unwrap(), 0);

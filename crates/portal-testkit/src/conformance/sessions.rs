@@ -20,6 +20,9 @@ pub async fn check_session_store<S: Store + portal_domain::ports::SessionStore>(
         .await
         .map_err(|e| format!("purge_forgets_only_spent_invite_links: {e}"))?;
     totp_steps_only_move_forward(&fresh().await).await.map_err(|e| format!("totp_steps_only_move_forward: {e}"))?;
+    known_clients_are_remembered_and_forgotten(&fresh().await)
+        .await
+        .map_err(|e| format!("known_clients_are_remembered_and_forgotten: {e}"))?;
     Ok(())
 }
 
@@ -230,5 +233,42 @@ pub async fn operator_keys_are_found_by_digest<S: portal_domain::ports::SessionS
         !store.operator_key_exists(&TokenDigest::new("op-2")).await.map_err(err("find"))?,
         "an unknown key was found"
     );
+    Ok(())
+}
+
+/// A client is remembered per user with the time it was last noted, and purged once unseen for
+/// [`KNOWN_CLIENT_FOR`](portal_domain::credentials::KNOWN_CLIENT_FOR).
+pub async fn known_clients_are_remembered_and_forgotten<S: Store + portal_domain::ports::SessionStore>(
+    store: &S,
+) -> Result<(), Failure> {
+    let window = portal_domain::credentials::KNOWN_CLIENT_FOR;
+    store
+        .commit(Changes {
+            users: vec![new_user(1, "ann@clients.example")?, new_user(2, "bob@clients.example")?],
+            ..Changes::default()
+        })
+        .await
+        .map_err(err("commit"))?;
+    let laptop = TokenDigest::new("client-laptop");
+    ensure!(store.note_client(uid(1), &laptop, t0()).await.map_err(err("note"))?.is_none(), "a new client was known");
+    let later = t0() + Duration::days(3);
+    let seen = store.note_client(uid(1), &laptop, later).await.map_err(err("note"))?;
+    ensure!(seen == Some(t0()), "the client was last seen {seen:?}, not at {}", t0());
+    ensure!(
+        store.note_client(uid(2), &laptop, later).await.map_err(err("note"))?.is_none(),
+        "one user's client was another's"
+    );
+    store
+        .purge_expired(later + window - Duration::seconds(1), Duration::minutes(15), 100)
+        .await
+        .map_err(err("purge"))?;
+    let kept = store.note_client(uid(1), &laptop, later + window).await.map_err(err("note"))?;
+    ensure!(kept == Some(later), "a client seen within the window was forgotten: {kept:?}");
+    store
+        .purge_expired(later + window * 2 + Duration::seconds(1), Duration::minutes(15), 100)
+        .await
+        .map_err(err("purge"))?;
+    let gone = store.note_client(uid(1), &laptop, later + window * 3).await.map_err(err("note"))?;
+    ensure!(gone.is_none(), "a client unseen past the window was kept: {gone:?}");
     Ok(())
 }

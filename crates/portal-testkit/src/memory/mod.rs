@@ -41,6 +41,7 @@ struct Inner {
     counters: HashMap<String, portal_domain::limits::Window>,
     tokens: HashMap<TokenDigest, tokens::StoredToken>,
     totp_steps: HashMap<UserId, u64>,
+    clients: HashMap<(UserId, TokenDigest), DateTime<Utc>>,
 }
 
 #[derive(Clone)]

@@ -77,6 +77,15 @@ impl SessionStore for MemoryStore {
         Ok(false)
     }
 
+    async fn note_client(
+        &self,
+        user: UserId,
+        key: &TokenDigest,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(self.lock()?.clients.insert((user, key.clone()), now))
+    }
+
     async fn reauthenticated(&self, id: SessionId, at: DateTime<Utc>) -> Result<(), StoreError> {
         for s in self.lock()?.sessions.values_mut().filter(|s| s.id == id) {
             s.authenticated_at = at;
@@ -139,7 +148,13 @@ impl SessionStore for MemoryStore {
             .map(|(k, _)| k.clone())
             .take(batch)
             .collect();
-        let mut gone = lapsed.len() + ended.len() + expired.len();
+        let cutoff = now - portal_domain::credentials::KNOWN_CLIENT_FOR;
+        let forgotten: Vec<(UserId, TokenDigest)> =
+            inner.clients.iter().filter(|(_, seen)| **seen <= cutoff).map(|(k, _)| k.clone()).take(batch).collect();
+        for k in &forgotten {
+            inner.clients.remove(k);
+        }
+        let mut gone = lapsed.len() + ended.len() + expired.len() + forgotten.len();
         for k in &expired {
             inner.tokens.remove(k);
         }

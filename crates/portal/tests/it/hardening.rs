@@ -146,6 +146,7 @@ async fn fresh_postgres() -> Option<String> {
 
 /// Four servers started at once on an empty PostgreSQL database all start (they migrate in
 /// turn), and a session made on one is good on every other.
+/// ASVS 5.0 V7.1.3.
 #[tokio::test]
 async fn four_servers_start_together_on_a_fresh_postgres() {
     let Some(url) = fresh_postgres().await else { return };

@@ -10,6 +10,7 @@ fn hashed(algorithm: Algorithm, m_kib: u32, t: u32, p: u32, out: Option<usize>, 
     argon.hash_password(secret.as_bytes(), &SaltString::encode_b64(salt.as_bytes()).unwrap()).unwrap().to_string()
 }
 
+/// ASVS 5.0 V11.4.2.
 #[test]
 fn reused_memory_checks_as_argon2_does() {
     let mut memory = Vec::new();

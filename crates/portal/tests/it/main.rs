@@ -5,6 +5,7 @@ mod hardening;
 mod hasher;
 mod helpers;
 mod mfa;
+mod peers;
 mod process;
 mod security;
 mod smtp;

@@ -73,6 +73,7 @@ async fn code_of(resp: reqwest::Response) -> String {
     body["code"].as_str().unwrap_or_default().to_owned()
 }
 
+/// ASVS 5.0 V6.3.3, V6.5.1.
 #[tokio::test]
 async fn sign_in_takes_two_steps_and_no_code_works_twice_not_even_the_enrolment_code() {
     let app = spawn_app().await;
@@ -157,6 +158,7 @@ async fn turning_it_off_needs_the_password_and_a_code_and_is_mailed() {
     app.stop().await;
 }
 
+/// ASVS 5.0 V6.4.4.
 #[tokio::test]
 async fn the_operator_resets_a_lost_second_factor_and_the_user_is_told() {
     let app = spawn_app().await;
@@ -177,6 +179,7 @@ async fn the_operator_resets_a_lost_second_factor_and_the_user_is_told() {
     app.stop().await;
 }
 
+/// ASVS 5.0 V11.3, V13.3.
 #[tokio::test]
 async fn the_secret_key_file_is_made_beside_the_database_and_the_stored_secret_is_sealed() {
     let app = spawn_app().await;

@@ -133,6 +133,7 @@ async fn an_invite_link_takes_the_address_back_from_an_unverified_squatter() {
     app.stop().await;
 }
 
+/// ASVS 5.0 V6.4.1, V7.4.3.
 #[tokio::test]
 async fn a_reset_link_sets_a_password_once_ends_every_session_and_signs_nobody_in() {
     let app = spawn_app().await;
@@ -171,6 +172,7 @@ async fn a_reset_link_sets_a_password_once_ends_every_session_and_signs_nobody_i
     app.stop().await;
 }
 
+/// ASVS 5.0 V6.2.2, V6.2.3, V7.4.3.
 #[tokio::test]
 async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions() {
     let app = spawn_app().await;
@@ -221,6 +223,7 @@ async fn an_email_change_switches_only_when_the_new_address_confirms() {
     app.stop().await;
 }
 
+/// ASVS 5.0 V7.1.2, V7.5.2.
 #[tokio::test]
 async fn a_user_lists_and_ends_their_own_sessions_and_nobody_elses() {
     let app = spawn_app().await;
@@ -256,5 +259,43 @@ async fn a_user_lists_and_ends_their_own_sessions_and_nobody_elses() {
     assert_eq!(resp.status(), 204);
     assert_eq!((me_status(&app, &laptop).await, me_status(&app, &mine).await), (401, 200));
     assert_eq!(me_status(&app, &dana).await, 200, "another user's sessions are untouched");
+    app.stop().await;
+}
+
+/// ASVS 5.0 V7.5.2.
+#[tokio::test]
+async fn a_sign_in_from_a_new_browser_is_mailed_and_its_link_ends_that_session() {
+    let app = spawn_app().await;
+    let (_, _, _) = app.signup("ann@acme.example", "Ann", "Acme").await;
+    let from = async |agent: &str| {
+        let resp = app
+            .client
+            .post(app.url("/auth/login"))
+            .header("user-agent", agent)
+            .json(&json!({"email": "ann@acme.example", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        session_of(resp).await
+    };
+    let mine = from("Firefox on Ann's laptop").await;
+    let stranger = from("curl on somebody else's box").await;
+    let mut seen = HashSet::new();
+    // Both browsers are new to Ann (her first sign-in had none); the stranger's notice names it.
+    let mail = app.mail_with("ann@acme.example", "curl on somebody else's box", &mut seen).await;
+    assert!(mail.contains("Subject: A new sign-in to your account"), "{mail}");
+    let code = {
+        let mut lines = mail.lines().skip_while(|l| !l.contains("end-session page"));
+        lines.next();
+        lines.next().unwrap().trim().to_owned()
+    };
+    // Mail scanners open links: only the POST uses it.
+    let resp = post(&app, "/auth/end-session", json!({"token": code})).await;
+    assert_eq!(resp.status(), 204);
+    assert_eq!(me_status(&app, &stranger).await, 401);
+    assert_eq!(me_status(&app, &mine).await, 200);
+    let again = post(&app, "/auth/end-session", json!({"token": code})).await;
+    assert_eq!(again.status(), 422);
+    assert_eq!(problem_code(again).await, "invalid_token");
     app.stop().await;
 }
