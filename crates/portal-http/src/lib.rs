@@ -72,7 +72,11 @@ where
         ContactsApi { portal: portal.clone() },
         GovernanceApi { portal: portal.clone() },
         OperatorApi { portal: portal.clone() },
-        SecurityApi { portal: portal.clone(), trusted_proxies: trusted_proxies.clone() },
+        SecurityApi {
+            portal: portal.clone(),
+            trusted_proxies: trusted_proxies.clone(),
+            reset_jobs: Arc::new(tokio::sync::Semaphore::new(crate::routes::RESET_JOBS)),
+        },
         MfaApi { portal, trusted_proxies },
         CatalogueApi,
     );

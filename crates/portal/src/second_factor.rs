@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use chrono::{DateTime, Utc};
+use portal_domain::ids::UserId;
 use portal_domain::ports::{Enrolment, HashError, SecondFactor};
 use portal_domain::values::{EmailAddress, SealedSecret};
 use totp_rs::{Algorithm, TOTP};
@@ -19,8 +20,8 @@ use crate::adapters::{hex, random_or_abort};
 const ISSUER: &str = "portal";
 /// Seconds in a TOTP step.
 const STEP: u64 = 30;
-/// The version and purpose every sealed secret is bound to: a secret sealed for anything else
-/// (or by a later scheme) does not open as this one.
+/// The version and purpose every sealed secret is bound to (with its user): a secret sealed for
+/// anything else, anyone else, or by a later scheme does not open as this one.
 const SEAL_CONTEXT: &[u8] = b"portal/totp-secret/v1";
 /// The prefix of a sealed secret's text.
 const SEALED_PREFIX: &str = "v1.";
@@ -119,16 +120,17 @@ impl Totp {
         Self { cipher: ChaCha20Poly1305::new(&Key::from(key.derive("totp-seal"))) }
     }
 
-    fn seal(&self, secret: &[u8]) -> Result<SealedSecret, HashError> {
+    fn seal(&self, user: UserId, secret: &[u8]) -> Result<SealedSecret, HashError> {
         let nonce = random_or_abort::<12>();
+        let aad = associated_data(user);
         let sealed = self
             .cipher
-            .encrypt(&Nonce::from(nonce), Payload { msg: secret, aad: SEAL_CONTEXT })
+            .encrypt(&Nonce::from(nonce), Payload { msg: secret, aad: &aad })
             .map_err(|_| HashError::new("sealing a TOTP secret failed"))?;
         Ok(SealedSecret::new(format!("{SEALED_PREFIX}{}{}", hex(&nonce), hex(&sealed))))
     }
 
-    fn open(&self, sealed: &SealedSecret) -> Result<Vec<u8>, HashError> {
+    fn open(&self, user: UserId, sealed: &SealedSecret) -> Result<Vec<u8>, HashError> {
         let unreadable = || HashError::new("a sealed TOTP secret does not open (another secret key?)");
         let body = sealed.as_str().strip_prefix(SEALED_PREFIX).ok_or_else(unreadable)?;
         let bytes = unhex(body).ok_or_else(unreadable)?;
@@ -138,9 +140,14 @@ impl Totp {
         let (nonce, ciphertext) = bytes.split_at(12);
         let nonce: [u8; 12] = nonce.try_into().map_err(|_| unreadable())?;
         self.cipher
-            .decrypt(&Nonce::from(nonce), Payload { msg: ciphertext, aad: SEAL_CONTEXT })
+            .decrypt(&Nonce::from(nonce), Payload { msg: ciphertext, aad: &associated_data(user) })
             .map_err(|_| unreadable())
     }
+}
+
+/// What a sealed secret is bound to: this scheme and its user.
+fn associated_data(user: UserId) -> Vec<u8> {
+    [SEAL_CONTEXT, b"/", user.as_uuid().as_bytes()].concat()
 }
 
 fn totp(secret: Vec<u8>, label: String) -> Result<TOTP, HashError> {
@@ -149,10 +156,10 @@ fn totp(secret: Vec<u8>, label: String) -> Result<TOTP, HashError> {
 }
 
 impl SecondFactor for Totp {
-    fn enrol(&self, label: &EmailAddress) -> Result<Enrolment, HashError> {
+    fn enrol(&self, user: UserId, label: &EmailAddress) -> Result<Enrolment, HashError> {
         // 160 bits, RFC 4226's recommendation; the label has no ':' (an email address cannot).
         let secret = random_or_abort::<20>().to_vec();
-        let sealed = self.seal(&secret)?;
+        let sealed = self.seal(user, &secret)?;
         let totp = totp(secret, label.as_str().replace(':', ""))?;
         let uri = totp.get_url();
         let qr = qrcode::QrCode::new(uri.as_bytes()).map_err(|e| HashError::new(format!("QR code: {e}")))?;
@@ -160,8 +167,14 @@ impl SecondFactor for Totp {
         Ok(Enrolment { sealed, secret: totp.get_secret_base32(), uri, qr_svg })
     }
 
-    fn check(&self, sealed: &SealedSecret, code: &str, now: DateTime<Utc>) -> Result<Option<u64>, HashError> {
-        let totp = totp(self.open(sealed)?, String::new())?;
+    fn check(
+        &self,
+        user: UserId,
+        sealed: &SealedSecret,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<u64>, HashError> {
+        let totp = totp(self.open(user, sealed)?, String::new())?;
         let step = u64::try_from(now.timestamp()).unwrap_or(0) / STEP;
         // Every candidate is computed and compared, matched or not: the time says nothing.
         let mut matched = None;
@@ -193,11 +206,15 @@ mod tests {
         SecretKey([7; 32])
     }
 
+    fn ann() -> UserId {
+        UserId::from_uuid(uuid::Uuid::from_u128(1))
+    }
+
     /// ASVS 5.0 V6.5.3.
     #[test]
     fn a_code_of_the_shown_secret_matches_its_step_and_the_next_step_s_does_too() {
         let totp = Totp::new(&key());
-        let enrolment = totp.enrol(&EmailAddress::parse("ann@acme.example").unwrap()).unwrap();
+        let enrolment = totp.enrol(ann(), &EmailAddress::parse("ann@acme.example").unwrap()).unwrap();
         assert!(enrolment.uri.starts_with("otpauth://totp/portal:ann%40acme.example?"), "{}", enrolment.uri);
         assert!(enrolment.qr_svg.contains("<svg"));
         // What an app does with the base32 secret it was shown.
@@ -213,9 +230,13 @@ mod tests {
         .unwrap();
         let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
         let step = 1_800_000_000 / 30;
-        assert_eq!(totp.check(&enrolment.sealed, &app.generate(1_800_000_000), now).unwrap(), Some(step));
-        assert_eq!(totp.check(&enrolment.sealed, &app.generate(1_800_000_030), now).unwrap(), Some(step + 1));
-        assert_eq!(totp.check(&enrolment.sealed, &app.generate(1_800_000_060), now).unwrap(), None, "two steps on");
+        assert_eq!(totp.check(ann(), &enrolment.sealed, &app.generate(1_800_000_000), now).unwrap(), Some(step));
+        assert_eq!(totp.check(ann(), &enrolment.sealed, &app.generate(1_800_000_030), now).unwrap(), Some(step + 1));
+        assert_eq!(
+            totp.check(ann(), &enrolment.sealed, &app.generate(1_800_000_060), now).unwrap(),
+            None,
+            "two steps on"
+        );
     }
 
     /// ASVS 5.0 V11.4.1.
@@ -230,12 +251,14 @@ mod tests {
     #[test]
     fn a_sealed_secret_holds_no_plain_secret_and_opens_only_with_its_key() {
         let totp = Totp::new(&key());
-        let sealed = totp.seal(b"twenty bytes secret!").unwrap();
+        let sealed = totp.seal(ann(), b"twenty bytes secret!").unwrap();
         assert!(!sealed.as_str().contains(&hex(b"twenty bytes secret!")));
-        assert_eq!(totp.open(&sealed).unwrap(), b"twenty bytes secret!");
+        assert_eq!(totp.open(ann(), &sealed).unwrap(), b"twenty bytes secret!");
         let other = Totp::new(&SecretKey([8; 32]));
-        assert!(other.open(&sealed).is_err());
-        assert!(totp.open(&SealedSecret::new("v1.zz")).is_err());
+        assert!(other.open(ann(), &sealed).is_err(), "another key opened it");
+        let bob = UserId::from_uuid(uuid::Uuid::from_u128(2));
+        assert!(totp.open(bob, &sealed).is_err(), "another user's row opened it");
+        assert!(totp.open(ann(), &SealedSecret::new("v1.zz")).is_err());
     }
 
     /// ASVS 5.0 V11.5.1.

@@ -87,12 +87,19 @@ impl fmt::Debug for Enrolment {
 /// the sealing of its secrets. Deny by default: a core without one enrols nobody and lets no
 /// code through.
 pub trait SecondFactor: Send + Sync {
-    /// A new random secret (at least 160 bits) for the user signing in as `label`.
-    fn enrol(&self, label: &EmailAddress) -> Result<Enrolment, HashError>;
-    /// The time step `code` matches under the secret `sealed` at `now`: the current step or one
+    /// A new random secret (at least 160 bits) for `user`, who signs in as `label`, sealed for
+    /// that user alone (a sealed secret copied to another user's row does not open).
+    fn enrol(&self, user: UserId, label: &EmailAddress) -> Result<Enrolment, HashError>;
+    /// The time step `code` matches under `user`'s secret `sealed` at `now`: the current step or one
     /// either side (clock skew), else `None`. MUST compare in constant time. An error means the
     /// secret does not open (another key): a fault of the server, never the user's.
-    fn check(&self, sealed: &SealedSecret, code: &str, now: DateTime<Utc>) -> Result<Option<u64>, HashError>;
+    fn check(
+        &self,
+        user: UserId,
+        sealed: &SealedSecret,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<u64>, HashError>;
 }
 
 /// Tells the time; the core never reads a clock itself.

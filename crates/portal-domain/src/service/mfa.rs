@@ -183,7 +183,7 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
         self.check_limits_in(&limit, MFA_WINDOW).await?;
         let code = code.trim();
         let matched = if is_totp_code(code) {
-            match self.totp()?.check(secret, code, self.clock.now())? {
+            match self.totp()?.check(me.id(), secret, code, self.clock.now())? {
                 Some(step) => self.store.advance_totp_step(me.id(), step).await?,
                 None => false,
             }
@@ -278,7 +278,7 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
     pub async fn start_totp(&self, client: &ClientInfo, user: UserId) -> AuthResult<Enrolment> {
         let me = self.active_user(user).await?;
         me.ensure_verified()?;
-        let enrolment = self.totp()?.enrol(me.email())?;
+        let enrolment = self.totp()?.enrol(user, me.email())?;
         let sealed = &enrolment.sealed;
         self.run(|now| async move {
             let me = self.active_user(user).await?;

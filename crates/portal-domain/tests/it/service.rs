@@ -42,10 +42,8 @@ impl PasswordHasher for CountingHasher {
     }
 }
 
-/// ASVS V6.3.8 (ZITADEL #9746): a sign-up does the same hashing, and answers the same, whether
-/// or not its address has an account.
-#[test]
-fn signup_hashes_once_and_answers_alike_whether_or_not_the_address_is_taken() {
+/// A portal whose hasher counts its work.
+fn counting_portal() -> (Portal<MemoryStore, CountingHasher>, CountingHasher) {
     let hasher = CountingHasher::default();
     let portal = Portal::new(
         MemoryStore::new(),
@@ -55,6 +53,14 @@ fn signup_hashes_once_and_answers_alike_whether_or_not_the_address_is_taken() {
         ManualClock::new(t0()),
         SequentialIds::default(),
     );
+    (portal, hasher)
+}
+
+/// ASVS V6.3.8 (ZITADEL #9746): a sign-up does the same hashing, and answers the same, whether
+/// or not its address has an account.
+#[test]
+fn signup_hashes_once_and_answers_alike_whether_or_not_the_address_is_taken() {
+    let (portal, hasher) = counting_portal();
     let attempt = |address: &str| {
         let before = hasher.hashed.load(Ordering::SeqCst);
         let signup = Signup {
@@ -75,15 +81,7 @@ fn signup_hashes_once_and_answers_alike_whether_or_not_the_address_is_taken() {
 /// ASVS V6.3.8: sign-in checks one hash whatever the email.
 #[test]
 fn login_checks_one_hash_whether_or_not_the_email_exists() {
-    let hasher = CountingHasher::default();
-    let portal = Portal::new(
-        MemoryStore::new(),
-        hasher.clone(),
-        InsecureDigester,
-        SequentialTokens::default(),
-        ManualClock::new(t0()),
-        SequentialIds::default(),
-    );
+    let (portal, hasher) = counting_portal();
     block_on(portal.signup(
         &client_at("client of ann"),
         Signup {

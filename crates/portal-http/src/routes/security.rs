@@ -147,7 +147,13 @@ pub struct SecurityApi<S, H> {
     pub(crate) portal: Arc<Portal<S, H>>,
     /// Whose forwarding headers name the client.
     pub(crate) trusted_proxies: Arc<[ipnet::IpNet]>,
+    /// Reset requests being worked on after their answer: bounded, so a flood queues no
+    /// unbounded work (a request over the bound is dropped, answered alike).
+    pub(crate) reset_jobs: Arc<tokio::sync::Semaphore>,
 }
+
+/// Reset requests worked on at once after their answers.
+pub const RESET_JOBS: usize = 64;
 
 debug_as_name!(SecurityApi);
 
@@ -186,11 +192,17 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> SecurityApi
         // Whether the address has an account shows in no status, body or time: the lookup, the
         // client's limit and the mail all run after the answer.
         let portal = self.portal.clone();
-        tokio::spawn(async move {
-            if let Err(e) = portal.request_password_reset(&client, &email).await {
-                tracing::warn!(error = %e, "password reset request failed");
+        match self.reset_jobs.clone().try_acquire_owned() {
+            Ok(permit) => {
+                tokio::spawn(async move {
+                    if let Err(e) = portal.request_password_reset(&client, &email).await {
+                        tracing::warn!(error = %e, "password reset request failed");
+                    }
+                    drop(permit);
+                });
             }
-        });
+            Err(_) => tracing::warn!("password reset requests arrive faster than they are worked on; one was dropped"),
+        }
         Ok(AcceptedNext::Accepted(Json(NextStep { message: RESET_SENT.into() })))
     }
 

@@ -113,6 +113,7 @@ fn step_of(at: DateTime<Utc>) -> u64 {
 impl portal_domain::ports::SecondFactor for FakeTotp {
     fn enrol(
         &self,
+        _user: UserId,
         label: &portal_domain::values::EmailAddress,
     ) -> Result<portal_domain::ports::Enrolment, portal_domain::ports::HashError> {
         let secret = format!("SECRET{}", self.next.fetch_add(1, Ordering::Relaxed) + 1);
@@ -126,6 +127,7 @@ impl portal_domain::ports::SecondFactor for FakeTotp {
 
     fn check(
         &self,
+        _user: UserId,
         sealed: &portal_domain::values::SealedSecret,
         code: &str,
         now: DateTime<Utc>,

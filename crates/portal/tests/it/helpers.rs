@@ -94,10 +94,15 @@ impl TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// [`spawn_app`] with its settings changed by `change` first.
+pub async fn spawn_app_with(change: impl FnOnce(&mut ServeSettings)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let mail_dir = dir.path().join("mail");
     let database_url = format!("sqlite://{}?mode=rwc", dir.path().join("portal.db").display());
-    let settings = ServeSettings {
+    let mut settings = ServeSettings {
         database: DatabaseSettings { database_url: database_url.clone() },
         listen: "127.0.0.1:0".parse().unwrap(),
         public_url: "http://portal.test".into(),
@@ -112,6 +117,7 @@ pub async fn spawn_app() -> TestApp {
         trusted_proxies: Vec::new(),
         secret_key_file: None,
     };
+    change(&mut settings);
     let app = portal::Application::build(settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     let management = format!("http://127.0.0.1:{}", app.management_port().unwrap());

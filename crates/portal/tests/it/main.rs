@@ -1,6 +1,7 @@
 //! End-to-end tests: the real server on port 0 with a fresh SQLite file, driven over HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod enumeration;
 mod hardening;
 mod hasher;
 mod helpers;
