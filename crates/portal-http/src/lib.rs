@@ -11,6 +11,10 @@ pub mod error;
 pub mod extract;
 pub mod observe;
 pub mod page;
+mod pages;
+
+/// The client area's pages: each path (poem's `:name` for a parameter) and its methods.
+pub use pages::PAGES;
 pub mod route_table;
 pub mod routes;
 pub mod security;
@@ -75,7 +79,7 @@ where
         SecurityApi {
             portal: portal.clone(),
             trusted_proxies: trusted_proxies.clone(),
-            reset_jobs: Arc::new(tokio::sync::Semaphore::new(crate::routes::RESET_JOBS)),
+            reset_jobs: crate::routes::security::ResetJobs::new(),
         },
         MfaApi { portal, trusted_proxies },
         CatalogueApi,
@@ -117,22 +121,47 @@ where
     S: Store + SessionStore + 'static,
     H: PasswordHasher + 'static,
 {
-    let service = openapi(portal, ready.clone(), Arc::from(settings.trusted_proxies.as_slice()));
+    let trusted: Arc<[ipnet::IpNet]> = Arc::from(settings.trusted_proxies.as_slice());
+    let client_area = settings.page_key.map(|key| {
+        let pages = pages::Pages {
+            portal: portal.clone(),
+            trusted_proxies: trusted.clone(),
+            secure: settings.secure_cookies,
+            reset_jobs: routes::security::ResetJobs::new(),
+        };
+        Arc::new(pages::routes(pages, key))
+    });
+    let service = openapi(portal, ready.clone(), trusted);
     let spec = service.spec_endpoint();
     let docs_html = service.swagger_ui_html();
     let docs_csp = Arc::new(transport::docs_csp(&docs_html));
     let mut routes = served_routes::<S, H>();
     routes.add(&format!("{API_PREFIX}/openapi.json"), Method::GET);
     routes.add("/docs/*", Method::GET);
+    if client_area.is_some() {
+        for (path, methods) in pages::PAGES {
+            for method in *methods {
+                routes.add(path, method.clone());
+            }
+        }
+        routes.add("/static/*", Method::GET);
+    }
     let routes = Arc::new(routes);
     let metrics = Arc::new(observe::Metrics::default());
     let settings = Arc::new(settings);
     let public = {
         let (routes, metrics) = (routes.clone(), metrics.clone());
-        Route::new()
+        let mut route = Route::new()
             .nest(API_PREFIX, service)
             .at(format!("{API_PREFIX}/openapi.json"), spec)
-            .nest("/docs", poem::endpoint::make_sync(move |_| poem::web::Html(docs_html.clone())))
+            .nest("/docs", poem::endpoint::make_sync(move |_| poem::web::Html(docs_html.clone())));
+        if let Some(client_area) = client_area {
+            for (path, _) in pages::PAGES {
+                route = route.at(*path, client_area.clone());
+            }
+            route = route.nest("/static", pages::static_files());
+        }
+        route
             .after(|result: poem::Result<Response>| async move {
                 let response = match result {
                     Ok(response) => response,
@@ -156,12 +185,10 @@ where
 /// details with the same status.
 async fn as_problem(response: Response) -> Response {
     let status = response.status();
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/problem+json"));
-    if status.as_u16() < 400 || is_problem {
+    let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    // Problem details stay as they are; so do the pages' own answers, which a person reads.
+    let is_final = content_type.starts_with("application/problem+json") || content_type.starts_with("text/html");
+    if status.as_u16() < 400 || is_final {
         return response;
     }
     let detail = response.into_body().into_string().await.unwrap_or_default();

@@ -19,11 +19,22 @@ pub struct HttpSettings {
     pub max_body_bytes: usize,
     /// Peers whose `Forwarded` / `X-Forwarded-For` name the client ([`crate::client`]).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The key the client area's CSRF tokens are made with (from the server's secret key).
+    /// Without one the pages are not served: there is no safe default.
+    pub page_key: Option<[u8; 32]>,
+    /// Whether people reach the server over https: the pages' cookies are then `Secure` and
+    /// `__Host-` prefixed.
+    pub secure_cookies: bool,
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        Self { max_body_bytes: DEFAULT_MAX_BODY_BYTES, trusted_proxies: Vec::new() }
+        Self {
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            trusted_proxies: Vec::new(),
+            page_key: None,
+            secure_cookies: false,
+        }
     }
 }
 
@@ -45,11 +56,15 @@ pub(crate) async fn guard<E: Endpoint>(
         },
         Err(too_large) => too_large,
     };
+    let served = response.status().is_success();
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     if path.starts_with("/docs") {
         headers.insert(header::CONTENT_SECURITY_POLICY, (*docs_csp).clone());
+    } else if path.starts_with("/static/") && served {
+        // The same for everyone, and versioned by name.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
     } else {
         // Answers carry tokens and personal data: no cache may keep them.
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -173,6 +173,8 @@ impl Application {
         let http = portal_http::HttpSettings {
             max_body_bytes: settings.max_body_bytes,
             trusted_proxies: settings.trusted_proxies.clone(),
+            page_key: Some(key.derive("csrf")),
+            secure_cookies: settings.public_url.starts_with("https://"),
         };
         let (app, management_app) = portal_http::apps(portal, Arc::new(StoreReadiness(store)), http);
         let management = management.map(|(port, acceptor)| {

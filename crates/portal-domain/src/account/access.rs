@@ -54,6 +54,18 @@ pub struct AccountSummary {
 }
 
 impl AccountSummary {
+    /// Whether the member may read `view` (what [`Access::authorize_view`] decides for an active
+    /// membership, which every summary is): for a page to offer only the sections that open.
+    pub fn may_view(&self, view: View) -> bool {
+        view.permission().is_none_or(|p| self.permissions.contains(p))
+    }
+
+    /// Whether the member may grant `granted` (rule 3), and if not, why: for a form to disable
+    /// what would be refused, with the reason.
+    pub fn may_grant(&self, granted: PermissionSet) -> Result<(), DomainError> {
+        super::decide::may_grant(self.permissions, self.is_owner, granted)
+    }
+
     /// The picker's entry for `user`'s `access` to an account at `now`; `None` once the
     /// membership has ended (an ended membership opens nothing, so the picker does not offer it).
     pub fn of(

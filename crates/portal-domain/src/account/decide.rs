@@ -37,11 +37,7 @@ impl Member<'_> {
 
     /// Rule 3: grant only what you hold; only the owner grants the master profile.
     fn may_grant(&self, granted: PermissionSet) -> Result<(), DomainError> {
-        if granted.contains(Permission::AccountProfileManage) && !self.is_owner {
-            return Err(DomainError::OnlyOwnerGrantsProfile);
-        }
-        let missing = granted.difference(self.permissions());
-        if missing.is_empty() { Ok(()) } else { Err(DomainError::Escalation { missing }) }
+        may_grant(self.permissions(), self.is_owner, granted)
     }
 
     /// Rules 3 and 4: the target is someone else, not the owner, and holds nothing the actor lacks.
@@ -55,6 +51,16 @@ impl Member<'_> {
         let missing = target.permissions.difference(self.permissions());
         if missing.is_empty() { Ok(()) } else { Err(DomainError::TargetOutranksActor { missing }) }
     }
+}
+
+/// Rule 3: a member holding `held` (the owner when `is_owner`) grants only what they hold, and
+/// only the owner grants the master profile.
+pub(super) fn may_grant(held: PermissionSet, is_owner: bool, granted: PermissionSet) -> Result<(), DomainError> {
+    if granted.contains(Permission::AccountProfileManage) && !is_owner {
+        return Err(DomainError::OnlyOwnerGrantsProfile);
+    }
+    let missing = granted.difference(held);
+    if missing.is_empty() { Ok(()) } else { Err(DomainError::Escalation { missing }) }
 }
 
 impl Account {

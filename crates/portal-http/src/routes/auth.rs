@@ -102,13 +102,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> AuthApi<S, 
     #[oai(path = "/signup", method = "post")]
     async fn signup(&self, req: &poem::Request, body: Json<SignupRequest>) -> ApiResult<SignupAccepted> {
         let b = body.0;
-        let signup = Signup {
-            email: field("email", EmailAddress::parse(&b.email))?,
-            name: field("name", PersonName::parse(&b.name))?,
-            password: b.password.0,
-            account_name: field("account_name", CompanyName::parse(&b.account_name))?,
-            company: b.company.as_deref().map(|c| field("company", CompanyName::parse(c))).transpose()?,
-        };
+        let signup = signup_of(&b.email, &b.name, b.password.0, &b.account_name, b.company.as_deref())?;
         let client = crate::client::client_info(req, &self.trusted_proxies);
         self.portal.signup(&client, signup).await?;
         let message = "check your mail to verify your address, then sign in".into();
@@ -140,4 +134,21 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> AuthApi<S, 
         self.portal.sign_out(&auth.0.token).await?;
         Ok(NoContent::Done)
     }
+}
+
+/// A sign-up from its fields as typed, each checked and named when it is at fault.
+pub(crate) fn signup_of(
+    email: &str,
+    name: &str,
+    password: String,
+    account_name: &str,
+    company: Option<&str>,
+) -> ApiResult<Signup> {
+    Ok(Signup {
+        email: field("email", EmailAddress::parse(email))?,
+        name: field("name", PersonName::parse(name))?,
+        password,
+        account_name: field("account_name", CompanyName::parse(account_name))?,
+        company: company.map(|c| field("company", CompanyName::parse(c))).transpose()?,
+    })
 }

@@ -97,22 +97,45 @@ pub struct CreateInviteRequest {
 
 impl CreateInviteRequest {
     pub(crate) fn try_into_domain(self) -> Result<portal_domain::service::InviteOffer, ApiError> {
-        let preset = self.role.as_deref().map(|r| field("role", Role::from_key(r))).transpose()?;
-        let exact = self
-            .permissions
-            .as_ref()
-            .map(|keys| field("permissions", PermissionSet::from_keys(keys.iter().map(|k| &**k))))
-            .transpose()?;
-        let permissions = field("permissions", Role::grant(preset, exact))?;
-        let label = Role::label(preset, self.role_label.as_deref());
-        Ok(portal_domain::service::InviteOffer {
-            email: field("email", EmailAddress::parse(&self.email))?,
-            name: self.name.as_deref().map(|n| field("name", PersonName::parse(n))).transpose()?,
-            permissions,
-            role: label.map(|l| field("role_label", portal_domain::values::RoleLabel::parse(l))).transpose()?,
+        let keys = self.permissions.as_ref().map(|keys| keys.iter().map(|k| &**k).collect::<Vec<_>>());
+        offer(OfferFields {
+            email: &self.email,
+            name: self.name.as_deref(),
+            role: self.role.as_deref(),
+            role_label: self.role_label.as_deref(),
+            permissions: keys.as_deref(),
             access_ends_at: self.access_ends_at.map(|t| t.parse("access_ends_at")).transpose()?,
         })
     }
+}
+
+/// An invite's fields as a client sent them (the API's names, which a form shares).
+pub(crate) struct OfferFields<'a> {
+    pub(crate) email: &'a str,
+    pub(crate) name: Option<&'a str>,
+    /// A role preset's key.
+    pub(crate) role: Option<&'a str>,
+    /// The label to show instead of the preset's key.
+    pub(crate) role_label: Option<&'a str>,
+    /// The exact permission keys, overriding the preset's.
+    pub(crate) permissions: Option<&'a [&'a str]>,
+    pub(crate) access_ends_at: Option<DateTime<Utc>>,
+}
+
+/// The offer of an invite, each field checked and named when it is at fault.
+pub(crate) fn offer(f: OfferFields<'_>) -> Result<portal_domain::service::InviteOffer, ApiError> {
+    let preset = f.role.map(|r| field("role", Role::from_key(r))).transpose()?;
+    let exact =
+        f.permissions.map(|keys| field("permissions", PermissionSet::from_keys(keys.iter().copied()))).transpose()?;
+    let permissions = field("permissions", Role::grant(preset, exact))?;
+    let label = Role::label(preset, f.role_label);
+    Ok(portal_domain::service::InviteOffer {
+        email: field("email", EmailAddress::parse(f.email))?,
+        name: f.name.map(|n| field("name", PersonName::parse(n))).transpose()?,
+        permissions,
+        role: label.map(|l| field("role_label", portal_domain::values::RoleLabel::parse(l))).transpose()?,
+        access_ends_at: f.access_ends_at,
+    })
 }
 
 /// The token from an invite link.

@@ -10,7 +10,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use portal_domain::ids::SessionId;
 use portal_domain::ports::{PasswordHasher, SessionStore, Store};
 use portal_domain::service::{MySession, Portal, Verified};
-use portal_domain::values::EmailAddress;
+use portal_domain::values::{ClientInfo, EmailAddress};
 use uuid::Uuid;
 
 use crate::error::ApiResult;
@@ -149,7 +149,7 @@ pub struct SecurityApi<S, H> {
     pub(crate) trusted_proxies: Arc<[ipnet::IpNet]>,
     /// Reset requests being worked on after their answer: bounded, so a flood queues no
     /// unbounded work (a request over the bound is dropped, answered alike).
-    pub(crate) reset_jobs: Arc<tokio::sync::Semaphore>,
+    pub(crate) reset_jobs: ResetJobs,
 }
 
 /// Reset requests worked on at once after their answers.
@@ -189,20 +189,7 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> SecurityApi
     async fn password_reset(&self, req: &poem::Request, body: Json<PasswordResetRequest>) -> ApiResult<AcceptedNext> {
         let email = field("email", EmailAddress::parse(&body.0.email))?;
         let client = crate::client::client_info(req, &self.trusted_proxies);
-        // Whether the address has an account shows in no status, body or time: the lookup, the
-        // client's limit and the mail all run after the answer.
-        let portal = self.portal.clone();
-        match self.reset_jobs.clone().try_acquire_owned() {
-            Ok(permit) => {
-                tokio::spawn(async move {
-                    if let Err(e) = portal.request_password_reset(&client, &email).await {
-                        tracing::warn!(error = %e, "password reset request failed");
-                    }
-                    drop(permit);
-                });
-            }
-            Err(_) => tracing::warn!("password reset requests arrive faster than they are worked on; one was dropped"),
-        }
+        self.reset_jobs.request(&self.portal, client, email);
         Ok(AcceptedNext::Accepted(Json(NextStep { message: RESET_SENT.into() })))
     }
 
@@ -275,5 +262,37 @@ impl<S: Store + SessionStore + 'static, H: PasswordHasher + 'static> SecurityApi
         let (session, me) = caller_session(&self.portal, &auth).await?;
         self.portal.end_other_sessions(me, session).await?;
         Ok(NoContent::Done)
+    }
+}
+
+/// Password-reset requests, worked on after their answers (whether the address has an account
+/// shows in no status, body or time: the lookup, the client's limit and the mail all come
+/// later), at most [`crate::routes::RESET_JOBS`] at once.
+#[derive(Clone)]
+pub(crate) struct ResetJobs(Arc<tokio::sync::Semaphore>);
+
+impl ResetJobs {
+    pub(crate) fn new() -> Self {
+        Self(Arc::new(tokio::sync::Semaphore::new(crate::routes::RESET_JOBS)))
+    }
+
+    /// Asks for a reset link for `email`, in the background.
+    pub(crate) fn request<S, H>(&self, portal: &Arc<Portal<S, H>>, client: ClientInfo, email: EmailAddress)
+    where
+        S: Store + SessionStore + 'static,
+        H: PasswordHasher + 'static,
+    {
+        let portal = portal.clone();
+        match self.0.clone().try_acquire_owned() {
+            Ok(permit) => {
+                tokio::spawn(async move {
+                    if let Err(e) = portal.request_password_reset(&client, &email).await {
+                        tracing::warn!(error = %e, "password reset request failed");
+                    }
+                    drop(permit);
+                });
+            }
+            Err(_) => tracing::warn!("password reset requests arrive faster than they are worked on; one was dropped"),
+        }
     }
 }

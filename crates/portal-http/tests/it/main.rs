@@ -6,6 +6,7 @@ mod bad_input;
 mod document;
 mod flows;
 mod openapi_gen;
+mod pages;
 mod problems;
 mod secrets;
 mod security;

@@ -33,6 +33,15 @@ impl<E> std::ops::Deref for Api<E> {
     }
 }
 
+/// The public application with the client area on (a fixed page key: tests only).
+pub fn client_with_pages() -> Api<impl Endpoint<Output = Response>> {
+    let (portal, clock) = portal_testkit::memory::memory_portal(t0());
+    let portal = Arc::new(portal);
+    let settings = portal_http::HttpSettings { page_key: Some([9; 32]), ..portal_http::HttpSettings::default() };
+    let (app, _) = portal_http::apps(portal.clone(), Arc::new(portal_http::AlwaysReady), settings);
+    Api { cli: TestClient::new(app), portal, clock }
+}
+
 pub fn client() -> Api<impl Endpoint<Output = Response>> {
     let (portal, clock) = portal_testkit::memory::memory_portal(t0());
     let portal = Arc::new(portal);

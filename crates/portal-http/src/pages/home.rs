@@ -1,0 +1,114 @@
+//! `/`: the account picker of the signed-in user (seeds 003, 004); `/accounts/{id}`: one
+//! account's start page, with the sections the visitor's permissions open.
+
+use std::sync::Arc;
+
+use askama::Template;
+use poem::http::StatusCode;
+use poem::{Request, Response};
+use portal_domain::account::View;
+use portal_domain::ids::AccountId;
+use portal_domain::ports::{PasswordHasher, SessionStore, Store};
+use serde::Deserialize;
+
+use super::Pages;
+use super::query::outcome;
+use super::render::{Fault, page, problem, see_other};
+use super::visitor::{Chrome, Visitor, visitor};
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    chrome: Chrome,
+    unverified: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Done {
+    done: Option<String>,
+}
+
+/// `GET /`: the picker; straight to the account when there is only one.
+pub(super) async fn picker<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
+where
+    S: Store + SessionStore + 'static,
+    H: PasswordHasher + 'static,
+{
+    let me = match visitor(&pages, &req).await {
+        Ok(me) => me,
+        Err(to_sign_in) => return to_sign_in,
+    };
+    let q = req.params::<Done>().unwrap_or_default();
+    if let [only] = me.accounts.as_slice()
+        && !only.closed
+        && q.done.is_none()
+    {
+        return see_other(&format!("/accounts/{}", only.id));
+    }
+    let chrome = me.chrome(None).announcing(outcome(q.done.as_deref()));
+    page(&HomePage { chrome, unverified: !me.user.email_verified() })
+}
+
+/// A section of an account, open to a member with its view.
+pub(crate) struct Section {
+    pub(crate) path: &'static str,
+    pub(crate) title: &'static str,
+    pub(crate) text: &'static str,
+}
+
+/// The sections of an account, each behind the view it shows.
+const SECTIONS: &[(View, Section)] = &[(
+    View::Members,
+    Section { path: "users", title: "Users", text: "Who may sign in to this account, and what they may do." },
+)];
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage<'a> {
+    chrome: Chrome,
+    sections: Vec<&'a Section>,
+    role: Option<String>,
+    permissions: Vec<&'static str>,
+}
+
+/// The account of the path, if the visitor is a member: else a "not found" page, as the API
+/// answers for an account the caller cannot see.
+pub(super) fn account_of(me: &Visitor, req: &Request) -> Result<AccountId, Response> {
+    let id = req.raw_path_param("id").and_then(|raw| raw.parse::<uuid::Uuid>().ok()).map(AccountId::from_uuid);
+    match id.filter(|id| me.account(*id).is_some()) {
+        Some(id) => Ok(id),
+        None => Err(not_found(me.chrome(None))),
+    }
+}
+
+/// The page for something the visitor cannot see, or that is not there.
+pub(super) fn not_found(chrome: Chrome) -> Response {
+    let fault = Fault { status: StatusCode::NOT_FOUND, field: None, detail: "There is nothing here for you.".into() };
+    problem(&chrome, &fault)
+}
+
+/// `GET /accounts/{id}`.
+pub(super) async fn account<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
+where
+    S: Store + SessionStore + 'static,
+    H: PasswordHasher + 'static,
+{
+    let me = match visitor(&pages, &req).await {
+        Ok(me) => me,
+        Err(to_sign_in) => return to_sign_in,
+    };
+    let id = match account_of(&me, &req) {
+        Ok(id) => id,
+        Err(not_found) => return not_found,
+    };
+    let Some(summary) = me.account(id) else { return not_found(me.chrome(None)) };
+    let sections = SECTIONS.iter().filter(|(view, _)| summary.may_view(*view)).map(|(_, section)| section).collect();
+    let q = req.params::<Done>().unwrap_or_default();
+    page(&AccountPage {
+        chrome: me.chrome(Some(id)).announcing(outcome(q.done.as_deref())),
+        sections,
+        role: summary.role.as_ref().map(ToString::to_string),
+        permissions: summary.permissions.keys(),
+    })
+}

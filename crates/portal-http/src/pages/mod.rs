@@ -1,0 +1,149 @@
+//! The client area: server-rendered pages (askama templates, auto-escaped) at `/`, beside the
+//! API, calling the same use cases. Every control is a plain link or form; the vendored htmx only
+//! makes it smoother. The session is the API's opaque session in an `HttpOnly`, `SameSite=Lax`
+//! cookie (`__Host-` and `Secure` when the public URL is https); every state-changing request
+//! needs the form's CSRF token and a same-origin `Origin` / `Sec-Fetch-Site`.
+
+mod grants;
+mod guard;
+mod home;
+mod invite;
+mod query;
+mod render;
+mod sign_in;
+mod sign_up;
+mod users;
+mod visitor;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use poem::http::Method;
+use poem::middleware::Csrf;
+use poem::web::cookie::SameSite;
+use poem::{Endpoint, EndpointExt, Request, Response, Route, get, post};
+use portal_domain::ports::{PasswordHasher, SessionStore, Store};
+use portal_domain::service::Portal;
+
+/// The embedded static files: the stylesheet and the vendored htmx.
+#[derive(rust_embed::RustEmbed)]
+#[folder = "static/"]
+struct Static;
+
+/// Every page's path (poem's `:name` for a parameter) and its methods: the app mounts each,
+/// and the route table labels them.
+pub const PAGES: &[(&str, &[Method])] = &[
+    ("/", GET),
+    ("/sign-in", GET_POST),
+    ("/sign-in/code", POST),
+    ("/sign-out", POST),
+    ("/sign-up", GET_POST),
+    ("/verify-email", GET_POST),
+    ("/forgot-password", GET_POST),
+    ("/reset-password", GET_POST),
+    ("/end-session", GET_POST),
+    ("/invites/accept", GET_POST),
+    ("/invites/decline", POST),
+    ("/accounts/:id", GET),
+    ("/accounts/:id/users", GET),
+    ("/accounts/:id/users/new", GET_POST),
+    ("/accounts/:id/users/:user", GET_POST),
+    ("/accounts/:id/users/:user/remove", POST),
+    ("/accounts/:id/invites/:invite/resend", POST),
+    ("/accounts/:id/invites/:invite/cancel", POST),
+];
+const GET: &[Method] = &[Method::GET];
+const POST: &[Method] = &[Method::POST];
+const GET_POST: &[Method] = &[Method::GET, Method::POST];
+
+/// What the pages need besides the use cases.
+pub(crate) struct Pages<S, H> {
+    pub(crate) portal: Arc<Portal<S, H>>,
+    pub(crate) trusted_proxies: Arc<[ipnet::IpNet]>,
+    /// Whether the public URL is https: cookies are then `Secure` and `__Host-` prefixed.
+    pub(crate) secure: bool,
+    /// Reset requests, worked on after their answers.
+    pub(crate) reset_jobs: crate::routes::security::ResetJobs,
+}
+
+impl<S, H> Pages<S, H> {
+    /// The session cookie's name.
+    pub(crate) fn session_cookie(&self) -> &'static str {
+        if self.secure { "__Host-portal_session" } else { "portal_session" }
+    }
+
+    /// Who is asking, as the API would record it.
+    pub(crate) fn client(&self, req: &Request) -> portal_domain::values::ClientInfo {
+        crate::client::client_info(req, &self.trusted_proxies)
+    }
+}
+
+/// A page handler: the shared state and the request, to the answer.
+fn ep<S, H, F, Fut>(pages: &Arc<Pages<S, H>>, handler: F) -> impl Endpoint<Output = Response> + use<S, H, F, Fut>
+where
+    S: Store + SessionStore + 'static,
+    H: PasswordHasher + 'static,
+    F: Fn(Arc<Pages<S, H>>, Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Response> + Send + 'static,
+{
+    let pages = pages.clone();
+    poem::endpoint::make(move |req| handler(pages.clone(), req))
+}
+
+/// The pages, their forms behind the CSRF check; `key` signs the CSRF tokens.
+pub(crate) fn routes<S, H>(pages: Pages<S, H>, key: [u8; 32]) -> impl Endpoint<Output = Response>
+where
+    S: Store + SessionStore + 'static,
+    H: PasswordHasher + 'static,
+{
+    let secure = pages.secure;
+    let p = &Arc::new(pages);
+    let csrf = Csrf::new()
+        .key(key)
+        .cookie_name(if secure { "__Host-portal_csrf" } else { "portal_csrf" })
+        .secure(secure)
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .path("/");
+    Route::new()
+        .at("/", get(ep(p, home::picker)))
+        .at("/sign-in", get(ep(p, sign_in::show)).post(ep(p, sign_in::submit)))
+        .at("/sign-in/code", post(ep(p, sign_in::code)))
+        .at("/sign-out", post(ep(p, sign_in::sign_out)))
+        .at("/sign-up", get(ep(p, sign_up::show)).post(ep(p, sign_up::submit)))
+        .at("/verify-email", get(ep(p, sign_up::verify_show)).post(ep(p, sign_up::verify)))
+        .at("/forgot-password", get(ep(p, sign_up::forgot_show)).post(ep(p, sign_up::forgot)))
+        .at("/reset-password", get(ep(p, sign_up::reset_show)).post(ep(p, sign_up::reset)))
+        .at("/end-session", get(ep(p, sign_up::end_session_show)).post(ep(p, sign_up::end_session)))
+        .at("/invites/accept", get(ep(p, invite::show)).post(ep(p, invite::accept)))
+        .at("/invites/decline", post(ep(p, invite::decline)))
+        .at("/accounts/:id", get(ep(p, home::account)))
+        .at("/accounts/:id/users", get(ep(p, users::list)))
+        .at("/accounts/:id/users/new", get(ep(p, users::add_show)).post(ep(p, users::add)))
+        .at("/accounts/:id/users/:user", get(ep(p, users::manage_show)).post(ep(p, users::manage)))
+        .at("/accounts/:id/users/:user/remove", post(ep(p, users::remove)))
+        .at("/accounts/:id/invites/:invite/resend", post(ep(p, users::resend)))
+        .at("/accounts/:id/invites/:invite/cancel", post(ep(p, users::cancel)))
+        .with(csrf)
+        .map_to_response()
+}
+
+/// The static files, each under its own URL: cacheable for a day (their names carry versions).
+/// Each is poem's `EmbeddedFileEndpoint` at its own route: `EmbeddedFilesEndpoint` reads the
+/// request's original URI, which poem's test client leaves at `/`, so tests could not fetch them.
+pub(crate) fn static_files() -> impl Endpoint<Output = Response> {
+    let mut files = Route::new();
+    for name in Static::iter() {
+        files = files.at(format!("/{name}"), poem::endpoint::EmbeddedFileEndpoint::<Static>::new(&name));
+    }
+    files.map_to_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_static_files_are_embedded() {
+        assert!(super::Static::get("htmx-2.0.4.min.js").is_some());
+        assert!(super::Static::get("portal.css").is_some());
+    }
+}

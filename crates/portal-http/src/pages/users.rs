@@ -1,0 +1,448 @@
+//! Settings > Users (seeds 002, 003): the members with their access, the pending invites with
+//! Resend and Cancel, "Add user" (a role that fills the permission checkboxes, each permission
+//! described, the sensitive ones flagged, the ones you may not grant locked with the reason),
+//! and Manage (permissions, role label, end date) with Remove behind a confirmation.
+
+use std::sync::Arc;
+
+use askama::Template;
+use chrono::{DateTime, NaiveDate, Utc};
+use poem::{Request, Response};
+use portal_domain::Actor;
+use portal_domain::account::{AccountSummary, EditMember, InviteStatus};
+use portal_domain::ids::{AccountId, InviteId, UserId};
+use portal_domain::permission::PermissionSet;
+use portal_domain::ports::{PageRequest, PasswordHasher, SessionStore, Store};
+use portal_domain::service::MemberView;
+use portal_domain::values::RoleLabel;
+use serde::Deserialize;
+
+use super::Pages;
+use super::grants::{Grant, Preset, checkboxes, presets};
+use super::guard::form;
+use super::home::{account_of, not_found};
+use super::query::outcome;
+use super::render::{Errors, Fault, page, page_with, problem, see_other};
+use super::visitor::{Chrome, Visitor, visitor};
+use crate::error::ApiError;
+use crate::extract::{field, page_request};
+use crate::routes::invites::{OfferFields, offer};
+
+/// A member as a row of the list.
+struct Row {
+    id: String,
+    name: String,
+    email: String,
+    role: String,
+    /// How many permissions, and which sensitive ones.
+    summary: String,
+    sensitive: Vec<&'static str>,
+    joined: String,
+    last_active: String,
+    ends: String,
+    is_you: bool,
+    is_owner: bool,
+}
+
+/// A pending invite as a row of the list.
+struct Pending {
+    id: String,
+    email: String,
+    role: String,
+    expires: String,
+    expired: bool,
+    sent: u32,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    chrome: Chrome,
+    account: String,
+    members: Vec<Row>,
+    next: Option<String>,
+    invites: Vec<Pending>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    cursor: Option<String>,
+    limit: Option<i64>,
+    done: Option<String>,
+}
+
+fn day(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d").to_string()
+}
+
+fn row(v: &MemberView, me: UserId) -> Row {
+    let m = &v.membership;
+    let permissions = m.permissions();
+    Row {
+        id: m.user().to_string(),
+        name: v.name.to_string(),
+        email: v.email.to_string(),
+        role: m.role().map_or_else(String::new, ToString::to_string),
+        summary: format!("{} of {}", permissions.len(), PermissionSet::ALL.len()),
+        sensitive: permissions.sensitive().keys(),
+        joined: day(m.joined_at()),
+        last_active: m.last_active_at().map_or_else(|| "never".into(), day),
+        ends: m.ends_at().map_or_else(String::new, day),
+        is_you: m.user() == me,
+        is_owner: v.is_owner,
+    }
+}
+
+/// The visitor and the account of the path, or the answer when there is none for them.
+async fn visit<S, H>(pages: &Arc<Pages<S, H>>, req: &Request) -> Result<(Visitor, AccountId), Response>
+where
+    S: Store + SessionStore + 'static,
+    H: PasswordHasher + 'static,
+{
+    let me = visitor(pages, req).await?;
+    let id = account_of(&me, req)?;
+    Ok((me, id))
+}
+
+/// The answer to a use case's refusal outside a form: "not found" stays "not found".
+fn refusal(me: &Visitor, id: AccountId, e: impl Into<ApiError>) -> Response {
+    let fault = Fault::of(e);
+    let chrome = if fault.is_not_found() { me.chrome(None) } else { me.chrome(Some(id)) };
+    problem(&chrome, &fault)
+}
+
+/// `GET /accounts/{id}/users`.
+pub(super) async fn list<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
+where
+    S: Store + SessionStore + 'static,
+    H: PasswordHasher + 'static,
+{
+    let (me, id) = match visit(&pages, &req).await {
+        Ok(v) => v,
+        Err(answer) => return answer,
+    };
+    let q = req.params::<ListQuery>().unwrap_or_default();
+    let actor = Actor::User(me.user.id());
+    let request = match page_request::<UserId>(q.cursor.as_deref(), q.limit.map(crate::wire::PageLimit)) {
+        Ok(r) => r,
+        Err(e) => return refusal(&me, id, e),
+    };
+    let members = match pages.portal.members(&actor, id, request).await {
+        Ok(page) => page,
+        Err(e) => return refusal(&me, id, e),
+    };
+    let now = pages.portal.now();
+    // Pending invites are few (each one is a person being asked); the first page holds them.
+    let invites = match pages.portal.invites(&actor, id, PageRequest { after: None, limit: 200 }).await {
+        Ok(page) => page.items,
+        Err(e) => return refusal(&me, id, e),
+    };
+    let invites = invites
+        .iter()
+        .filter(|i| matches!(i.status(now), InviteStatus::Pending | InviteStatus::Expired))
+        .map(|i| Pending {
+            id: i.id().to_string(),
+            email: i.email().to_string(),
+            role: i.role().map_or_else(String::new, ToString::to_string),
+            expires: day(i.expires_at()),
+            expired: i.status(now) == InviteStatus::Expired,
+            sent: i.sent_count(),
+        })
+        .collect();
+    let account = me.account(id).map(|a| a.display_name.to_string()).unwrap_or_default();
+    page(&UsersPage {
+        chrome: me.chrome(Some(id)).announcing(outcome(q.done.as_deref())),
+        account,
+        members: members.items.iter().map(|v| row(v, me.user.id())).collect(),
+        next: members.next.map(|u| u.to_string()),
+        invites,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "add_user.html")]
+struct AddUserPage<'a> {
+    chrome: Chrome,
+    f: &'a InviteForm,
+    presets: Vec<Preset>,
+    grants: Vec<Grant>,
+    errors: Errors,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct InviteForm {
+    email: String,
+    name: String,
+    role: String,
+    permissions: Vec<String>,
+    access_ends_at: String,
+}
+
+const INVITE_FIELDS: &[&str] = &["email", "name", "role", "permissions", "access_ends_at"];
+
+fn add_user_page(me: &Visitor, id: AccountId, summary: &AccountSummary, f: &InviteForm, errors: Errors) -> Response {
+    let chosen = PermissionSet::from_keys(f.permissions.iter().map(String::as_str)).unwrap_or(PermissionSet::EMPTY);
+    let page = AddUserPage {
+        chrome: me.chrome(Some(id)),
+        f,
+        presets: presets(Some(f.role.as_str()).filter(|r| !r.is_empty())),
+        grants: checkboxes(chosen, summary),
+        errors,
+    };
+    page_with(page.errors.status(), &page)
+}
+
+/// The end of the day a date field names (access ends when that day does, in UTC).
+fn end_of(name: &str, raw: &str) -> Result<Option<DateTime<Utc>>, ApiError> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    let date = field(name, NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d"))?;
+    Ok(date.and_hms_opt(23, 59, 59).map(|t| t.and_utc()))
+}
+
+/// `GET /accounts/{id}/users/new`.
+pub(super) async fn add_show<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
+where
+    S: Store + SessionStore + 'static,
+    H: PasswordHasher + 'static,
+{
+    let (me, id) = match visit(&pages, &req).await {
+        Ok(v) => v,
+        Err(answer) => return answer,
+    };
+    let Some(summary) = me.account(id).filter(|a| a.may_view(portal_domain::account::View::Invites)) else {
+        let missing = portal_domain::DomainError::MissingPermission(portal_domain::permission::Permission::UsersManage);
+        return refusal(&me, id, portal_domain::service::ServiceError::from(missing));
+    };
+    add_user_page(&me, id, summary, &InviteForm::default(), Errors::none())
+}
+
+/// `POST /accounts/{id}/users/new`: sends the invite.
+pub(super) async fn add<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
+where
+    S: Store + SessionStore + 'static,
+    H: PasswordHasher + 'static,
+{
+    let (req, f) = match form::<InviteForm>(req).await {
+        Ok(parsed) => parsed,
+        Err(refused) => return refused,
+    };
+    let (me, id) = match visit(&pages, &req).await {
+        Ok(v) => v,
+        Err(answer) => return answer,
+    };
+    let keys: Vec<&str> = f.permissions.iter().map(String::as_str).collect();
+    let offered = end_of("access_ends_at", &f.access_ends_at).and_then(|ends| {
+        offer(OfferFields {
+            email: &f.email,
+            name: Some(f.name.trim()).filter(|n| !n.is_empty()),
+            role: Some(f.role.as_str()).filter(|r| !r.is_empty()),
+            role_label: None,
+            permissions: (!keys.is_empty()).then_some(keys.as_slice()),
+            access_ends_at: ends,
+        })
+    });
+    let sent = match offered {
+        Ok(offer) => pages.portal.invite(&Actor::User(me.user.id()), id, offer).await.map_err(Fault::of),
+        Err(e) => Err(Fault::of(e)),
+    };
+    match sent {
+        Ok(_) => see_other(&format!("/accounts/{id}/users?done=invited")),
+        Err(fault) if fault.is_not_found() => not_found(me.chrome(None)),
+        Err(fault) => match me.account(id) {
+            Some(summary) => add_user_page(&me, id, summary, &f, Errors::new(fault, INVITE_FIELDS)),
+            None => not_found(me.chrome(None)),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "manage_user.html")]
+struct ManagePage<'a> {
+    chrome: Chrome,
+    member: Row,
+    f: &'a MemberForm,
+    grants: Vec<Grant>,
+    version: u64,
+    errors: Errors,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MemberForm {
+    role: String,
+    permissions: Vec<String>,
+    ends_at: String,
+    version: Option<u64>,
+}
+
+const MEMBER_FIELDS: &[&str] = &["role", "permissions", "ends_at"];
+
+/// The member of the path.
+fn member_of(req: &Request) -> Option<UserId> {
+    req.raw_path_param("user").and_then(|raw| raw.parse::<uuid::Uuid>().ok()).map(UserId::from_uuid)
+}
+
+async fn manage_page<S, H>(
+    pages: &Pages<S, H>,
+    me: &Visitor,
+    id: AccountId,
+    user: UserId,
+    form: Option<&MemberForm>,
+    errors: Errors,
+) -> Response
+where
+    S: Store + SessionStore + 'static,
+    H: PasswordHasher + 'static,
+{
+    let view = match pages.portal.member(&Actor::User(me.user.id()), id, user).await {
+        Ok(view) => view,
+        Err(e) => return refusal(me, id, e),
+    };
+    let Some(summary) = me.account(id) else { return not_found(me.chrome(None)) };
+    let m = &view.membership;
+    let current = MemberForm {
+        role: m.role().map_or_else(String::new, ToString::to_string),
+        permissions: m.permissions().keys().into_iter().map(str::to_owned).collect(),
+        ends_at: m.ends_at().map_or_else(String::new, day),
+        version: Some(m.version()),
+    };
+    let f = form.unwrap_or(&current);
+    let chosen = PermissionSet::from_keys(f.permissions.iter().map(String::as_str)).unwrap_or(PermissionSet::EMPTY);
+    let page = ManagePage {
+        chrome: me.chrome(Some(id)),
+        member: row(&view, me.user.id()),
+        f,
+        grants: checkboxes(chosen, summary),
+        version: m.version(),
+        errors,
+    };
+    page_with(page.errors.status(), &page)
+}
+
+/// `GET /accounts/{id}/users/{user}`: Manage.
+pub(super) async fn manage_show<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
+where
+    S: Store + SessionStore + 'static,
+    H: PasswordHasher + 'static,
+{
+    let (me, id) = match visit(&pages, &req).await {
+        Ok(v) => v,
+        Err(answer) => return answer,
+    };
+    let Some(user) = member_of(&req) else { return not_found(me.chrome(None)) };
+    manage_page(&pages, &me, id, user, None, Errors::none()).await
+}
+
+/// `POST /accounts/{id}/users/{user}`: saves the member's access.
+pub(super) async fn manage<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
+where
+    S: Store + SessionStore + 'static,
+    H: PasswordHasher + 'static,
+{
+    let (req, f) = match form::<MemberForm>(req).await {
+        Ok(parsed) => parsed,
+        Err(refused) => return refused,
+    };
+    let (me, id) = match visit(&pages, &req).await {
+        Ok(v) => v,
+        Err(answer) => return answer,
+    };
+    let Some(user) = member_of(&req) else { return not_found(me.chrome(None)) };
+    let edit = (|| -> Result<EditMember, ApiError> {
+        let permissions = field("permissions", PermissionSet::from_keys(f.permissions.iter().map(String::as_str)))?;
+        let role =
+            Some(f.role.trim()).filter(|r| !r.is_empty()).map(|r| field("role", RoleLabel::parse(r))).transpose()?;
+        Ok(EditMember {
+            user,
+            permissions: Some(permissions),
+            role: Some(role),
+            ends_at: Some(end_of("ends_at", &f.ends_at)?),
+        })
+    })();
+    let saved = match edit {
+        Ok(edit) => pages.portal.edit_member(&Actor::User(me.user.id()), id, edit, f.version).await.map_err(Fault::of),
+        Err(e) => Err(Fault::of(e)),
+    };
+    match saved {
+        Ok(_) => see_other(&format!("/accounts/{id}/users?done=saved")),
+        Err(fault) if fault.is_not_found() => not_found(me.chrome(None)),
+        Err(fault) => manage_page(&pages, &me, id, user, Some(&f), Errors::new(fault, MEMBER_FIELDS)).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct Nothing {}
+
+/// `POST /accounts/{id}/users/{user}/remove`: the confirmation's button.
+pub(super) async fn remove<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
+where
+    S: Store + SessionStore + 'static,
+    H: PasswordHasher + 'static,
+{
+    let (req, Nothing {}) = match form::<Nothing>(req).await {
+        Ok(parsed) => parsed,
+        Err(refused) => return refused,
+    };
+    let (me, id) = match visit(&pages, &req).await {
+        Ok(v) => v,
+        Err(answer) => return answer,
+    };
+    let Some(user) = member_of(&req) else { return not_found(me.chrome(None)) };
+    match pages.portal.remove_member(&Actor::User(me.user.id()), id, user).await {
+        Ok(_) => see_other(&format!("/accounts/{id}/users?done=removed")),
+        Err(e) => refusal(&me, id, e),
+    }
+}
+
+/// The invite of the path.
+fn invite_of(req: &Request) -> Option<InviteId> {
+    req.raw_path_param("invite").and_then(|raw| raw.parse::<uuid::Uuid>().ok()).map(InviteId::from_uuid)
+}
+
+/// `POST /accounts/{id}/invites/{invite}/resend`: a new link (the old one stops working).
+pub(super) async fn resend<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
+where
+    S: Store + SessionStore + 'static,
+    H: PasswordHasher + 'static,
+{
+    answer_invite(pages, req, true).await
+}
+
+/// `POST /accounts/{id}/invites/{invite}/cancel`.
+pub(super) async fn cancel<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
+where
+    S: Store + SessionStore + 'static,
+    H: PasswordHasher + 'static,
+{
+    answer_invite(pages, req, false).await
+}
+
+async fn answer_invite<S, H>(pages: Arc<Pages<S, H>>, req: Request, resend: bool) -> Response
+where
+    S: Store + SessionStore + 'static,
+    H: PasswordHasher + 'static,
+{
+    let (req, Nothing {}) = match form::<Nothing>(req).await {
+        Ok(parsed) => parsed,
+        Err(refused) => return refused,
+    };
+    let (me, id) = match visit(&pages, &req).await {
+        Ok(v) => v,
+        Err(answer) => return answer,
+    };
+    let Some(invite) = invite_of(&req) else { return not_found(me.chrome(None)) };
+    let actor = Actor::User(me.user.id());
+    let done = if resend {
+        pages.portal.resend_invite(&actor, id, invite).await.map(|_| "resent")
+    } else {
+        pages.portal.cancel_invite(&actor, id, invite).await.map(|_| "cancelled")
+    };
+    match done {
+        Ok(done) => see_other(&format!("/accounts/{id}/users?done={done}")),
+        Err(e) => refusal(&me, id, e),
+    }
+}
