@@ -4,9 +4,7 @@
 set -euo pipefail
 
 if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq postgresql >&2
+  bash "$(dirname "$0")/apt.sh" postgresql
 fi
 
 version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)

@@ -4,14 +4,28 @@
 //! cookie (`__Host-` and `Secure` when the public URL is https); every state-changing request
 //! needs the form's CSRF token and a same-origin `Origin` / `Sec-Fetch-Site`.
 
+/// The value of a `Result<T, Response>`, or its response as the handler's answer (a refused
+/// form, the way to sign in, a page that is not there).
+macro_rules! or_answer {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(answer) => return answer,
+        }
+    };
+}
+
 mod grants;
 mod guard;
 mod home;
 mod invite;
+mod me;
 mod query;
 mod render;
+mod sessions;
 mod sign_in;
 mod sign_up;
+mod two_factor;
 mod users;
 mod visitor;
 
@@ -44,6 +58,18 @@ pub const PAGES: &[(&str, &[Method])] = &[
     ("/end-session", GET_POST),
     ("/invites/accept", GET_POST),
     ("/invites/decline", POST),
+    ("/me", GET_POST),
+    ("/me/email", GET_POST),
+    ("/me/password", GET_POST),
+    ("/me/preferences", GET_POST),
+    ("/me/two-factor", GET),
+    ("/me/two-factor/start", POST),
+    ("/me/two-factor/confirm", POST),
+    ("/me/two-factor/recovery-codes", POST),
+    ("/me/two-factor/off", POST),
+    ("/me/sessions", GET),
+    ("/me/sessions/:session/end", POST),
+    ("/me/sessions/end-others", POST),
     ("/accounts/:id", GET),
     ("/accounts/:id/users", GET),
     ("/accounts/:id/users/new", GET_POST),
@@ -117,6 +143,18 @@ where
         .at("/end-session", get(ep(p, sign_up::end_session_show)).post(ep(p, sign_up::end_session)))
         .at("/invites/accept", get(ep(p, invite::show)).post(ep(p, invite::accept)))
         .at("/invites/decline", post(ep(p, invite::decline)))
+        .at("/me", get(ep(p, me::profile_show)).post(ep(p, me::profile)))
+        .at("/me/email", get(ep(p, me::email_show)).post(ep(p, me::email)))
+        .at("/me/password", get(ep(p, me::password_show)).post(ep(p, me::password)))
+        .at("/me/preferences", get(ep(p, me::preferences_show)).post(ep(p, me::preferences)))
+        .at("/me/two-factor", get(ep(p, two_factor::show)))
+        .at("/me/two-factor/start", post(ep(p, two_factor::start)))
+        .at("/me/two-factor/confirm", post(ep(p, two_factor::confirm)))
+        .at("/me/two-factor/recovery-codes", post(ep(p, two_factor::renew)))
+        .at("/me/two-factor/off", post(ep(p, two_factor::off)))
+        .at("/me/sessions", get(ep(p, sessions::list)))
+        .at("/me/sessions/:session/end", post(ep(p, sessions::end)))
+        .at("/me/sessions/end-others", post(ep(p, sessions::end_others)))
         .at("/accounts/:id", get(ep(p, home::account)))
         .at("/accounts/:id/users", get(ep(p, users::list)))
         .at("/accounts/:id/users/new", get(ep(p, users::add_show)).post(ep(p, users::add)))

@@ -32,6 +32,11 @@ pub(crate) fn outcome(key: Option<&str>) -> Option<&'static str> {
         "cancelled" => "The invite is cancelled; its link no longer works.",
         "saved" => "Your changes are saved.",
         "removed" => "The member is removed.",
+        "email-sent" => "Check the new address: the change is made when you follow the link we mailed there.",
+        "password-changed" => "Your password is changed. Your other sessions are signed out.",
+        "mfa-off" => "Two-factor authentication is off.",
+        "ended" => "That session is signed out.",
+        "ended-others" => "Every other session is signed out.",
         "session-ended" => "That session is ended. Set a new password if someone else knows yours.",
         _ => return None,
     })

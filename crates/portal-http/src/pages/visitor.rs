@@ -18,6 +18,7 @@ use super::render::see_other;
 
 /// A signed-in visitor.
 pub(crate) struct Visitor {
+    pub(crate) session: portal_domain::ids::SessionId,
     pub(crate) user: User,
     pub(crate) accounts: Vec<AccountSummary>,
     pub(crate) csrf: String,
@@ -88,7 +89,7 @@ where
     H: PasswordHasher + 'static,
 {
     let Some(cookie) = req.cookie().get(pages.session_cookie()) else { return Err(to_sign_in(req)) };
-    let Ok((_, user)) = pages.portal.authenticate(cookie.value_str()).await else {
+    let Ok((session, user)) = pages.portal.authenticate(cookie.value_str()).await else {
         return Err(to_sign_in(req));
     };
     // The picker holds at most this many; a person in more finds the rest on the home page.
@@ -100,7 +101,7 @@ where
             Vec::new()
         }
     };
-    Ok(Visitor { user, accounts, csrf: csrf(req) })
+    Ok(Visitor { session, user, accounts, csrf: csrf(req) })
 }
 
 /// To the sign-in page, coming back to this page (a path on this site only) afterwards.

@@ -2,6 +2,7 @@
 //! page it read, and the pages' tests by area.
 
 mod matrix;
+mod me;
 mod sign_in;
 mod users;
 

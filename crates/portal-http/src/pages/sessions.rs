@@ -1,0 +1,99 @@
+//! Your sessions (seed 001): where and when each began and was last used, this one marked, a
+//! "sign out" for each and one for every other.
+
+use std::sync::Arc;
+
+use askama::Template;
+use poem::{Request, Response};
+use portal_domain::ids::SessionId;
+use portal_domain::ports::{PasswordHasher, SessionStore, Store};
+use serde::Deserialize;
+
+use super::Pages;
+use super::guard::form;
+use super::query::outcome;
+use super::render::{Fault, page, problem, see_other};
+use super::visitor::{Chrome, visitor};
+
+struct Row {
+    id: String,
+    started: String,
+    last_used: String,
+    address: String,
+    agent: String,
+    current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "sessions.html")]
+struct SessionsPage {
+    chrome: Chrome,
+    sessions: Vec<Row>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Done {
+    done: Option<String>,
+}
+
+/// `GET /me/sessions`.
+pub(super) async fn list<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
+where
+    S: Store + SessionStore + 'static,
+    H: PasswordHasher + 'static,
+{
+    let me = or_answer!(visitor(&pages, &req).await);
+    let sessions = match pages.portal.my_sessions(me.user.id(), me.session).await {
+        Ok(sessions) => sessions,
+        Err(e) => return problem(&me.chrome(None), &Fault::of(e)),
+    };
+    let time = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    let sessions = sessions
+        .into_iter()
+        .map(|s| Row {
+            id: s.info.id.to_string(),
+            started: time(s.info.created_at),
+            last_used: time(s.info.last_seen_at),
+            address: s.info.client.address().to_string(),
+            agent: s.info.client.user_agent().to_owned(),
+            current: s.current,
+        })
+        .collect();
+    let q = req.params::<Done>().unwrap_or_default();
+    page(&SessionsPage { chrome: me.chrome(None).announcing(outcome(q.done.as_deref())), sessions })
+}
+
+#[derive(Deserialize)]
+struct Nothing {}
+
+/// `POST /me/sessions/{session}/end`.
+pub(super) async fn end<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
+where
+    S: Store + SessionStore + 'static,
+    H: PasswordHasher + 'static,
+{
+    let (req, Nothing {}) = or_answer!(form::<Nothing>(req).await);
+    let me = or_answer!(visitor(&pages, &req).await);
+    let Some(id) = req.raw_path_param("session").and_then(|s| s.parse::<uuid::Uuid>().ok()) else {
+        return super::home::not_found(me.chrome(None));
+    };
+    match pages.portal.end_my_session(me.user.id(), SessionId::from_uuid(id)).await {
+        Ok(()) => see_other("/me/sessions?done=ended"),
+        Err(e) => problem(&me.chrome(None), &Fault::of(e)),
+    }
+}
+
+/// `POST /me/sessions/end-others`.
+pub(super) async fn end_others<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
+where
+    S: Store + SessionStore + 'static,
+    H: PasswordHasher + 'static,
+{
+    let (req, Nothing {}) = or_answer!(form::<Nothing>(req).await);
+    let me = or_answer!(visitor(&pages, &req).await);
+    match pages.portal.end_other_sessions(me.user.id(), me.session).await {
+        Ok(()) => see_other("/me/sessions?done=ended-others"),
+        Err(e) => problem(&me.chrome(None), &Fault::of(e)),
+    }
+}
