@@ -23,10 +23,11 @@ struct HomePage {
     unverified: bool,
 }
 
+/// The outcome a redirect after a form names.
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Done {
-    done: Option<String>,
+pub(super) struct Done {
+    pub(super) done: Option<String>,
 }
 
 /// `GET /`: the picker; straight to the account when there is only one.
@@ -58,10 +59,44 @@ pub(crate) struct Section {
 }
 
 /// The sections of an account, each behind the view it shows.
-const SECTIONS: &[(View, Section)] = &[(
-    View::Members,
-    Section { path: "users", title: "Users", text: "Who may sign in to this account, and what they may do." },
-)];
+const SECTIONS: &[(View, Section)] = &[
+    (
+        View::Profile,
+        Section {
+            path: "profile",
+            title: "Account profile",
+            text: "The master profile and billing details: name, primary email, address, tax id.",
+        },
+    ),
+    (
+        View::Members,
+        Section { path: "users", title: "Users", text: "Who may sign in to this account, and what they may do." },
+    ),
+    (
+        View::Contacts,
+        Section {
+            path: "contacts",
+            title: "Contacts",
+            text: "People who never sign in but receive the notices chosen for them.",
+        },
+    ),
+    (
+        View::Notices,
+        Section { path: "notices", title: "Notices", text: "What was sent to the account, who received it and why." },
+    ),
+    (
+        View::Audit,
+        Section { path: "review", title: "Access review", text: "Who has access, who approved it, what to look at." },
+    ),
+    (
+        View::Audit,
+        Section { path: "audit", title: "Audit trail", text: "Every change to the account: who, when, what." },
+    ),
+    (
+        View::Summary,
+        Section { path: "ownership", title: "Ownership", text: "Hand the account over, close it, or leave it." },
+    ),
+];
 
 #[derive(Template)]
 #[template(path = "account.html")]

@@ -15,6 +15,9 @@ macro_rules! or_answer {
     };
 }
 
+mod account;
+mod contacts;
+mod governance;
 mod grants;
 mod guard;
 mod home;
@@ -71,6 +74,18 @@ pub const PAGES: &[(&str, &[Method])] = &[
     ("/me/sessions/:session/end", POST),
     ("/me/sessions/end-others", POST),
     ("/accounts/:id", GET),
+    ("/accounts/:id/profile", GET_POST),
+    ("/accounts/:id/ownership", GET),
+    ("/accounts/:id/transfer", POST),
+    ("/accounts/:id/leave", POST),
+    ("/accounts/:id/close", POST),
+    ("/accounts/:id/contacts", GET),
+    ("/accounts/:id/contacts/new", GET_POST),
+    ("/accounts/:id/contacts/:contact", GET_POST),
+    ("/accounts/:id/contacts/:contact/delete", POST),
+    ("/accounts/:id/notices", GET),
+    ("/accounts/:id/audit", GET),
+    ("/accounts/:id/review", GET_POST),
     ("/accounts/:id/users", GET),
     ("/accounts/:id/users/new", GET_POST),
     ("/accounts/:id/users/:user", GET_POST),
@@ -156,6 +171,18 @@ where
         .at("/me/sessions/:session/end", post(ep(p, sessions::end)))
         .at("/me/sessions/end-others", post(ep(p, sessions::end_others)))
         .at("/accounts/:id", get(ep(p, home::account)))
+        .at("/accounts/:id/profile", get(ep(p, account::profile_show)).post(ep(p, account::profile)))
+        .at("/accounts/:id/ownership", get(ep(p, account::ownership_show)))
+        .at("/accounts/:id/transfer", post(ep(p, account::transfer)))
+        .at("/accounts/:id/leave", post(ep(p, account::leave)))
+        .at("/accounts/:id/close", post(ep(p, account::close)))
+        .at("/accounts/:id/contacts", get(ep(p, contacts::list)))
+        .at("/accounts/:id/contacts/new", get(ep(p, contacts::add_show)).post(ep(p, contacts::add)))
+        .at("/accounts/:id/contacts/:contact", get(ep(p, contacts::edit_show)).post(ep(p, contacts::edit)))
+        .at("/accounts/:id/contacts/:contact/delete", post(ep(p, contacts::delete)))
+        .at("/accounts/:id/notices", get(ep(p, governance::notices)))
+        .at("/accounts/:id/audit", get(ep(p, governance::audit)))
+        .at("/accounts/:id/review", get(ep(p, governance::review)).post(ep(p, governance::record)))
         .at("/accounts/:id/users", get(ep(p, users::list)))
         .at("/accounts/:id/users/new", get(ep(p, users::add_show)).post(ep(p, users::add)))
         .at("/accounts/:id/users/:user", get(ep(p, users::manage_show)).post(ep(p, users::manage)))
@@ -163,7 +190,21 @@ where
         .at("/accounts/:id/invites/:invite/resend", post(ep(p, users::resend)))
         .at("/accounts/:id/invites/:invite/cancel", post(ep(p, users::cancel)))
         .with(csrf)
+        .around(push_url)
         .map_to_response()
+}
+
+/// htmx follows a form's redirect inside its request, so the address bar would keep the form's
+/// URL: each page fetched by htmx names its own (`HX-Push-Url`), and reload and back work.
+async fn push_url<E: Endpoint>(next: Arc<E>, req: Request) -> poem::Result<Response> {
+    let page = (req.method() == Method::GET && req.headers().contains_key("hx-request"))
+        .then(|| req.uri().path_and_query().map(|p| p.as_str().to_owned()))
+        .flatten();
+    let mut response = poem::IntoResponse::into_response(next.call(req).await?);
+    if let Some(page) = page.and_then(|p| poem::http::HeaderValue::from_str(&p).ok()) {
+        response.headers_mut().insert("hx-push-url", page);
+    }
+    Ok(response)
 }
 
 /// The static files, each under its own URL: cacheable for a day (their names carry versions).

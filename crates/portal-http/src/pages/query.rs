@@ -37,6 +37,13 @@ pub(crate) fn outcome(key: Option<&str>) -> Option<&'static str> {
         "mfa-off" => "Two-factor authentication is off.",
         "ended" => "That session is signed out.",
         "ended-others" => "Every other session is signed out.",
+        "contact-added" => "The contact is added.",
+        "contact-deleted" => "The contact is deleted.",
+        "profile-saved" => "The account profile is saved.",
+        "transferred" => "Ownership is handed over.",
+        "left" => "You left the account.",
+        "closed" => "The account is closed.",
+        "reviewed" => "The access review is recorded.",
         "session-ended" => "That session is ended. Set a new password if someone else knows yours.",
         _ => return None,
     })

@@ -20,10 +20,10 @@ use serde::Deserialize;
 use super::Pages;
 use super::grants::{Grant, Preset, checkboxes, presets};
 use super::guard::form;
-use super::home::{account_of, not_found};
+use super::home::not_found;
 use super::query::outcome;
-use super::render::{Errors, Fault, page, page_with, problem, see_other};
-use super::visitor::{Chrome, Visitor, visitor};
+use super::render::{Errors, Fault, page, page_with, see_other};
+use super::visitor::{Chrome, Visitor, refusal, visit};
 use crate::error::ApiError;
 use crate::extract::{field, page_request};
 use crate::routes::invites::{OfferFields, offer};
@@ -94,24 +94,6 @@ fn row(v: &MemberView, me: UserId) -> Row {
     }
 }
 
-/// The visitor and the account of the path, or the answer when there is none for them.
-async fn visit<S, H>(pages: &Arc<Pages<S, H>>, req: &Request) -> Result<(Visitor, AccountId), Response>
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
-    let me = visitor(pages, req).await?;
-    let id = account_of(&me, req)?;
-    Ok((me, id))
-}
-
-/// The answer to a use case's refusal outside a form: "not found" stays "not found".
-fn refusal(me: &Visitor, id: AccountId, e: impl Into<ApiError>) -> Response {
-    let fault = Fault::of(e);
-    let chrome = if fault.is_not_found() { me.chrome(None) } else { me.chrome(Some(id)) };
-    problem(&chrome, &fault)
-}
-
 /// `GET /accounts/{id}/users`.
 pub(super) async fn list<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
 where
@@ -126,17 +108,17 @@ where
     let actor = Actor::User(me.user.id());
     let request = match page_request::<UserId>(q.cursor.as_deref(), q.limit.map(crate::wire::PageLimit)) {
         Ok(r) => r,
-        Err(e) => return refusal(&me, id, e),
+        Err(e) => return refusal(&me, id, &Fault::of(e)),
     };
     let members = match pages.portal.members(&actor, id, request).await {
         Ok(page) => page,
-        Err(e) => return refusal(&me, id, e),
+        Err(e) => return refusal(&me, id, &Fault::of(e)),
     };
     let now = pages.portal.now();
     // Pending invites are few (each one is a person being asked); the first page holds them.
     let invites = match pages.portal.invites(&actor, id, PageRequest { after: None, limit: 200 }).await {
         Ok(page) => page.items,
-        Err(e) => return refusal(&me, id, e),
+        Err(e) => return refusal(&me, id, &Fault::of(e)),
     };
     let invites = invites
         .iter()
@@ -215,7 +197,7 @@ where
     };
     let Some(summary) = me.account(id).filter(|a| a.may_view(portal_domain::account::View::Invites)) else {
         let missing = portal_domain::DomainError::MissingPermission(portal_domain::permission::Permission::UsersManage);
-        return refusal(&me, id, portal_domain::service::ServiceError::from(missing));
+        return refusal(&me, id, &Fault::of(portal_domain::service::ServiceError::from(missing)));
     };
     add_user_page(&me, id, summary, &InviteForm::default(), Errors::none())
 }
@@ -300,7 +282,7 @@ where
 {
     let view = match pages.portal.member(&Actor::User(me.user.id()), id, user).await {
         Ok(view) => view,
-        Err(e) => return refusal(me, id, e),
+        Err(e) => return refusal(me, id, &Fault::of(e)),
     };
     let Some(summary) = me.account(id) else { return not_found(me.chrome(None)) };
     let m = &view.membership;
@@ -394,7 +376,7 @@ where
     let Some(user) = member_of(&req) else { return not_found(me.chrome(None)) };
     match pages.portal.remove_member(&Actor::User(me.user.id()), id, user).await {
         Ok(_) => see_other(&format!("/accounts/{id}/users?done=removed")),
-        Err(e) => refusal(&me, id, e),
+        Err(e) => refusal(&me, id, &Fault::of(e)),
     }
 }
 
@@ -443,6 +425,6 @@ where
     };
     match done {
         Ok(done) => see_other(&format!("/accounts/{id}/users?done={done}")),
-        Err(e) => refusal(&me, id, e),
+        Err(e) => refusal(&me, id, &Fault::of(e)),
     }
 }

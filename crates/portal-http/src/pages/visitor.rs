@@ -140,3 +140,21 @@ fn session_cookie<S, H>(pages: &Pages<S, H>, value: String) -> Cookie {
 pub(crate) fn token<S, H>(pages: &Pages<S, H>, req: &Request) -> Option<String> {
     req.cookie().get(pages.session_cookie()).map(|c| c.value_str().to_owned())
 }
+
+/// The visitor and the account of the path, or the answer when there is none for them.
+pub(crate) async fn visit<S, H>(pages: &Arc<Pages<S, H>>, req: &Request) -> Result<(Visitor, AccountId), Response>
+where
+    S: Store + SessionStore + 'static,
+    H: PasswordHasher + 'static,
+{
+    let me = visitor(pages, req).await?;
+    let id = super::home::account_of(&me, req)?;
+    Ok((me, id))
+}
+
+/// The answer to a use case's refusal in account `id`: "not found" stays "not found", drawn
+/// without the account (the visitor may not see it).
+pub(crate) fn refusal(me: &Visitor, id: AccountId, fault: &super::render::Fault) -> Response {
+    let chrome = if fault.is_not_found() { me.chrome(None) } else { me.chrome(Some(id)) };
+    super::render::problem(&chrome, fault)
+}

@@ -85,14 +85,26 @@ pub struct CreateContactRequest {
 
 impl CreateContactRequest {
     pub(crate) fn try_into_domain(self) -> Result<portal_domain::service::ContactRequest, ApiError> {
-        Ok(portal_domain::service::ContactRequest {
-            name: field("name", PersonName::parse(&self.name))?,
-            email: field("email", EmailAddress::parse(&self.email))?,
-            phone: self.phone.as_deref().map(|p| field("phone", PhoneNumber::parse(p))).transpose()?,
-            company: self.company.as_deref().map(|c| field("company", CompanyName::parse(c))).transpose()?,
-            categories: field("categories", CategorySet::from_keys(self.categories.iter().map(|k| &**k)))?,
-        })
+        let categories: Vec<&str> = self.categories.iter().map(|k| &**k).collect();
+        contact_of(&self.name, &self.email, self.phone.as_deref(), self.company.as_deref(), &categories)
     }
+}
+
+/// A contact from its fields as typed, each checked and named when it is at fault.
+pub(crate) fn contact_of(
+    name: &str,
+    email: &str,
+    phone: Option<&str>,
+    company: Option<&str>,
+    categories: &[&str],
+) -> Result<portal_domain::service::ContactRequest, ApiError> {
+    Ok(portal_domain::service::ContactRequest {
+        name: field("name", PersonName::parse(name))?,
+        email: field("email", EmailAddress::parse(email))?,
+        phone: phone.map(|p| field("phone", PhoneNumber::parse(p))).transpose()?,
+        company: company.map(|c| field("company", CompanyName::parse(c))).transpose()?,
+        categories: field("categories", CategorySet::from_keys(categories.iter().copied()))?,
+    })
 }
 
 /// Changes to a contact; absent fields stay, `null` clears.

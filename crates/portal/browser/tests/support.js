@@ -94,6 +94,8 @@ async function signUp(page, { email, name, account }) {
   await page.getByRole('button', { name: 'Confirm my address' }).click();
   await expect(page.getByRole('status')).toContainText('Your email address is confirmed.');
   await signIn(page, email);
+  // One account: the picker goes straight to it (and the address bar says so).
+  await page.waitForURL(/\/accounts\/[0-9a-f-]{36}$/);
 }
 
 /** Signs in through the form. */

@@ -9,12 +9,21 @@ use serde_json::{Value, json};
 use super::{Browser, mailed_token};
 use crate::support::{Api, PASSWORD, client_with_pages, signup};
 
-/// Each account page (`{a}` the account, `{member}` a member) and the permission it needs.
+/// Each account page (`{a}` the account, `{member}` a member, `{contact}` a contact) and the
+/// permission it needs.
 const PAGES: &[(&str, Option<&str>)] = &[
     ("/accounts/{a}", None),
+    ("/accounts/{a}/profile", Some("account.profile.manage")),
+    ("/accounts/{a}/ownership", None),
     ("/accounts/{a}/users", Some("users.manage")),
     ("/accounts/{a}/users/new", Some("users.manage")),
     ("/accounts/{a}/users/{member}", Some("users.manage")),
+    ("/accounts/{a}/contacts", Some("contacts.manage")),
+    ("/accounts/{a}/contacts/new", Some("contacts.manage")),
+    ("/accounts/{a}/contacts/{contact}", Some("contacts.manage")),
+    ("/accounts/{a}/notices", Some("notices.view")),
+    ("/accounts/{a}/audit", Some("audit.view")),
+    ("/accounts/{a}/review", Some("audit.view")),
 ];
 
 /// Ann owns Acme, where Bob and Dee are billing members and Pat has a pending invite; Carl
@@ -24,6 +33,7 @@ pub struct World {
     pub bob: String,
     pub dee: String,
     pub invite: String,
+    pub contact: String,
 }
 
 pub async fn world<E: Endpoint<Output = Response>>(api: &Api<E>) -> World {
@@ -53,18 +63,27 @@ pub async fn world<E: Endpoint<Output = Response>>(api: &Api<E>) -> World {
     let pending = invite("pat@acme.example").await;
     pending.assert_status(StatusCode::CREATED);
     let pending: Value = pending.json().await.value().deserialize();
-    World { a, bob, dee, invite: pending["id"].as_str().unwrap().to_owned() }
+    let contact = api
+        .post(format!("/api/v1/accounts/{a}/contacts"))
+        .header("authorization", auth.clone())
+        .body_json(&json!({"name": "Finance inbox", "email": "finance@acme.example", "categories": ["billing"]}))
+        .send()
+        .await;
+    contact.assert_status(StatusCode::CREATED);
+    let contact: Value = contact.json().await.value().deserialize();
+    let contact = contact["id"].as_str().unwrap().to_owned();
+    World { a, bob, dee, invite: pending["id"].as_str().unwrap().to_owned(), contact }
 }
 
 fn path(template: &str, w: &World) -> String {
-    template.replace("{a}", &w.a).replace("{member}", &w.dee)
+    template.replace("{a}", &w.a).replace("{member}", &w.dee).replace("{contact}", &w.contact)
 }
 
 #[tokio::test]
 async fn every_account_page_is_in_the_table() {
     for (page, methods) in portal_http::PAGES {
         if page.starts_with("/accounts/") && methods.contains(&poem::http::Method::GET) {
-            let template = page.replace(":id", "{a}").replace(":user", "{member}");
+            let template = page.replace(":id", "{a}").replace(":user", "{member}").replace(":contact", "{contact}");
             assert!(PAGES.iter().any(|(p, _)| *p == template), "{page} is missing from the matrix");
         }
     }
@@ -85,7 +104,10 @@ async fn each_page_opens_for_whom_it_should_and_is_not_found_for_other_accounts(
         assert_eq!(status, StatusCode::OK, "the owner at {page}: {html}");
         assert!(html.len() < 60 * 1024, "{page} weighs {} bytes", html.len());
         let (status, html) = bob.get(&page).await;
-        let expected = if permission.is_some() { StatusCode::FORBIDDEN } else { StatusCode::OK };
+        let billing = portal_domain::permission::Role::Billing.permissions();
+        let may =
+            permission.is_none_or(|p| billing.contains(portal_domain::permission::Permission::from_key(p).unwrap()));
+        let expected = if may { StatusCode::OK } else { StatusCode::FORBIDDEN };
         assert_eq!(status, expected, "billing Bob at {page}: {html}");
         let (status, html) = carl.get(&page).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "Carl of another account at {page}");
@@ -110,6 +132,12 @@ async fn a_form_posted_into_another_account_is_not_found_and_changes_nothing() {
         (format!("/accounts/{}/invites/{}/resend", w.a, w.invite), vec![]),
         (format!("/accounts/{}/invites/{}/cancel", w.a, w.invite), vec![]),
         (format!("/accounts/{}/users/new", w.a), vec![("email", "eve@evil.example"), ("role", "admin")]),
+        (format!("/accounts/{}/contacts/{}/delete", w.a, w.contact), vec![]),
+        (format!("/accounts/{}/contacts/new", w.a), vec![("name", "Eve"), ("email", "eve@evil.example")]),
+        (format!("/accounts/{}/profile", w.a), vec![("display_name", "Evil"), ("primary_email", "eve@evil.example")]),
+        (format!("/accounts/{}/close", w.a), vec![("password", crate::support::PASSWORD)]),
+        (format!("/accounts/{}/leave", w.a), vec![]),
+        (format!("/accounts/{}/review", w.a), vec![]),
     ];
     let before = api.portal.store().outbox().len();
     for (page, fields) in &posts {
@@ -122,4 +150,8 @@ async fn a_form_posted_into_another_account_is_not_found_and_changes_nothing() {
     let (_, users) = ann.get(&format!("/accounts/{}/users", w.a)).await;
     assert!(users.contains("bob@acme.example") && users.contains("pat@acme.example"), "{users}");
     assert!(!users.contains("eve@evil.example"));
+    let (_, account) = ann.get(&format!("/accounts/{}", w.a)).await;
+    assert!(account.contains("<h1>Acme</h1>"), "the profile changed: {account}");
+    let (_, contacts) = ann.get(&format!("/accounts/{}/contacts", w.a)).await;
+    assert!(contacts.contains("finance@acme.example") && !contacts.contains("eve@evil.example"), "{contacts}");
 }

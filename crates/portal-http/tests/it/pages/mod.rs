@@ -1,6 +1,7 @@
 //! The client area in-process: a browser that keeps its cookies and the CSRF token of the last
 //! page it read, and the pages' tests by area.
 
+mod account;
 mod matrix;
 mod me;
 mod sign_in;
