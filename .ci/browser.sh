@@ -9,8 +9,13 @@ if ! dpkg -s chromium fonts-dejavu-core > /dev/null 2>&1; then
   bash .ci/apt.sh chromium fonts-dejavu-core
 fi
 
-cargo build --release --quiet -p portal
+# The release server: the one .ci/run built meanwhile, else built here.
+if [ -z "${PORTAL_BINARY:-}" ]; then
+  cargo build --release --quiet -p portal
+  PORTAL_BINARY="$(pwd)/target/release/portal"
+fi
+export PORTAL_BINARY
 
 cd crates/portal/browser
 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
-PORTAL_BINARY="$(pwd)/../../../target/release/portal" npx playwright test
+npx playwright test

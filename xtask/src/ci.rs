@@ -1,4 +1,5 @@
-//! `cargo xtask ci`: the same steps as `.ci/run`.
+//! `cargo xtask ci`: the Rust steps of `.ci/run`, without what `.ci/run` installs and starts
+//! (PostgreSQL, the SMTP relay, schemathesis, the browser suite).
 
 use anyhow::Result;
 

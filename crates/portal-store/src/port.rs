@@ -127,6 +127,10 @@ impl StorePort for SqlStore {
         SqlStore::notices_page(self, account, req).await
     }
 
+    async fn open_invites_of(&self, account: AccountId, limit: usize) -> Result<Vec<Invite>, StoreError> {
+        SqlStore::open_invites_of(self, account, limit).await
+    }
+
     async fn open_invites_for(
         &self,
         email: &EmailAddress,

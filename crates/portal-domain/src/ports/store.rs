@@ -194,6 +194,14 @@ pub trait Store: Send + Sync {
         page: PageRequest<NoticeId>,
     ) -> impl Future<Output = Result<Page<NoticeRecord, NoticeId>, StoreError>> + Send;
 
+    /// The account's open invites (pending or expired, not answered) by id ascending, at most
+    /// `limit` of them: what a members page lists beside the members, without the answered ones.
+    fn open_invites_of(
+        &self,
+        account: AccountId,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Invite>, StoreError>> + Send;
+
     /// The open invites (pending or expired, not answered) for `email`, compared
     /// case-insensitively, each with its account, at most `limit` of them, oldest first.
     fn open_invites_for(

@@ -245,6 +245,12 @@ impl<S: Store + SessionStore, H: PasswordHasher> Portal<S, H> {
         Ok(self.store.invites_page(account, page).await?)
     }
 
+    /// The account's open invites (pending or expired), at most `limit` (needs `users.manage`).
+    pub async fn open_invites(&self, actor: &Actor, account: AccountId, limit: usize) -> ServiceResult<Vec<Invite>> {
+        self.authorize(actor, account, View::Invites).await?;
+        Ok(self.store.open_invites_of(account, limit).await?)
+    }
+
     /// The invites waiting for the signed-in user's email, with each account's name.
     pub async fn my_invites(&self, user: UserId) -> ServiceResult<Vec<(AccountId, CompanyName, Invite)>> {
         let me = self.active_user(user).await?;

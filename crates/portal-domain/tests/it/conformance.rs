@@ -95,6 +95,9 @@ impl Store for LastWriterWins {
     ) -> Result<Page<portal_domain::ports::NoticeRecord, NoticeId>, StoreError> {
         self.0.notices_page(a, p).await
     }
+    async fn open_invites_of(&self, a: AccountId, n: usize) -> Result<Vec<portal_domain::account::Invite>, StoreError> {
+        self.0.open_invites_of(a, n).await
+    }
     async fn open_invites_for(
         &self,
         e: &EmailAddress,

@@ -15,7 +15,7 @@ use portal_domain::values::{CompanyName, EmailAddress, PhoneNumber, PostalAddres
 use serde::Deserialize;
 
 use super::Pages;
-use super::guard::form;
+use super::guard::{Nothing, form};
 use super::render::{Errors, Fault, page_with, see_other};
 use super::visitor::{Visitor, refusal, visit};
 use crate::error::ApiError;
@@ -272,9 +272,6 @@ where
 {
     big_step(pages, req, Step::Close).await
 }
-
-#[derive(Deserialize)]
-struct Nothing {}
 
 /// `POST /accounts/{id}/leave`: a member (not the owner) leaves.
 pub(super) async fn leave<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response

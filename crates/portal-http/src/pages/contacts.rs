@@ -14,7 +14,7 @@ use portal_domain::service::ContactRequest;
 use serde::Deserialize;
 
 use super::Pages;
-use super::guard::form;
+use super::guard::{Nothing, form};
 use super::query::outcome;
 use super::render::{Errors, Fault, page, page_with, see_other};
 use super::visitor::{Visitor, refusal, visit};
@@ -234,9 +234,6 @@ where
         Err(fault) => contact_page(&me, id, Some(contact.to_string()), &f, Errors::new(fault, FIELDS)),
     }
 }
-
-#[derive(Deserialize)]
-struct Nothing {}
 
 /// `POST /accounts/{id}/contacts/{contact}/delete`: the confirmation's button.
 pub(super) async fn delete<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response

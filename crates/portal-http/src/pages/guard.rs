@@ -12,6 +12,10 @@ pub(crate) fn csrf(req: &Request) -> String {
     req.extensions().get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default()
 }
 
+/// A form with no field but its CSRF token (a button: sign out, remove, resend).
+#[derive(Deserialize)]
+pub(crate) struct Nothing {}
+
 /// The fields of a form post that may act, or the answer to one that may not: 403 without its
 /// token or from another origin, 400 when the fields do not read.
 pub(crate) async fn form<T: DeserializeOwned>(req: Request) -> Result<(Request, T), Response> {

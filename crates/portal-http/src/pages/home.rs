@@ -36,10 +36,7 @@ where
     S: Store + SessionStore + 'static,
     H: PasswordHasher + 'static,
 {
-    let me = match visitor(&pages, &req).await {
-        Ok(me) => me,
-        Err(to_sign_in) => return to_sign_in,
-    };
+    let me = or_answer!(visitor(&pages, &req).await);
     let q = req.params::<Done>().unwrap_or_default();
     if let [only] = me.accounts.as_slice()
         && !only.closed
@@ -129,14 +126,8 @@ where
     S: Store + SessionStore + 'static,
     H: PasswordHasher + 'static,
 {
-    let me = match visitor(&pages, &req).await {
-        Ok(me) => me,
-        Err(to_sign_in) => return to_sign_in,
-    };
-    let id = match account_of(&me, &req) {
-        Ok(id) => id,
-        Err(not_found) => return not_found,
-    };
+    let me = or_answer!(visitor(&pages, &req).await);
+    let id = or_answer!(account_of(&me, &req));
     let Some(summary) = me.account(id) else { return not_found(me.chrome(None)) };
     let sections = SECTIONS.iter().filter(|(view, _)| summary.may_view(*view)).map(|(_, section)| section).collect();
     let q = req.params::<Done>().unwrap_or_default();

@@ -120,10 +120,7 @@ where
     S: Store + SessionStore + 'static,
     H: PasswordHasher + 'static,
 {
-    let (req, f) = match form::<AnswerForm>(req).await {
-        Ok(parsed) => parsed,
-        Err(refused) => return refused,
-    };
+    let (req, f) = or_answer!(form::<AnswerForm>(req).await);
     let me = visitor(&pages, &req).await.ok();
     let outcome = match &me {
         Some(me) => match pages.portal.accept_invite(me.user.id(), &f.token).await {
@@ -170,10 +167,7 @@ where
     S: Store + SessionStore + 'static,
     H: PasswordHasher + 'static,
 {
-    let (req, f) = match form::<AnswerForm>(req).await {
-        Ok(parsed) => parsed,
-        Err(refused) => return refused,
-    };
+    let (req, f) = or_answer!(form::<AnswerForm>(req).await);
     match pages.portal.decline_invite(&f.token).await {
         Ok(()) => see_other("/sign-in?done=declined"),
         Err(e) => {

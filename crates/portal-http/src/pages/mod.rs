@@ -221,8 +221,11 @@ pub(crate) fn static_files() -> impl Endpoint<Output = Response> {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn the_static_files_are_embedded() {
-        assert!(super::Static::get("htmx-2.0.4.min.js").is_some());
+    fn the_static_files_are_embedded_and_htmx_is_the_release_vendored_md_names() {
+        let htmx = super::Static::get("htmx-2.0.4.min.js").expect("htmx embedded");
+        let digest: String = htmx.metadata.sha256_hash().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(digest, "e209dda5c8235479f3166defc7750e1dbcd5a5c1808b7792fc2e6733768fb447", "see VENDORED.md");
         assert!(super::Static::get("portal.css").is_some());
+        assert!(super::Static::get("portal.js").is_some());
     }
 }

@@ -10,7 +10,7 @@ use portal_domain::ports::{PasswordHasher, SessionStore, Store};
 use serde::Deserialize;
 
 use super::Pages;
-use super::guard::form;
+use super::guard::{Nothing, form};
 use super::query::outcome;
 use super::render::{Fault, page, problem, see_other};
 use super::visitor::{Chrome, visitor};
@@ -63,9 +63,6 @@ where
     let q = req.params::<Done>().unwrap_or_default();
     page(&SessionsPage { chrome: me.chrome(None).announcing(outcome(q.done.as_deref())), sessions })
 }
-
-#[derive(Deserialize)]
-struct Nothing {}
 
 /// `POST /me/sessions/{session}/end`.
 pub(super) async fn end<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response

@@ -9,7 +9,7 @@ use portal_domain::service::SignIn;
 use serde::Deserialize;
 
 use super::Pages;
-use super::guard::form;
+use super::guard::{Nothing, form};
 use super::query::outcome;
 use super::render::{Errors, Fault, page, page_with, see_other};
 use super::visitor::{Chrome, forget, start, token};
@@ -55,9 +55,6 @@ struct CodeForm {
     next: String,
 }
 
-#[derive(Deserialize)]
-struct Nothing {}
-
 /// `GET /sign-in`.
 pub(super) async fn show<S, H>(_: Arc<Pages<S, H>>, req: Request) -> Response
 where
@@ -75,10 +72,7 @@ where
     S: Store + SessionStore + 'static,
     H: PasswordHasher + 'static,
 {
-    let (req, f) = match form::<PasswordForm>(req).await {
-        Ok(parsed) => parsed,
-        Err(refused) => return refused,
-    };
+    let (req, f) = or_answer!(form::<PasswordForm>(req).await);
     let client = pages.client(&req);
     match pages.portal.sign_in(&client, &f.email, &f.password).await {
         Ok(SignIn::Session(_, session)) => start(&pages, &req, session, Some(&f.next)),
@@ -102,10 +96,7 @@ where
     S: Store + SessionStore + 'static,
     H: PasswordHasher + 'static,
 {
-    let (req, f) = match form::<CodeForm>(req).await {
-        Ok(parsed) => parsed,
-        Err(refused) => return refused,
-    };
+    let (req, f) = or_answer!(form::<CodeForm>(req).await);
     let client = pages.client(&req);
     match pages.portal.sign_in_second_factor(&client, &f.ticket, &f.code).await {
         Ok((_, session)) => start(&pages, &req, session, Some(&f.next)),
@@ -123,10 +114,7 @@ where
     S: Store + SessionStore + 'static,
     H: PasswordHasher + 'static,
 {
-    let (req, Nothing {}) = match form::<Nothing>(req).await {
-        Ok(parsed) => parsed,
-        Err(refused) => return refused,
-    };
+    let (req, Nothing {}) = or_answer!(form::<Nothing>(req).await);
     if let Some(token) = token(&pages, &req) {
         if let Err(e) = pages.portal.sign_out(&token).await {
             tracing::warn!(error = %e, "sign-out failed");

@@ -52,10 +52,7 @@ where
     S: Store + SessionStore + 'static,
     H: PasswordHasher + 'static,
 {
-    let (req, mut f) = match form::<SignUpForm>(req).await {
-        Ok(parsed) => parsed,
-        Err(refused) => return refused,
-    };
+    let (req, mut f) = or_answer!(form::<SignUpForm>(req).await);
     let company = Some(f.company.trim()).filter(|c| !c.is_empty());
     let signed_up =
         match crate::routes::auth::signup_of(&f.email, &f.name, f.password.clone(), &f.account_name, company) {
@@ -153,10 +150,7 @@ where
     S: Store + SessionStore + 'static,
     H: PasswordHasher + 'static,
 {
-    let (req, f) = match form::<TokenForm>(req).await {
-        Ok(parsed) => parsed,
-        Err(refused) => return refused,
-    };
+    let (req, f) = or_answer!(form::<TokenForm>(req).await);
     match pages.portal.verify_email(&pages.client(&req), &f.token).await {
         Ok(Verified::Email) => see_other("/sign-in?done=verified"),
         Ok(Verified::EmailChange) => see_other("/sign-in?done=email-changed"),
@@ -180,10 +174,7 @@ where
     S: Store + SessionStore + 'static,
     H: PasswordHasher + 'static,
 {
-    let (req, f) = match form::<TokenForm>(req).await {
-        Ok(parsed) => parsed,
-        Err(refused) => return refused,
-    };
+    let (req, f) = or_answer!(form::<TokenForm>(req).await);
     match pages.portal.reset_password(&pages.client(&req), &f.token, &f.password).await {
         Ok(()) => see_other("/sign-in?done=password-reset"),
         Err(e) => link_page(&req, &RESET, &f.token, Errors::new(Fault::of(e), &["password"])),
@@ -205,10 +196,7 @@ where
     S: Store + SessionStore + 'static,
     H: PasswordHasher + 'static,
 {
-    let (req, f) = match form::<TokenForm>(req).await {
-        Ok(parsed) => parsed,
-        Err(refused) => return refused,
-    };
+    let (req, f) = or_answer!(form::<TokenForm>(req).await);
     match pages.portal.end_session_by_link(&f.token).await {
         Ok(()) => see_other("/forgot-password?done=session-ended"),
         Err(e) => link_page(&req, &END_SESSION, &f.token, Errors::new(Fault::of(e), &[])),
@@ -247,10 +235,7 @@ where
     S: Store + SessionStore + 'static,
     H: PasswordHasher + 'static,
 {
-    let (req, f) = match form::<ForgotForm>(req).await {
-        Ok(parsed) => parsed,
-        Err(refused) => return refused,
-    };
+    let (req, f) = or_answer!(form::<ForgotForm>(req).await);
     match field("email", EmailAddress::parse(&f.email)) {
         Ok(email) => {
             pages.reset_jobs.request(&pages.portal, pages.client(&req), email);

@@ -11,7 +11,7 @@ use portal_domain::service::Proof;
 use serde::Deserialize;
 
 use super::Pages;
-use super::guard::form;
+use super::guard::{Nothing, form};
 use super::render::{Errors, Fault, page_with, see_other};
 use super::visitor::{Chrome, Visitor, visitor};
 
@@ -57,9 +57,6 @@ where
     let me = or_answer!(visitor(&pages, &req).await);
     two_factor_page(&me, me.user.mfa().is_on(), Step::Overview, Errors::none())
 }
-
-#[derive(Deserialize)]
-struct Nothing {}
 
 /// `POST /me/two-factor/start`: a new secret, pending until its first code.
 pub(super) async fn start<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response

@@ -12,14 +12,14 @@ use portal_domain::Actor;
 use portal_domain::account::{AccountSummary, EditMember, InviteStatus};
 use portal_domain::ids::{AccountId, InviteId, UserId};
 use portal_domain::permission::PermissionSet;
-use portal_domain::ports::{PageRequest, PasswordHasher, SessionStore, Store};
+use portal_domain::ports::{PasswordHasher, SessionStore, Store};
 use portal_domain::service::MemberView;
 use portal_domain::values::RoleLabel;
 use serde::Deserialize;
 
 use super::Pages;
 use super::grants::{Grant, Preset, checkboxes, presets};
-use super::guard::form;
+use super::guard::{Nothing, form};
 use super::home::not_found;
 use super::query::outcome;
 use super::render::{Errors, Fault, page, page_with, see_other};
@@ -100,10 +100,7 @@ where
     S: Store + SessionStore + 'static,
     H: PasswordHasher + 'static,
 {
-    let (me, id) = match visit(&pages, &req).await {
-        Ok(v) => v,
-        Err(answer) => return answer,
-    };
+    let (me, id) = or_answer!(visit(&pages, &req).await);
     let q = req.params::<ListQuery>().unwrap_or_default();
     let actor = Actor::User(me.user.id());
     let request = match page_request::<UserId>(q.cursor.as_deref(), q.limit.map(crate::wire::PageLimit)) {
@@ -115,9 +112,9 @@ where
         Err(e) => return refusal(&me, id, &Fault::of(e)),
     };
     let now = pages.portal.now();
-    // Pending invites are few (each one is a person being asked); the first page holds them.
-    let invites = match pages.portal.invites(&actor, id, PageRequest { after: None, limit: 200 }).await {
-        Ok(page) => page.items,
+    // Open invites are few (each is a person being asked): the first 200 are listed.
+    let invites = match pages.portal.open_invites(&actor, id, 200).await {
+        Ok(open) => open,
         Err(e) => return refusal(&me, id, &Fault::of(e)),
     };
     let invites = invites
@@ -191,10 +188,7 @@ where
     S: Store + SessionStore + 'static,
     H: PasswordHasher + 'static,
 {
-    let (me, id) = match visit(&pages, &req).await {
-        Ok(v) => v,
-        Err(answer) => return answer,
-    };
+    let (me, id) = or_answer!(visit(&pages, &req).await);
     let Some(summary) = me.account(id).filter(|a| a.may_view(portal_domain::account::View::Invites)) else {
         let missing = portal_domain::DomainError::MissingPermission(portal_domain::permission::Permission::UsersManage);
         return refusal(&me, id, &Fault::of(portal_domain::service::ServiceError::from(missing)));
@@ -208,14 +202,8 @@ where
     S: Store + SessionStore + 'static,
     H: PasswordHasher + 'static,
 {
-    let (req, f) = match form::<InviteForm>(req).await {
-        Ok(parsed) => parsed,
-        Err(refused) => return refused,
-    };
-    let (me, id) = match visit(&pages, &req).await {
-        Ok(v) => v,
-        Err(answer) => return answer,
-    };
+    let (req, f) = or_answer!(form::<InviteForm>(req).await);
+    let (me, id) = or_answer!(visit(&pages, &req).await);
     let keys: Vec<&str> = f.permissions.iter().map(String::as_str).collect();
     let offered = end_of("access_ends_at", &f.access_ends_at).and_then(|ends| {
         offer(OfferFields {
@@ -311,10 +299,7 @@ where
     S: Store + SessionStore + 'static,
     H: PasswordHasher + 'static,
 {
-    let (me, id) = match visit(&pages, &req).await {
-        Ok(v) => v,
-        Err(answer) => return answer,
-    };
+    let (me, id) = or_answer!(visit(&pages, &req).await);
     let Some(user) = member_of(&req) else { return not_found(me.chrome(None)) };
     manage_page(&pages, &me, id, user, None, Errors::none()).await
 }
@@ -325,14 +310,8 @@ where
     S: Store + SessionStore + 'static,
     H: PasswordHasher + 'static,
 {
-    let (req, f) = match form::<MemberForm>(req).await {
-        Ok(parsed) => parsed,
-        Err(refused) => return refused,
-    };
-    let (me, id) = match visit(&pages, &req).await {
-        Ok(v) => v,
-        Err(answer) => return answer,
-    };
+    let (req, f) = or_answer!(form::<MemberForm>(req).await);
+    let (me, id) = or_answer!(visit(&pages, &req).await);
     let Some(user) = member_of(&req) else { return not_found(me.chrome(None)) };
     let edit = (|| -> Result<EditMember, ApiError> {
         let permissions = field("permissions", PermissionSet::from_keys(f.permissions.iter().map(String::as_str)))?;
@@ -356,23 +335,14 @@ where
     }
 }
 
-#[derive(Deserialize)]
-struct Nothing {}
-
 /// `POST /accounts/{id}/users/{user}/remove`: the confirmation's button.
 pub(super) async fn remove<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
 where
     S: Store + SessionStore + 'static,
     H: PasswordHasher + 'static,
 {
-    let (req, Nothing {}) = match form::<Nothing>(req).await {
-        Ok(parsed) => parsed,
-        Err(refused) => return refused,
-    };
-    let (me, id) = match visit(&pages, &req).await {
-        Ok(v) => v,
-        Err(answer) => return answer,
-    };
+    let (req, Nothing {}) = or_answer!(form::<Nothing>(req).await);
+    let (me, id) = or_answer!(visit(&pages, &req).await);
     let Some(user) = member_of(&req) else { return not_found(me.chrome(None)) };
     match pages.portal.remove_member(&Actor::User(me.user.id()), id, user).await {
         Ok(_) => see_other(&format!("/accounts/{id}/users?done=removed")),
@@ -408,14 +378,8 @@ where
     S: Store + SessionStore + 'static,
     H: PasswordHasher + 'static,
 {
-    let (req, Nothing {}) = match form::<Nothing>(req).await {
-        Ok(parsed) => parsed,
-        Err(refused) => return refused,
-    };
-    let (me, id) = match visit(&pages, &req).await {
-        Ok(v) => v,
-        Err(answer) => return answer,
-    };
+    let (req, Nothing {}) = or_answer!(form::<Nothing>(req).await);
+    let (me, id) = or_answer!(visit(&pages, &req).await);
     let Some(invite) = invite_of(&req) else { return not_found(me.chrome(None)) };
     let actor = Actor::User(me.user.id());
     let done = if resend {

@@ -35,9 +35,18 @@ impl<E> std::ops::Deref for Api<E> {
 
 /// The public application with the client area on (a fixed page key: tests only).
 pub fn client_with_pages() -> Api<impl Endpoint<Output = Response>> {
+    client_with_pages_over(false)
+}
+
+/// [`client_with_pages`], its public URL https when `https`.
+pub fn client_with_pages_over(https: bool) -> Api<impl Endpoint<Output = Response>> {
     let (portal, clock) = portal_testkit::memory::memory_portal(t0());
     let portal = Arc::new(portal);
-    let settings = portal_http::HttpSettings { page_key: Some([9; 32]), ..portal_http::HttpSettings::default() };
+    let settings = portal_http::HttpSettings {
+        page_key: Some([9; 32]),
+        secure_cookies: https,
+        ..portal_http::HttpSettings::default()
+    };
     let (app, _) = portal_http::apps(portal.clone(), Arc::new(portal_http::AlwaysReady), settings);
     Api { cli: TestClient::new(app), portal, clock }
 }

@@ -116,6 +116,17 @@ impl SqlStore {
         Ok(Page::from_overfetch(items, req.limit, |n| n.id))
     }
 
+    pub(crate) async fn open_invites_of(&self, account: AccountId, limit: usize) -> Result<Vec<Invite>, StoreError> {
+        let query = invites::Entity::find()
+            .filter(invites::Column::AccountId.eq(account.as_uuid()))
+            .filter(invites::Column::State.eq("pending"))
+            .order_by_asc(invites::Column::Id);
+        let rows = limited(query, u64::try_from(limit).unwrap_or(u64::MAX), self.conn())
+            .await
+            .map_err(db("list an account's open invites"))?;
+        rows.into_iter().map(convert::invite_from_row).collect()
+    }
+
     pub(crate) async fn open_invites_for(
         &self,
         email: &EmailAddress,

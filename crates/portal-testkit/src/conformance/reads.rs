@@ -326,6 +326,22 @@ pub async fn lists_page_by_key<S: Store>(store: &S) -> Result<(), Failure> {
     );
     let answered = store.open_invites_for(&email("u3@example.com")?, 10).await.map_err(err("open invites"))?;
     ensure!(answered.is_empty(), "an accepted invite is listed as open");
+    let open = store.open_invites_of(aid(1), 10).await.map_err(err("an account's open invites"))?;
+    ensure!(
+        open.iter().any(|i| i.id().as_uuid().as_u128() == 301)
+            && open.iter().all(|i| i.is_open() && i.email().as_str() != "u3@example.com")
+            && open.windows(2).all(|w| w[0].id() < w[1].id()),
+        "the open invites of account 1: {open:?}"
+    );
+    ensure!(
+        store
+            .open_invites_of(aid(2), 10)
+            .await
+            .map_err(err("open invites"))?
+            .iter()
+            .all(|i| i.email().as_str() != "open1@example.com"),
+        "another account's invite is listed"
+    );
 
     let about = store
         .target_events(aid(1), Target::Member(uid(3)), PageRequest { after: None, limit: 10 })

@@ -307,6 +307,18 @@ impl Store for MemoryStore {
         Ok(Page::from_overfetch(all, page.limit, |n| n.id))
     }
 
+    async fn open_invites_of(&self, account: AccountId, limit: usize) -> Result<Vec<Invite>, StoreError> {
+        let inner = self.lock()?;
+        let mut open: Vec<Invite> = inner
+            .accounts
+            .get(&account)
+            .map(|a| a.invites().filter(|i| i.is_open()).cloned().collect())
+            .unwrap_or_default();
+        open.sort_by_key(Invite::id);
+        open.truncate(limit);
+        Ok(open)
+    }
+
     async fn open_invites_for(
         &self,
         email: &EmailAddress,

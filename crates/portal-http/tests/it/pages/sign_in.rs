@@ -5,7 +5,7 @@ use poem::http::StatusCode;
 use serde_json::json;
 
 use super::{Browser, set_cookies};
-use crate::support::{PASSWORD, client_with_pages, signup};
+use crate::support::{PASSWORD, client_with_pages, client_with_pages_over, signup};
 
 #[tokio::test]
 async fn the_sign_in_page_renders_under_its_policy_and_the_static_files_are_cached() {
@@ -187,4 +187,31 @@ async fn after_sign_in_only_paths_of_this_site_are_followed() {
             browser.post("/sign-in", &[("email", "ann@acme.example"), ("password", PASSWORD), ("next", hostile)]).await;
         assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some("/")), "{hostile}");
     }
+}
+
+#[tokio::test]
+async fn behind_https_the_cookies_are_secure_and_host_prefixed() {
+    let api = client_with_pages_over(true);
+    signup(&api, "ann@acme.example", "Acme").await;
+    let page = api.get("/sign-in").send().await;
+    let csrf_cookie =
+        set_cookies(&page).into_iter().find(|(n, _, _)| n == "__Host-portal_csrf").expect("a CSRF cookie");
+    assert!(csrf_cookie.2.to_ascii_lowercase().contains("secure"), "{}", csrf_cookie.2);
+    let html = page.0.into_body().into_string().await.unwrap();
+    let token = super::hidden(&html, "csrf").unwrap();
+    let resp = api
+        .post("/sign-in")
+        .header("cookie", format!("__Host-portal_csrf={}", csrf_cookie.1))
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("csrf", token.as_str()), ("email", "ann@acme.example"), ("password", PASSWORD)])
+        .send()
+        .await;
+    resp.assert_status(StatusCode::SEE_OTHER);
+    let session =
+        set_cookies(&resp).into_iter().find(|(n, _, _)| n == "__Host-portal_session").expect("a session cookie");
+    let attributes = session.2.to_ascii_lowercase();
+    for attribute in ["secure", "httponly", "samesite=lax", "path=/"] {
+        assert!(attributes.contains(attribute), "the session cookie lacks {attribute}: {attributes}");
+    }
+    assert!(!attributes.contains("domain="), "a __Host- cookie names no domain");
 }
