@@ -135,29 +135,27 @@ pub(crate) mod memberships {
 pub(crate) mod invites {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "invites")]
-    pub struct Model {
+    model!("invites" {
         #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub account_id: Uuid,
-        pub email: String,
-        pub email_key: String,
-        pub name: Option<String>,
-        pub permissions: i32,
-        pub role: Option<String>,
-        pub access_ends_at: Option<DateTimeUtc>,
-        pub invited_by: Uuid,
-        pub created_at: DateTimeUtc,
-        pub expires_at: DateTimeUtc,
-        pub sent_count: i32,
-        pub last_sent_at: DateTimeUtc,
-        pub state: String,
-        pub state_by: Option<Uuid>,
-        pub state_at: Option<DateTimeUtc>,
-        pub token_digest: Option<String>,
-        pub version: i64,
-    }
+        id: Uuid,
+        account_id: Uuid,
+        email: String,
+        email_key: String,
+        name: Option<String>,
+        permissions: i32,
+        role: Option<String>,
+        access_ends_at: Option<DateTimeUtc>,
+        invited_by: Uuid,
+        created_at: DateTimeUtc,
+        expires_at: DateTimeUtc,
+        sent_count: i32,
+        last_sent_at: DateTimeUtc,
+        state: String,
+        state_by: Option<Uuid>,
+        state_at: Option<DateTimeUtc>,
+        token_digest: Option<String>,
+        version: i64,
+    });
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}

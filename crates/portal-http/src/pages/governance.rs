@@ -18,13 +18,9 @@ use serde::Deserialize;
 use super::Pages;
 use super::guard::form;
 use super::query::outcome;
-use super::render::{Fault, page, see_other};
+use super::render::{Fault, day, minute, page, see_other};
 use super::visitor::{Chrome, Visitor, refusal, visit};
 use crate::extract::page_request;
-
-fn time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
 
 /// Why someone receives a notice, said of them.
 fn why(reason: Reason) -> String {
@@ -121,7 +117,7 @@ where
             .map(|n| Sent {
                 subject: n.subject.to_string(),
                 category: n.category.key(),
-                at: time(n.at),
+                at: minute(n.at),
                 recipients: n.recipients.iter().map(line).collect(),
             })
             .collect(),
@@ -196,7 +192,7 @@ where
         .items
         .iter()
         .map(|e| Entry {
-            at: time(e.at()),
+            at: minute(e.at()),
             who: who(e.actor(), &me, &names),
             kind: e.kind(),
             target: match e.target() {
@@ -250,7 +246,6 @@ where
     let name = |u: UserId| {
         if u == me.user.id() { "you".to_owned() } else { names.get(&u).cloned().unwrap_or_else(|| format!("user {u}")) }
     };
-    let day = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d").to_string();
     let members = review
         .members
         .iter()
@@ -292,7 +287,7 @@ where
             .iter()
             .map(|c| (c.name.to_string(), c.email.to_string(), c.categories.keys()))
             .collect(),
-        last: review.last_review.map(|r| format!("{} by {}", time(r.at), name(r.by))),
+        last: review.last_review.map(|r| format!("{} by {}", minute(r.at), name(r.by))),
     })
 }
 

@@ -78,7 +78,7 @@ fn invite_page(
         email: preview.email.to_string(),
         role: preview.role.map(|r| r.to_string()),
         grants: listed(preview.permissions),
-        expires: preview.expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        expires: super::render::minute(preview.expires_at),
         expired: preview.status == InviteStatus::Expired,
         signed_in_as: me.map(|me| format!("{} ({})", me.user.name(), me.user.email())),
         user_exists: preview.user_exists,

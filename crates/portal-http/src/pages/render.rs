@@ -2,6 +2,7 @@
 //! headers, redirects after forms, and errors worded as the API's problem details.
 
 use askama::Template;
+use chrono::{DateTime, Timelike, Utc};
 use poem::Response;
 use poem::http::{HeaderValue, StatusCode, header};
 
@@ -34,6 +35,17 @@ pub(crate) fn page_with(status: StatusCode, template: &impl Template) -> Respons
                 .body("something went wrong on our side")
         }
     }
+}
+
+/// A day as the pages write it (`2026-12-03`, UTC). chrono's `format` parses its pattern on
+/// every call: that measured at 5% of the Users page's time.
+pub(crate) fn day(at: DateTime<Utc>) -> String {
+    at.date_naive().to_string()
+}
+
+/// A moment to the minute, as the pages write it (`2026-12-03 18:21 UTC`).
+pub(crate) fn minute(at: DateTime<Utc>) -> String {
+    format!("{} {:02}:{:02} UTC", at.date_naive(), at.hour(), at.minute())
 }
 
 /// A redirect after a form (303: the browser follows with a GET).
@@ -135,6 +147,15 @@ mod tests {
 
     fn fault(field: Option<&str>) -> Fault {
         Fault { status: StatusCode::UNPROCESSABLE_ENTITY, field: field.map(str::to_owned), detail: "bad".into() }
+    }
+
+    #[test]
+    fn days_and_minutes_read_as_their_patterns_say() {
+        for seconds in [0_i64, 59, 86_399, 1_764_700_000, 253_402_300_799, -62_135_596_800] {
+            let at = DateTime::from_timestamp(seconds, 0).unwrap();
+            assert_eq!(day(at), at.format("%Y-%m-%d").to_string());
+            assert_eq!(minute(at), at.format("%Y-%m-%d %H:%M UTC").to_string());
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::Pages;
 use super::guard::{Nothing, form};
 use super::query::outcome;
-use super::render::{Fault, page, problem, see_other};
+use super::render::{Fault, minute, page, problem, see_other};
 use super::visitor::{Chrome, visitor};
 
 struct Row {
@@ -48,13 +48,12 @@ where
         Ok(sessions) => sessions,
         Err(e) => return problem(&me.chrome(None), &Fault::of(e)),
     };
-    let time = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
     let sessions = sessions
         .into_iter()
         .map(|s| Row {
             id: s.info.id.to_string(),
-            started: time(s.info.created_at),
-            last_used: time(s.info.last_seen_at),
+            started: minute(s.info.created_at),
+            last_used: minute(s.info.last_seen_at),
             address: s.info.client.address().to_string(),
             agent: s.info.client.user_agent().to_owned(),
             current: s.current,

@@ -22,7 +22,7 @@ use super::grants::{Grant, Preset, checkboxes, presets};
 use super::guard::{Nothing, form};
 use super::home::not_found;
 use super::query::outcome;
-use super::render::{Errors, Fault, page, page_with, see_other};
+use super::render::{Errors, Fault, day, page, page_with, see_other};
 use super::visitor::{Chrome, Visitor, refusal, visit};
 use crate::error::ApiError;
 use crate::extract::{field, page_request};
@@ -72,10 +72,6 @@ struct ListQuery {
     done: Option<String>,
 }
 
-fn day(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d").to_string()
-}
-
 fn row(v: &MemberView, me: UserId) -> Row {
     let m = &v.membership;
     let permissions = m.permissions();
@@ -119,7 +115,6 @@ where
     };
     let invites = invites
         .iter()
-        .filter(|i| matches!(i.status(now), InviteStatus::Pending | InviteStatus::Expired))
         .map(|i| Pending {
             id: i.id().to_string(),
             email: i.email().to_string(),

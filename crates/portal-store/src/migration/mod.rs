@@ -30,6 +30,7 @@ mod m20261202_000005_outbox_dead_letters;
 mod m20261202_000006_spent_invite_links;
 mod m20261203_000007_account_security;
 mod m20261203_000008_second_factor;
+mod m20261203_000009_open_invites;
 
 pub(crate) struct Migrator;
 
@@ -97,6 +98,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_spent_invite_links::Migration),
             Box::new(m20261203_000007_account_security::Migration),
             Box::new(m20261203_000008_second_factor::Migration),
+            Box::new(m20261203_000009_open_invites::Migration),
         ]
     }
 }

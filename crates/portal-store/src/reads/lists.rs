@@ -117,13 +117,17 @@ impl SqlStore {
     }
 
     pub(crate) async fn open_invites_of(&self, account: AccountId, limit: usize) -> Result<Vec<Invite>, StoreError> {
+        let limit = u64::try_from(limit).unwrap_or(u64::MAX);
+        if let Some(rows) =
+            self.read_inline("list an account's open invites", |c| sqlite::open_invites_of(c, account.as_uuid(), limit))
+        {
+            return rows?.into_iter().map(convert::invite_from_row).collect();
+        }
         let query = invites::Entity::find()
             .filter(invites::Column::AccountId.eq(account.as_uuid()))
             .filter(invites::Column::State.eq("pending"))
             .order_by_asc(invites::Column::Id);
-        let rows = limited(query, u64::try_from(limit).unwrap_or(u64::MAX), self.conn())
-            .await
-            .map_err(db("list an account's open invites"))?;
+        let rows = limited(query, limit, self.conn()).await.map_err(db("list an account's open invites"))?;
         rows.into_iter().map(convert::invite_from_row).collect()
     }
 

@@ -10,7 +10,7 @@ use rusqlite::types::{Type, ValueRef};
 use sea_orm::{EntityTrait, IdenStatic, Iterable};
 use uuid::Uuid;
 
-use crate::entity::{memberships, sessions, users};
+use crate::entity::{invites, memberships, sessions, users};
 
 /// A model the fast path reads from a row: implemented by the entities' `model!` (their
 /// fields in order), so the decoding follows the entity.
@@ -84,6 +84,8 @@ where
 pub(crate) static USERS: LazyLock<Layout<users::Entity>> = LazyLock::new(Layout::new);
 /// The memberships table's layout.
 pub(crate) static MEMBERSHIPS: LazyLock<Layout<memberships::Entity>> = LazyLock::new(Layout::new);
+/// The invites table's layout.
+pub(crate) static INVITES: LazyLock<Layout<invites::Entity>> = LazyLock::new(Layout::new);
 /// The sessions table's layout.
 pub(crate) static SESSIONS: LazyLock<Layout<sessions::Entity>> = LazyLock::new(Layout::new);
 

@@ -9,9 +9,9 @@ use uuid::Uuid;
 use portal_domain::ids::UserId;
 use portal_domain::ports::{MemberView, StoreError};
 
-use super::decode::{MEMBERSHIPS, SESSIONS, USERS};
+use super::decode::{INVITES, MEMBERSHIPS, SESSIONS, USERS};
 use crate::convert;
-use crate::entity::{memberships, sessions, users};
+use crate::entity::{invites, memberships, sessions, users};
 
 /// `SELECT` column lists, from the entities.
 static USER_COLUMNS: LazyLock<String> = LazyLock::new(|| USERS.select(""));
@@ -265,4 +265,17 @@ pub(crate) fn memberships_of(
         Keyset::new(&select, "m.account_id")
     });
     keyset_page(c, &SQL, user, after, limit, row)
+}
+
+/// Up to `limit` of the account's pending invites, by id: a seek on the `invites_open` index,
+/// which holds the pending ones only.
+pub(crate) fn open_invites_of(c: &Connection, account: Uuid, limit: u64) -> rusqlite::Result<Vec<invites::Model>> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {} FROM invites WHERE account_id = ?1 AND state = 'pending' ORDER BY id LIMIT ?2",
+            INVITES.select("")
+        )
+    });
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    c.prepare_cached(&SQL)?.query_map(params![account, limit], |r| INVITES.decode(r, 0))?.collect()
 }
