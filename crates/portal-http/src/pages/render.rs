@@ -24,7 +24,10 @@ pub(crate) fn page_with(status: StatusCode, template: &impl Template) -> Respons
             let mut response = Response::builder().status(status).content_type("text/html; charset=utf-8").body(html);
             let headers = response.headers_mut();
             headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_CSP));
-            headers.insert(header::VARY, HeaderValue::from_static("HX-Request, Cookie"));
+            headers.insert(
+                header::VARY,
+                HeaderValue::from_static("HX-Request, HX-Target, HX-History-Restore-Request, Cookie"),
+            );
             response
         }
         Err(e) => {

@@ -22,6 +22,8 @@ pub(crate) struct Visitor {
     pub(crate) user: User,
     pub(crate) accounts: Vec<AccountSummary>,
     pub(crate) csrf: String,
+    /// Whether to answer with the main region alone (see [`partial`]).
+    pub(crate) partial: bool,
 }
 
 /// An account of the "switch account" menu.
@@ -42,12 +44,14 @@ pub(crate) struct Chrome {
     pub(crate) current: Option<Entry>,
     pub(crate) accounts: Vec<Entry>,
     pub(crate) announce: Option<&'static str>,
+    /// The main region and the header alone, for htmx to swap in place (see [`partial`]).
+    pub(crate) partial: bool,
 }
 
 impl Chrome {
     /// The frame for someone not signed in.
     pub(crate) fn anonymous(req: &Request) -> Self {
-        Self { csrf: csrf(req), ..Self::default() }
+        Self { csrf: csrf(req), partial: partial(req), ..Self::default() }
     }
 
     /// The same frame, saying `what` happened.
@@ -73,6 +77,7 @@ impl Visitor {
             current: current.and_then(|id| self.accounts.iter().find(|a| a.id == id)).map(entry),
             accounts: self.accounts.iter().map(entry).collect(),
             announce: None,
+            partial: self.partial,
         }
     }
 
@@ -101,7 +106,19 @@ where
             Vec::new()
         }
     };
-    Ok(Visitor { session, user, accounts, csrf: csrf(req) })
+    Ok(Visitor { session, user, accounts, csrf: csrf(req), partial: partial(req) })
+}
+
+/// Whether htmx asked for the page to swap into the main region (a boosted link or form sends
+/// `HX-Target: main`): then the answer is that region, the title, and the header and the status
+/// line to swap out of band. A history restore (the page is not in htmx's cache, which is kept
+/// empty so no personal data stays in the browser's storage) and every other request get the
+/// whole page.
+pub(crate) fn partial(req: &Request) -> bool {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    header("hx-request") == Some("true")
+        && header("hx-target") == Some("main")
+        && header("hx-history-restore-request").is_none()
 }
 
 /// To the sign-in page, coming back to this page (a path on this site only) afterwards.

@@ -2,6 +2,7 @@
 //! page it read, and the pages' tests by area.
 
 mod account;
+mod htmx;
 mod matrix;
 mod me;
 mod sign_in;
@@ -84,6 +85,22 @@ impl<'a, E: Endpoint<Output = Response>> Browser<'a, E> {
     pub async fn get(&mut self, path: &str) -> (StatusCode, String) {
         let resp = self.api.get(path).header("cookie", self.cookie_header()).send().await;
         self.read(resp).await
+    }
+
+    /// Opens a page with these request headers too (what htmx sends); the answer's headers.
+    pub async fn get_with(
+        &mut self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, poem::http::HeaderMap, String) {
+        let mut request = self.api.get(path).header("cookie", self.cookie_header());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let resp = request.send().await;
+        let answered = resp.0.headers().clone();
+        let (status, html) = self.read(resp).await;
+        (status, answered, html)
     }
 
     /// Opens a page, following redirects (at most five) as a browser does.
