@@ -9,15 +9,15 @@ use poem::{Request, Response};
 use portal_domain::Actor;
 use portal_domain::account::{Account, ProfilePatch, View};
 use portal_domain::ids::{AccountId, UserId};
-use portal_domain::ports::{PageRequest, PasswordHasher, SessionStore, Store};
+use portal_domain::ports::PageRequest;
 use portal_domain::service::Proof;
 use portal_domain::values::{CompanyName, EmailAddress, PhoneNumber, PostalAddress, PostalAddressInput, TaxId};
 use serde::Deserialize;
 
-use super::Pages;
 use super::guard::{Nothing, form};
 use super::render::{Errors, Fault, page_with, see_other};
 use super::visitor::{Visitor, refusal, visit};
+use super::{Backing, Hashing, Pages};
 use crate::error::ApiError;
 use crate::extract::field;
 
@@ -103,11 +103,7 @@ impl ProfileForm {
 }
 
 /// `GET /accounts/{id}/profile`.
-pub(super) async fn profile_show<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn profile_show<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (me, id) = or_answer!(visit(&pages, &req).await);
     match pages.portal.account(&Actor::User(me.user.id()), id, View::Profile).await {
         Ok(account) => {
@@ -122,11 +118,7 @@ where
 }
 
 /// `POST /accounts/{id}/profile`.
-pub(super) async fn profile<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn profile<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, f) = or_answer!(form::<ProfileForm>(req).await);
     let (me, id) = or_answer!(visit(&pages, &req).await);
     let saved = match f.patch() {
@@ -137,9 +129,7 @@ where
     };
     match saved {
         Ok(_) => see_other(&format!("/accounts/{id}?done=profile-saved")),
-        Err(fault) if fault.is_not_found() || fault.status == poem::http::StatusCode::FORBIDDEN => {
-            refusal(&me, id, &fault)
-        }
+        Err(fault) if fault.is_refusal() => refusal(&me, id, &fault),
         Err(fault) => {
             let errors = Errors::new(fault, PROFILE_FIELDS);
             page_with(errors.status(), &ProfilePage { chrome: me.chrome(Some(id)), f: &f, errors })
@@ -165,11 +155,12 @@ struct OwnershipPage {
 
 const PROOF_FIELDS: &[&str] = &["user_id", "password", "code"];
 
-async fn ownership_page<S, H>(pages: &Pages<S, H>, me: &Visitor, id: AccountId, errors: Errors) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+async fn ownership_page<S: Backing, H: Hashing>(
+    pages: &Pages<S, H>,
+    me: &Visitor,
+    id: AccountId,
+    errors: Errors,
+) -> Response {
     let Some(summary) = me.account(id) else { return super::home::not_found(me.chrome(None)) };
     let mut candidates = Vec::new();
     if summary.is_owner {
@@ -195,11 +186,7 @@ where
 }
 
 /// `GET /accounts/{id}/ownership`: transfer and close (the owner), or leave (a member).
-pub(super) async fn ownership_show<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn ownership_show<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (me, id) = or_answer!(visit(&pages, &req).await);
     ownership_page(&pages, &me, id, Errors::none()).await
 }
@@ -224,11 +211,7 @@ enum Step {
     Close,
 }
 
-async fn big_step<S, H>(pages: Arc<Pages<S, H>>, req: Request, step: Step) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+async fn big_step<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request, step: Step) -> Response {
     let (req, f) = or_answer!(form::<StepForm>(req).await);
     let (me, id) = or_answer!(visit(&pages, &req).await);
     let client = pages.client(&req);
@@ -256,29 +239,17 @@ where
 }
 
 /// `POST /accounts/{id}/transfer`.
-pub(super) async fn transfer<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn transfer<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     big_step(pages, req, Step::Transfer).await
 }
 
 /// `POST /accounts/{id}/close`.
-pub(super) async fn close<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn close<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     big_step(pages, req, Step::Close).await
 }
 
 /// `POST /accounts/{id}/leave`: a member (not the owner) leaves.
-pub(super) async fn leave<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn leave<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, Nothing {}) = or_answer!(form::<Nothing>(req).await);
     let (me, id) = or_answer!(visit(&pages, &req).await);
     match pages.portal.leave(&Actor::User(me.user.id()), id).await {

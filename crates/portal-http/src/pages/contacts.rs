@@ -8,16 +8,16 @@ use poem::{Request, Response};
 use portal_domain::Actor;
 use portal_domain::account::{Contact, ContactPatch};
 use portal_domain::ids::{AccountId, ContactId};
-use portal_domain::notification::{CategorySet, NotificationCategory};
-use portal_domain::ports::{PasswordHasher, SessionStore, Store};
+use portal_domain::notification::CategorySet;
 use portal_domain::service::ContactRequest;
 use serde::Deserialize;
 
-use super::Pages;
+use super::grants::{Choice, choices};
 use super::guard::{Nothing, form};
 use super::query::outcome;
 use super::render::{Errors, Fault, page, page_with, see_other};
 use super::visitor::{Visitor, refusal, visit};
+use super::{Backing, Hashing, Pages};
 use crate::extract::page_request;
 use crate::routes::contacts::contact_of;
 
@@ -57,11 +57,7 @@ struct ListQuery {
 }
 
 /// `GET /accounts/{id}/contacts`.
-pub(super) async fn list<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn list<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (me, id) = or_answer!(visit(&pages, &req).await);
     let q = req.params::<ListQuery>().unwrap_or_default();
     let request = match page_request::<ContactId>(q.cursor.as_deref(), None) {
@@ -79,12 +75,6 @@ where
 }
 
 /// A category as a checkbox of the contact form.
-struct Choice {
-    key: &'static str,
-    description: &'static str,
-    on: bool,
-}
-
 #[derive(Template)]
 #[template(path = "contact.html")]
 struct ContactPage<'a> {
@@ -132,12 +122,8 @@ impl ContactForm {
 
 fn contact_page(me: &Visitor, id: AccountId, editing: Option<String>, f: &ContactForm, errors: Errors) -> Response {
     let chosen = CategorySet::from_keys(f.categories.iter().map(String::as_str)).unwrap_or_default();
-    let choices = NotificationCategory::ALL
-        .iter()
-        // Security notices go to members only: a contact cannot take them.
-        .filter(|c| c.can_opt_out())
-        .map(|c| Choice { key: c.key(), description: c.description(), on: chosen.contains(*c) })
-        .collect();
+    // Every category, as the API offers: a contact may take security notices too (an IT inbox).
+    let choices = choices(|c| chosen.contains(c), |_| false);
     let page = ContactPage { chrome: me.chrome(Some(id)), editing, f, choices, errors };
     page_with(page.errors.status(), &page)
 }
@@ -148,11 +134,7 @@ fn contact_id(req: &Request) -> Option<ContactId> {
 }
 
 /// `GET /accounts/{id}/contacts/new`.
-pub(super) async fn add_show<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn add_show<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (me, id) = or_answer!(visit(&pages, &req).await);
     // The same check as the list: a member without contacts.manage is told so here, not at the post.
     if let Err(e) = pages
@@ -166,11 +148,7 @@ where
 }
 
 /// `POST /accounts/{id}/contacts/new`.
-pub(super) async fn add<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn add<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, f) = or_answer!(form::<ContactForm>(req).await);
     let (me, id) = or_answer!(visit(&pages, &req).await);
     let added = match f.request() {
@@ -179,19 +157,13 @@ where
     };
     match added {
         Ok(_) => see_other(&format!("/accounts/{id}/contacts?done=contact-added")),
-        Err(fault) if fault.is_not_found() || fault.status == poem::http::StatusCode::FORBIDDEN => {
-            refusal(&me, id, &fault)
-        }
+        Err(fault) if fault.is_refusal() => refusal(&me, id, &fault),
         Err(fault) => contact_page(&me, id, None, &f, Errors::new(fault, FIELDS)),
     }
 }
 
 /// `GET /accounts/{id}/contacts/{contact}`.
-pub(super) async fn edit_show<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn edit_show<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (me, id) = or_answer!(visit(&pages, &req).await);
     let Some(contact) = contact_id(&req) else { return super::home::not_found(me.chrome(None)) };
     match pages.portal.contact(&Actor::User(me.user.id()), id, contact).await {
@@ -201,11 +173,7 @@ where
 }
 
 /// `POST /accounts/{id}/contacts/{contact}`: every field as the form shows it.
-pub(super) async fn edit<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn edit<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, f) = or_answer!(form::<ContactForm>(req).await);
     let (me, id) = or_answer!(visit(&pages, &req).await);
     let Some(contact) = contact_id(&req) else { return super::home::not_found(me.chrome(None)) };
@@ -228,19 +196,13 @@ where
     };
     match saved {
         Ok(_) => see_other(&format!("/accounts/{id}/contacts?done=saved")),
-        Err(fault) if fault.is_not_found() || fault.status == poem::http::StatusCode::FORBIDDEN => {
-            refusal(&me, id, &fault)
-        }
+        Err(fault) if fault.is_refusal() => refusal(&me, id, &fault),
         Err(fault) => contact_page(&me, id, Some(contact.to_string()), &f, Errors::new(fault, FIELDS)),
     }
 }
 
 /// `POST /accounts/{id}/contacts/{contact}/delete`: the confirmation's button.
-pub(super) async fn delete<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn delete<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, Nothing {}) = or_answer!(form::<Nothing>(req).await);
     let (me, id) = or_answer!(visit(&pages, &req).await);
     let Some(contact) = contact_id(&req) else { return super::home::not_found(me.chrome(None)) };

@@ -12,14 +12,14 @@ use portal_domain::account::Target;
 use portal_domain::account::routing::{Reason, Recipient, RecipientKind};
 use portal_domain::ids::{AccountId, NoticeId, UserId};
 use portal_domain::notification::NotificationCategory;
-use portal_domain::ports::{PageRequest, PasswordHasher, SessionStore, Store};
+use portal_domain::ports::PageRequest;
 use serde::Deserialize;
 
-use super::Pages;
 use super::guard::form;
 use super::query::outcome;
 use super::render::{Fault, day, minute, page, see_other};
 use super::visitor::{Chrome, Visitor, refusal, visit};
+use super::{Backing, Hashing, Pages};
 use crate::extract::page_request;
 
 /// Why someone receives a notice, said of them.
@@ -80,11 +80,7 @@ struct NoticesQuery {
 }
 
 /// `GET /accounts/{id}/notices[?category=]`.
-pub(super) async fn notices<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn notices<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (me, id) = or_answer!(visit(&pages, &req).await);
     let q = req.params::<NoticesQuery>().unwrap_or_default();
     let actor = Actor::User(me.user.id());
@@ -126,11 +122,7 @@ where
 }
 
 /// Names of the account's members the visitor may list (empty if they may not).
-async fn names<S, H>(pages: &Pages<S, H>, me: &Visitor, id: AccountId) -> HashMap<UserId, String>
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+async fn names<S: Backing, H: Hashing>(pages: &Pages<S, H>, me: &Visitor, id: AccountId) -> HashMap<UserId, String> {
     let request = PageRequest { after: None, limit: 200 };
     match pages.portal.members(&Actor::User(me.user.id()), id, request).await {
         Ok(members) => {
@@ -172,11 +164,7 @@ struct Cursor {
 }
 
 /// `GET /accounts/{id}/audit`: newest first.
-pub(super) async fn audit<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn audit<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (me, id) = or_answer!(visit(&pages, &req).await);
     let q = req.params::<Cursor>().unwrap_or_default();
     let request = match page_request::<u64>(q.cursor.as_deref(), None) {
@@ -232,11 +220,7 @@ struct ReviewPage {
 }
 
 /// `GET /accounts/{id}/review`.
-pub(super) async fn review<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn review<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (me, id) = or_answer!(visit(&pages, &req).await);
     let review = match pages.portal.access_review(&Actor::User(me.user.id()), id).await {
         Ok(review) => review,
@@ -293,11 +277,7 @@ where
 
 /// `POST /accounts/{id}/review`: records the review (a `d-{user}` field per member, `keep` or
 /// `remove`), removing the members it names.
-pub(super) async fn record<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn record<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, fields) = or_answer!(form::<Vec<(String, String)>>(req).await);
     let (me, id) = or_answer!(visit(&pages, &req).await);
     let (mut confirmed, mut removed) = (Vec::new(), Vec::new());

@@ -1,7 +1,9 @@
 //! Permissions as people read them: each with its description, the sensitive ones flagged with
-//! the seed's warning, and (in a form) the ones the visitor may not grant disabled with why.
+//! the seed's warning, and (in a form) the ones the visitor may not grant disabled with why; and
+//! the notification categories as the checkboxes of a form.
 
 use portal_domain::account::AccountSummary;
+use portal_domain::notification::NotificationCategory;
 use portal_domain::permission::{Permission, PermissionSet, Role};
 
 /// The warning beside a sensitive permission (seed 002's words for the master profile).
@@ -67,5 +69,25 @@ pub(crate) fn presets(selected: Option<&str>) -> Vec<Preset> {
             permissions: r.permissions().keys().join(" "),
             selected: selected == Some(r.key()),
         })
+        .collect()
+}
+
+/// A notification category as a checkbox (`macros.html`'s `categories`).
+pub(crate) struct Choice {
+    pub(crate) key: &'static str,
+    pub(crate) description: &'static str,
+    pub(crate) on: bool,
+    /// Shown ticked, and not to be changed: security, for a user.
+    pub(crate) fixed: bool,
+}
+
+/// Every category, ticked where `on` says; `fixed` ones cannot be unticked.
+pub(crate) fn choices(
+    on: impl Fn(NotificationCategory) -> bool,
+    fixed: impl Fn(NotificationCategory) -> bool,
+) -> Vec<Choice> {
+    NotificationCategory::ALL
+        .into_iter()
+        .map(|c| Choice { key: c.key(), description: c.description(), on: on(c), fixed: fixed(c) })
         .collect()
 }

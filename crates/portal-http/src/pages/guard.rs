@@ -17,7 +17,7 @@ pub(crate) fn csrf(req: &Request) -> String {
 pub(crate) struct Nothing {}
 
 /// The fields of a form post that may act, or the answer to one that may not: 403 without its
-/// token or from another origin, 400 when the fields do not read.
+/// token or from another origin, 400 when the fields do not read or the body breaks off.
 pub(crate) async fn form<T: DeserializeOwned>(req: Request) -> Result<(Request, T), Response> {
     #[derive(Deserialize)]
     struct Token {
@@ -25,8 +25,12 @@ pub(crate) async fn form<T: DeserializeOwned>(req: Request) -> Result<(Request, 
         csrf: String,
     }
     let (req, mut body) = req.split();
+    // The transport refused a body over the limit already (413); one that breaks off is no form.
     let bytes = match body.take() {
-        Ok(body) => body.into_bytes().await.unwrap_or_default(),
+        Ok(body) => match body.into_bytes().await {
+            Ok(bytes) => bytes,
+            Err(_) => return Err(plain(StatusCode::BAD_REQUEST, "This form did not arrive whole. Try again.")),
+        },
         Err(_) => Default::default(),
     };
     let token = serde_html_form::from_bytes::<Token>(&bytes).map(|t| t.csrf).unwrap_or_default();

@@ -8,13 +8,12 @@ use poem::http::StatusCode;
 use poem::{Request, Response};
 use portal_domain::account::View;
 use portal_domain::ids::AccountId;
-use portal_domain::ports::{PasswordHasher, SessionStore, Store};
 use serde::Deserialize;
 
-use super::Pages;
 use super::query::outcome;
 use super::render::{Fault, page, problem, see_other};
 use super::visitor::{Chrome, Visitor, visitor};
+use super::{Backing, Hashing, Pages};
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -31,11 +30,7 @@ pub(super) struct Done {
 }
 
 /// `GET /`: the picker; straight to the account when there is only one.
-pub(super) async fn picker<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn picker<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let me = or_answer!(visitor(&pages, &req).await);
     let q = req.params::<Done>().unwrap_or_default();
     if let [only] = me.accounts.as_slice()
@@ -121,11 +116,7 @@ pub(super) fn not_found(chrome: Chrome) -> Response {
 }
 
 /// `GET /accounts/{id}`.
-pub(super) async fn account<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn account<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let me = or_answer!(visitor(&pages, &req).await);
     let id = or_answer!(account_of(&me, &req));
     let Some(summary) = me.account(id) else { return not_found(me.chrome(None)) };

@@ -8,16 +8,15 @@ use askama::Template;
 use poem::http::StatusCode;
 use poem::{Request, Response};
 use portal_domain::account::InviteStatus;
-use portal_domain::ports::{PasswordHasher, SessionStore, Store};
 use portal_domain::service::InvitePreview;
 use portal_domain::values::PersonName;
 use serde::Deserialize;
 
-use super::Pages;
 use super::grants::{Grant, listed};
 use super::guard::form;
 use super::render::{Errors, Fault, page_with, problem, see_other};
 use super::visitor::{Chrome, Visitor, start, visitor};
+use super::{Backing, Hashing, Pages};
 use crate::extract::field;
 
 #[derive(Template)]
@@ -101,11 +100,7 @@ fn no_longer_valid(req: &Request, me: Option<&Visitor>) -> Response {
 }
 
 /// `GET /invites/accept?token=`.
-pub(super) async fn show<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn show<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let q = req.params::<TokenQuery>().unwrap_or_default();
     let me = visitor(&pages, &req).await.ok();
     match pages.portal.preview_invite(&q.token).await {
@@ -115,11 +110,7 @@ where
 }
 
 /// `POST /invites/accept`: as the signed-in user, or as a new login with a name and password.
-pub(super) async fn accept<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn accept<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, f) = or_answer!(form::<AnswerForm>(req).await);
     let me = visitor(&pages, &req).await.ok();
     let outcome = match &me {
@@ -150,11 +141,13 @@ where
 }
 
 /// The invite page again, with what went wrong.
-async fn again<S, H>(pages: &Pages<S, H>, req: &Request, me: Option<&Visitor>, f: &AnswerForm, fault: Fault) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+async fn again<S: Backing, H: Hashing>(
+    pages: &Pages<S, H>,
+    req: &Request,
+    me: Option<&Visitor>,
+    f: &AnswerForm,
+    fault: Fault,
+) -> Response {
     match pages.portal.preview_invite(&f.token).await {
         Ok(preview) => invite_page(req, me, &f.token, preview, &f.name, Errors::new(fault, FIELDS)),
         Err(_) => no_longer_valid(req, me),
@@ -162,11 +155,7 @@ where
 }
 
 /// `POST /invites/decline`: whoever holds the link may decline it.
-pub(super) async fn decline<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn decline<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, f) = or_answer!(form::<AnswerForm>(req).await);
     match pages.portal.decline_invite(&f.token).await {
         Ok(()) => see_other("/sign-in?done=declined"),

@@ -7,15 +7,15 @@ use std::sync::Arc;
 use askama::Template;
 use poem::{Request, Response};
 use portal_domain::notification::{CategorySet, NotificationCategory, NotificationPreferences};
-use portal_domain::ports::{PasswordHasher, SessionStore, Store};
 use portal_domain::values::{EmailAddress, PersonName, PhoneNumber};
 use serde::Deserialize;
 
-use super::Pages;
+use super::grants::{Choice, choices};
 use super::guard::form;
 use super::query::outcome;
 use super::render::{Errors, Fault, page_with, see_other};
 use super::visitor::{Chrome, Visitor, visitor};
+use super::{Backing, Hashing, Pages};
 use crate::error::ApiError;
 use crate::extract::field;
 
@@ -57,11 +57,7 @@ fn profile_page(me: &Visitor, f: &ProfileForm, errors: Errors, announce: Option<
 }
 
 /// `GET /me`.
-pub(super) async fn profile_show<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn profile_show<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let me = or_answer!(visitor(&pages, &req).await);
     let q = req.params::<Done>().unwrap_or_default();
     let f = ProfileForm {
@@ -73,11 +69,7 @@ where
 }
 
 /// `POST /me`: name and phone.
-pub(super) async fn profile<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn profile<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, f) = or_answer!(form::<ProfileForm>(req).await);
     let me = or_answer!(visitor(&pages, &req).await);
     let parsed = (|| -> Result<_, ApiError> {
@@ -129,21 +121,13 @@ fn email_page(me: &Visitor, new_email: &str, errors: Errors) -> Response {
 }
 
 /// `GET /me/email`.
-pub(super) async fn email_show<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn email_show<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let me = or_answer!(visitor(&pages, &req).await);
     email_page(&me, "", Errors::none())
 }
 
 /// `POST /me/email`: mails a confirmation link to the new address and a notice to the old.
-pub(super) async fn email<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn email<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, f) = or_answer!(form::<EmailForm>(req).await);
     let me = or_answer!(visitor(&pages, &req).await);
     let code = Some(f.code.trim()).filter(|c| !c.is_empty());
@@ -183,21 +167,13 @@ fn password_page(me: &Visitor, errors: Errors) -> Response {
 }
 
 /// `GET /me/password`.
-pub(super) async fn password_show<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn password_show<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let me = or_answer!(visitor(&pages, &req).await);
     password_page(&me, Errors::none())
 }
 
 /// `POST /me/password`: every other session ends; this one stays.
-pub(super) async fn password<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn password<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, f) = or_answer!(form::<PasswordForm>(req).await);
     let me = or_answer!(visitor(&pages, &req).await);
     let code = Some(f.code.trim()).filter(|c| !c.is_empty());
@@ -210,14 +186,6 @@ where
 }
 
 /// A category as a checkbox.
-struct Choice {
-    key: &'static str,
-    description: &'static str,
-    on: bool,
-    /// Security: always on.
-    fixed: bool,
-}
-
 #[derive(Template)]
 #[template(path = "preferences.html")]
 struct PreferencesPage {
@@ -236,15 +204,7 @@ struct PreferencesForm {
 
 fn preferences_page(me: &Visitor, errors: Errors, announce: Option<&'static str>) -> Response {
     let preferences = me.user.preferences();
-    let choices = NotificationCategory::ALL
-        .iter()
-        .map(|c| Choice {
-            key: c.key(),
-            description: c.description(),
-            on: preferences.receives(*c),
-            fixed: !c.can_opt_out(),
-        })
-        .collect();
+    let choices = choices(|c| preferences.receives(c), |c| !c.can_opt_out());
     let page = PreferencesPage {
         chrome: me.chrome(None).announcing(announce),
         choices,
@@ -255,22 +215,14 @@ fn preferences_page(me: &Visitor, errors: Errors, announce: Option<&'static str>
 }
 
 /// `GET /me/preferences`.
-pub(super) async fn preferences_show<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn preferences_show<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let me = or_answer!(visitor(&pages, &req).await);
     let q = req.params::<Done>().unwrap_or_default();
     preferences_page(&me, Errors::none(), outcome(q.done.as_deref()))
 }
 
 /// `POST /me/preferences`: the unticked categories are turned off.
-pub(super) async fn preferences<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn preferences<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, f) = or_answer!(form::<PreferencesForm>(req).await);
     let me = or_answer!(visitor(&pages, &req).await);
     let chosen = (|| -> Result<NotificationPreferences, ApiError> {

@@ -97,6 +97,15 @@ const GET: &[Method] = &[Method::GET];
 const POST: &[Method] = &[Method::POST];
 const GET_POST: &[Method] = &[Method::GET, Method::POST];
 
+/// The store every page handler's use cases run on, for the life of the server: stated once
+/// here rather than as a `where` clause on each handler.
+pub(crate) trait Backing: Store + SessionStore + 'static {}
+impl<T: Store + SessionStore + 'static> Backing for T {}
+
+/// The password hasher every page handler's use cases take.
+pub(crate) trait Hashing: PasswordHasher + 'static {}
+impl<T: PasswordHasher + 'static> Hashing for T {}
+
 /// What the pages need besides the use cases.
 pub(crate) struct Pages<S, H> {
     pub(crate) portal: Arc<Portal<S, H>>,
@@ -122,8 +131,8 @@ impl<S, H> Pages<S, H> {
 /// A page handler: the shared state and the request, to the answer.
 fn ep<S, H, F, Fut>(pages: &Arc<Pages<S, H>>, handler: F) -> impl Endpoint<Output = Response> + use<S, H, F, Fut>
 where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
+    S: Backing,
+    H: Hashing,
     F: Fn(Arc<Pages<S, H>>, Request) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Response> + Send + 'static,
 {
@@ -132,11 +141,7 @@ where
 }
 
 /// The pages, their forms behind the CSRF check; `key` signs the CSRF tokens.
-pub(crate) fn routes<S, H>(pages: Pages<S, H>, key: [u8; 32]) -> impl Endpoint<Output = Response>
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(crate) fn routes<S: Backing, H: Hashing>(pages: Pages<S, H>, key: [u8; 32]) -> impl Endpoint<Output = Response> {
     let secure = pages.secure;
     let p = &Arc::new(pages);
     let csrf = Csrf::new()

@@ -84,6 +84,12 @@ impl Fault {
     pub(crate) fn is_not_found(&self) -> bool {
         self.status == StatusCode::NOT_FOUND
     }
+
+    /// Whether the visitor may not do this here at all (not there for them, or not allowed):
+    /// a page that says so, not the form again with an error at a field.
+    pub(crate) fn is_refusal(&self) -> bool {
+        self.is_not_found() || self.status == StatusCode::FORBIDDEN
+    }
 }
 
 /// A form's error, placed next to the field it concerns, else above the form.

@@ -6,14 +6,13 @@ use std::sync::Arc;
 use askama::Template;
 use poem::{Request, Response};
 use portal_domain::ids::SessionId;
-use portal_domain::ports::{PasswordHasher, SessionStore, Store};
 use serde::Deserialize;
 
-use super::Pages;
 use super::guard::{Nothing, form};
 use super::query::outcome;
 use super::render::{Fault, minute, page, problem, see_other};
 use super::visitor::{Chrome, visitor};
+use super::{Backing, Hashing, Pages};
 
 struct Row {
     id: String,
@@ -38,11 +37,7 @@ struct Done {
 }
 
 /// `GET /me/sessions`.
-pub(super) async fn list<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn list<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let me = or_answer!(visitor(&pages, &req).await);
     let sessions = match pages.portal.my_sessions(me.user.id(), me.session).await {
         Ok(sessions) => sessions,
@@ -64,11 +59,7 @@ where
 }
 
 /// `POST /me/sessions/{session}/end`.
-pub(super) async fn end<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn end<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, Nothing {}) = or_answer!(form::<Nothing>(req).await);
     let me = or_answer!(visitor(&pages, &req).await);
     let Some(id) = req.raw_path_param("session").and_then(|s| s.parse::<uuid::Uuid>().ok()) else {
@@ -81,11 +72,7 @@ where
 }
 
 /// `POST /me/sessions/end-others`.
-pub(super) async fn end_others<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn end_others<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, Nothing {}) = or_answer!(form::<Nothing>(req).await);
     let me = or_answer!(visitor(&pages, &req).await);
     match pages.portal.end_other_sessions(me.user.id(), me.session).await {

@@ -4,15 +4,14 @@ use std::sync::Arc;
 
 use askama::Template;
 use poem::{Request, Response};
-use portal_domain::ports::{PasswordHasher, SessionStore, Store};
 use portal_domain::service::SignIn;
 use serde::Deserialize;
 
-use super::Pages;
 use super::guard::{Nothing, form};
 use super::query::outcome;
 use super::render::{Errors, Fault, page, page_with, see_other};
 use super::visitor::{Chrome, forget, start, token};
+use super::{Backing, Hashing, Pages};
 
 #[derive(Template)]
 #[template(path = "sign_in.html")]
@@ -56,22 +55,14 @@ struct CodeForm {
 }
 
 /// `GET /sign-in`.
-pub(super) async fn show<S, H>(_: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn show<S: Backing, H: Hashing>(_: Arc<Pages<S, H>>, req: Request) -> Response {
     let q = req.params::<SignInQuery>().unwrap_or_default();
     let chrome = Chrome::anonymous(&req).announcing(outcome(q.done.as_deref()));
     page(&SignInPage { chrome, email: "", next: &q.next, errors: Errors::none() })
 }
 
 /// `POST /sign-in`: the password; then the session, or the second-factor step.
-pub(super) async fn submit<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn submit<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, f) = or_answer!(form::<PasswordForm>(req).await);
     let client = pages.client(&req);
     match pages.portal.sign_in(&client, &f.email, &f.password).await {
@@ -91,11 +82,7 @@ where
 }
 
 /// `POST /sign-in/code`: the second factor for the ticket of the password step.
-pub(super) async fn code<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn code<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, f) = or_answer!(form::<CodeForm>(req).await);
     let client = pages.client(&req);
     match pages.portal.sign_in_second_factor(&client, &f.ticket, &f.code).await {
@@ -109,11 +96,7 @@ where
 }
 
 /// `POST /sign-out`: ends the session and forgets the cookie.
-pub(super) async fn sign_out<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn sign_out<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, Nothing {}) = or_answer!(form::<Nothing>(req).await);
     if let Some(token) = token(&pages, &req) {
         if let Err(e) = pages.portal.sign_out(&token).await {

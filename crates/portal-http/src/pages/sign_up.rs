@@ -6,15 +6,14 @@ use std::sync::Arc;
 
 use askama::Template;
 use poem::{Request, Response};
-use portal_domain::ports::{PasswordHasher, SessionStore, Store};
 use portal_domain::service::Verified;
 use portal_domain::values::EmailAddress;
 use serde::Deserialize;
 
-use super::Pages;
 use super::guard::form;
 use super::render::{Errors, Fault, page, page_with, see_other};
 use super::visitor::Chrome;
+use super::{Backing, Hashing, Pages};
 use crate::extract::field;
 
 #[derive(Template)]
@@ -38,20 +37,12 @@ struct SignUpForm {
 const SIGN_UP_FIELDS: &[&str] = &["email", "name", "password", "account_name", "company"];
 
 /// `GET /sign-up`.
-pub(super) async fn show<S, H>(_: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn show<S: Backing, H: Hashing>(_: Arc<Pages<S, H>>, req: Request) -> Response {
     page(&SignUpPage { chrome: Chrome::anonymous(&req), f: &SignUpForm::default(), errors: Errors::none() })
 }
 
 /// `POST /sign-up`: the same answer whether or not the address has a login (the mail differs).
-pub(super) async fn submit<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn submit<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, mut f) = or_answer!(form::<SignUpForm>(req).await);
     let company = Some(f.company.trim()).filter(|c| !c.is_empty());
     let signed_up =
@@ -136,20 +127,12 @@ fn show_link(req: &Request, link: &Link) -> Response {
 }
 
 /// `GET /verify-email?token=`: the button that confirms the address (or an email change).
-pub(super) async fn verify_show<S, H>(_: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn verify_show<S: Backing, H: Hashing>(_: Arc<Pages<S, H>>, req: Request) -> Response {
     show_link(&req, &VERIFY)
 }
 
 /// `POST /verify-email`.
-pub(super) async fn verify<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn verify<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, f) = or_answer!(form::<TokenForm>(req).await);
     match pages.portal.verify_email(&pages.client(&req), &f.token).await {
         Ok(Verified::Email) => see_other("/sign-in?done=verified"),
@@ -159,21 +142,13 @@ where
 }
 
 /// `GET /reset-password?token=`: the new-password form.
-pub(super) async fn reset_show<S, H>(_: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn reset_show<S: Backing, H: Hashing>(_: Arc<Pages<S, H>>, req: Request) -> Response {
     show_link(&req, &RESET)
 }
 
 /// `POST /reset-password`: sets the password; nobody is signed in (the second factor, when on,
 /// is still asked at the next sign-in).
-pub(super) async fn reset<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn reset<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, f) = or_answer!(form::<TokenForm>(req).await);
     match pages.portal.reset_password(&pages.client(&req), &f.token, &f.password).await {
         Ok(()) => see_other("/sign-in?done=password-reset"),
@@ -182,20 +157,12 @@ where
 }
 
 /// `GET /end-session?token=`: the button that ends the session a new-sign-in notice names.
-pub(super) async fn end_session_show<S, H>(_: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn end_session_show<S: Backing, H: Hashing>(_: Arc<Pages<S, H>>, req: Request) -> Response {
     show_link(&req, &END_SESSION)
 }
 
 /// `POST /end-session`.
-pub(super) async fn end_session<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn end_session<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, f) = or_answer!(form::<TokenForm>(req).await);
     match pages.portal.end_session_by_link(&f.token).await {
         Ok(()) => see_other("/forgot-password?done=session-ended"),
@@ -219,22 +186,14 @@ struct ForgotForm {
 }
 
 /// `GET /forgot-password`.
-pub(super) async fn forgot_show<S, H>(_: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn forgot_show<S: Backing, H: Hashing>(_: Arc<Pages<S, H>>, req: Request) -> Response {
     let q = req.params::<ForgotForm>().unwrap_or_default();
     let chrome = Chrome::anonymous(&req).announcing(super::query::outcome(q.done.as_deref()));
     page(&ForgotPage { chrome, email: "", errors: Errors::none() })
 }
 
 /// `POST /forgot-password`: the same answer for any address, before anything is looked up.
-pub(super) async fn forgot<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn forgot<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, f) = or_answer!(form::<ForgotForm>(req).await);
     match field("email", EmailAddress::parse(&f.email)) {
         Ok(email) => {

@@ -6,14 +6,13 @@ use std::sync::Arc;
 
 use askama::Template;
 use poem::{Request, Response};
-use portal_domain::ports::{PasswordHasher, SessionStore, Store};
 use portal_domain::service::Proof;
 use serde::Deserialize;
 
-use super::Pages;
 use super::guard::{Nothing, form};
 use super::render::{Errors, Fault, page_with, see_other};
 use super::visitor::{Chrome, Visitor, visitor};
+use super::{Backing, Hashing, Pages};
 
 /// What the page shows, by the step the person is at.
 enum Step {
@@ -49,21 +48,13 @@ fn inline_svg(svg: &str) -> String {
 }
 
 /// `GET /me/two-factor`.
-pub(super) async fn show<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn show<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let me = or_answer!(visitor(&pages, &req).await);
     two_factor_page(&me, me.user.mfa().is_on(), Step::Overview, Errors::none())
 }
 
 /// `POST /me/two-factor/start`: a new secret, pending until its first code.
-pub(super) async fn start<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn start<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, Nothing {}) = or_answer!(form::<Nothing>(req).await);
     let me = or_answer!(visitor(&pages, &req).await);
     match pages.portal.start_totp(&pages.client(&req), me.user.id()).await {
@@ -83,11 +74,7 @@ struct CodeForm {
 }
 
 /// `POST /me/two-factor/confirm`: the first code turns it on; the recovery codes, once.
-pub(super) async fn confirm<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn confirm<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, f) = or_answer!(form::<CodeForm>(req).await);
     let me = or_answer!(visitor(&pages, &req).await);
     match pages.portal.confirm_totp(&pages.client(&req), me.session, me.user.id(), f.code.trim()).await {
@@ -98,11 +85,7 @@ where
 }
 
 /// `POST /me/two-factor/recovery-codes`: a new set (the password and a code), the old one dies.
-pub(super) async fn renew<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn renew<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, f) = or_answer!(form::<CodeForm>(req).await);
     let me = or_answer!(visitor(&pages, &req).await);
     let proof = Proof { password: Some(f.password.as_str()), code: Some(f.code.trim()) };
@@ -113,11 +96,7 @@ where
 }
 
 /// `POST /me/two-factor/off`: the password and a current code or a recovery code.
-pub(super) async fn off<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn off<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, f) = or_answer!(form::<CodeForm>(req).await);
     let me = or_answer!(visitor(&pages, &req).await);
     let client = pages.client(&req);

@@ -12,18 +12,17 @@ use portal_domain::Actor;
 use portal_domain::account::{AccountSummary, EditMember, InviteStatus};
 use portal_domain::ids::{AccountId, InviteId, UserId};
 use portal_domain::permission::PermissionSet;
-use portal_domain::ports::{PasswordHasher, SessionStore, Store};
 use portal_domain::service::MemberView;
 use portal_domain::values::RoleLabel;
 use serde::Deserialize;
 
-use super::Pages;
 use super::grants::{Grant, Preset, checkboxes, presets};
 use super::guard::{Nothing, form};
 use super::home::not_found;
 use super::query::outcome;
 use super::render::{Errors, Fault, day, page, page_with, see_other};
 use super::visitor::{Chrome, Visitor, refusal, visit};
+use super::{Backing, Hashing, Pages};
 use crate::error::ApiError;
 use crate::extract::{field, page_request};
 use crate::routes::invites::{OfferFields, offer};
@@ -91,11 +90,7 @@ fn row(v: &MemberView, me: UserId) -> Row {
 }
 
 /// `GET /accounts/{id}/users`.
-pub(super) async fn list<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn list<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (me, id) = or_answer!(visit(&pages, &req).await);
     let q = req.params::<ListQuery>().unwrap_or_default();
     let actor = Actor::User(me.user.id());
@@ -178,11 +173,7 @@ fn end_of(name: &str, raw: &str) -> Result<Option<DateTime<Utc>>, ApiError> {
 }
 
 /// `GET /accounts/{id}/users/new`.
-pub(super) async fn add_show<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn add_show<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (me, id) = or_answer!(visit(&pages, &req).await);
     let Some(summary) = me.account(id).filter(|a| a.may_view(portal_domain::account::View::Invites)) else {
         let missing = portal_domain::DomainError::MissingPermission(portal_domain::permission::Permission::UsersManage);
@@ -192,11 +183,7 @@ where
 }
 
 /// `POST /accounts/{id}/users/new`: sends the invite.
-pub(super) async fn add<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn add<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, f) = or_answer!(form::<InviteForm>(req).await);
     let (me, id) = or_answer!(visit(&pages, &req).await);
     let keys: Vec<&str> = f.permissions.iter().map(String::as_str).collect();
@@ -251,18 +238,14 @@ fn member_of(req: &Request) -> Option<UserId> {
     req.raw_path_param("user").and_then(|raw| raw.parse::<uuid::Uuid>().ok()).map(UserId::from_uuid)
 }
 
-async fn manage_page<S, H>(
+async fn manage_page<S: Backing, H: Hashing>(
     pages: &Pages<S, H>,
     me: &Visitor,
     id: AccountId,
     user: UserId,
     form: Option<&MemberForm>,
     errors: Errors,
-) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+) -> Response {
     let view = match pages.portal.member(&Actor::User(me.user.id()), id, user).await {
         Ok(view) => view,
         Err(e) => return refusal(me, id, &Fault::of(e)),
@@ -289,22 +272,14 @@ where
 }
 
 /// `GET /accounts/{id}/users/{user}`: Manage.
-pub(super) async fn manage_show<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn manage_show<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (me, id) = or_answer!(visit(&pages, &req).await);
     let Some(user) = member_of(&req) else { return not_found(me.chrome(None)) };
     manage_page(&pages, &me, id, user, None, Errors::none()).await
 }
 
 /// `POST /accounts/{id}/users/{user}`: saves the member's access.
-pub(super) async fn manage<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn manage<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, f) = or_answer!(form::<MemberForm>(req).await);
     let (me, id) = or_answer!(visit(&pages, &req).await);
     let Some(user) = member_of(&req) else { return not_found(me.chrome(None)) };
@@ -331,11 +306,7 @@ where
 }
 
 /// `POST /accounts/{id}/users/{user}/remove`: the confirmation's button.
-pub(super) async fn remove<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn remove<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, Nothing {}) = or_answer!(form::<Nothing>(req).await);
     let (me, id) = or_answer!(visit(&pages, &req).await);
     let Some(user) = member_of(&req) else { return not_found(me.chrome(None)) };
@@ -351,28 +322,16 @@ fn invite_of(req: &Request) -> Option<InviteId> {
 }
 
 /// `POST /accounts/{id}/invites/{invite}/resend`: a new link (the old one stops working).
-pub(super) async fn resend<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn resend<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     answer_invite(pages, req, true).await
 }
 
 /// `POST /accounts/{id}/invites/{invite}/cancel`.
-pub(super) async fn cancel<S, H>(pages: Arc<Pages<S, H>>, req: Request) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(super) async fn cancel<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     answer_invite(pages, req, false).await
 }
 
-async fn answer_invite<S, H>(pages: Arc<Pages<S, H>>, req: Request, resend: bool) -> Response
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+async fn answer_invite<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request, resend: bool) -> Response {
     let (req, Nothing {}) = or_answer!(form::<Nothing>(req).await);
     let (me, id) = or_answer!(visit(&pages, &req).await);
     let Some(invite) = invite_of(&req) else { return not_found(me.chrome(None)) };

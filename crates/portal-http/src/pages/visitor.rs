@@ -7,14 +7,14 @@ use poem::web::cookie::{Cookie, SameSite};
 use poem::{Request, Response};
 use portal_domain::account::AccountSummary;
 use portal_domain::ids::AccountId;
-use portal_domain::ports::{PageRequest, PasswordHasher, SessionStore, Store};
+use portal_domain::ports::PageRequest;
 use portal_domain::service::NewSession;
 use portal_domain::user::User;
 use uuid::Uuid;
 
-use super::Pages;
 use super::guard::csrf;
 use super::render::see_other;
+use super::{Backing, Hashing, Pages};
 
 /// A signed-in visitor.
 pub(crate) struct Visitor {
@@ -88,11 +88,10 @@ impl Visitor {
 }
 
 /// The signed-in visitor, or the way to sign in (and back here afterwards).
-pub(crate) async fn visitor<S, H>(pages: &Arc<Pages<S, H>>, req: &Request) -> Result<Visitor, Response>
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(crate) async fn visitor<S: Backing, H: Hashing>(
+    pages: &Arc<Pages<S, H>>,
+    req: &Request,
+) -> Result<Visitor, Response> {
     let Some(cookie) = req.cookie().get(pages.session_cookie()) else { return Err(to_sign_in(req)) };
     let Ok((session, user)) = pages.portal.authenticate(cookie.value_str()).await else {
         return Err(to_sign_in(req));
@@ -159,11 +158,10 @@ pub(crate) fn token<S, H>(pages: &Pages<S, H>, req: &Request) -> Option<String> 
 }
 
 /// The visitor and the account of the path, or the answer when there is none for them.
-pub(crate) async fn visit<S, H>(pages: &Arc<Pages<S, H>>, req: &Request) -> Result<(Visitor, AccountId), Response>
-where
-    S: Store + SessionStore + 'static,
-    H: PasswordHasher + 'static,
-{
+pub(crate) async fn visit<S: Backing, H: Hashing>(
+    pages: &Arc<Pages<S, H>>,
+    req: &Request,
+) -> Result<(Visitor, AccountId), Response> {
     let me = visitor(pages, req).await?;
     let id = super::home::account_of(&me, req)?;
     Ok((me, id))

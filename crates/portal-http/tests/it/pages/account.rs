@@ -14,7 +14,12 @@ async fn a_contact_is_added_escaped_shown_in_the_preview_with_the_reason_and_del
     let mut ann = Browser::new(&api);
     ann.sign_in("ann@acme.example").await;
     let new = format!("/accounts/{}/contacts/new", w.a);
-    ann.get(&new).await;
+    let (_, form) = ann.get(&new).await;
+    // Every category the API takes, security too (an IT inbox), none fixed: a contact chooses.
+    for category in portal_domain::notification::NotificationCategory::ALL {
+        let box_ = format!("id=\"c-{}\" name=\"categories\" value=\"{}\"", category.key(), category.key());
+        assert!(form.contains(&box_), "no free checkbox for {}: {form}", category.key());
+    }
     let (status, _, page) =
         ann.post(&new, &[("name", "Ops"), ("email", "not an address"), ("categories", "services")]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

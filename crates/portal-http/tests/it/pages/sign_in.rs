@@ -139,6 +139,16 @@ async fn a_form_without_its_token_or_from_another_site_is_refused() {
 }
 
 #[tokio::test]
+async fn a_form_over_the_body_limit_is_refused_as_too_large_not_as_expired() {
+    let api = client_with_pages();
+    let mut browser = Browser::new(&api);
+    browser.get("/sign-in").await;
+    let name = "n".repeat(portal_http::transport::DEFAULT_MAX_BODY_BYTES);
+    let (status, _, text) = browser.post("/sign-up", &[("name", &name), ("email", "ann@acme.example")]).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{text}");
+}
+
+#[tokio::test]
 async fn with_two_factor_on_the_form_asks_for_the_code_and_then_signs_in() {
     let api = client_with_pages();
     let (bearer, _, account) = signup(&api, "ann@acme.example", "Acme").await;
