@@ -272,9 +272,12 @@ pub(crate) fn member_row(
     Ok(MemberView { is_owner: membership.user() == owner, membership, email, name })
 }
 
+/// The `state` of an invite not yet answered: what the open-invite reads and indexes select.
+pub(crate) const INVITE_PENDING: &str = "pending";
+
 pub(crate) fn invite_row(account: AccountId, i: &Invite) -> invites::ActiveModel {
     let (state, state_by, state_at) = match i.state() {
-        InviteState::Pending => ("pending", None, None),
+        InviteState::Pending => (INVITE_PENDING, None, None),
         InviteState::Accepted { by, at } => ("accepted", Some(by.as_uuid()), Some(*at)),
         InviteState::Declined { at } => ("declined", None, Some(*at)),
         InviteState::Cancelled { at } => ("cancelled", None, Some(*at)),
@@ -305,7 +308,7 @@ pub(crate) fn invite_from_row(m: invites::Model) -> Result<Invite, StoreError> {
     let r = Row { table: "invites", id: &m.id };
     let missing = |what: &str| StoreError::corrupt("invites", m.id, format!("{} without {what}", m.state));
     let state = match m.state.as_str() {
-        "pending" => InviteState::Pending,
+        INVITE_PENDING => InviteState::Pending,
         "accepted" => InviteState::Accepted {
             by: UserId::from_uuid(m.state_by.ok_or_else(|| missing("who"))?),
             at: m.state_at.ok_or_else(|| missing("when"))?,

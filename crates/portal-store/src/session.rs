@@ -355,7 +355,8 @@ impl SessionStore for SqlStore {
             (
                 format!(
                     "UPDATE invites SET token_digest = NULL WHERE id IN (SELECT id FROM invites \
-                     WHERE token_digest IS NOT NULL AND state <> 'pending' AND expires_at <= {m1} LIMIT {m2})"
+                     WHERE token_digest IS NOT NULL AND state <> '{pending}' AND expires_at <= {m1} LIMIT {m2})",
+                    pending = crate::convert::INVITE_PENDING,
                 ),
                 now,
             ),

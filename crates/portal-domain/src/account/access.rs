@@ -29,10 +29,7 @@ impl Access {
     pub fn authorize_view(access: Option<&Access>, view: View, now: DateTime<Utc>) -> Result<(), DomainError> {
         let membership =
             access.map(|a| &a.membership).filter(|m| m.is_active(now)).ok_or(DomainError::AccountNotFound)?;
-        match view.permission() {
-            Some(p) if !membership.permissions.contains(p) => Err(DomainError::MissingPermission(p)),
-            _ => Ok(()),
-        }
+        view.open_to(membership.permissions)
     }
 }
 
@@ -57,7 +54,12 @@ impl AccountSummary {
     /// Whether the member may read `view` (what [`Access::authorize_view`] decides for an active
     /// membership, which every summary is): for a page to offer only the sections that open.
     pub fn may_view(&self, view: View) -> bool {
-        view.permission().is_none_or(|p| self.permissions.contains(p))
+        self.authorize_view(view).is_ok()
+    }
+
+    /// [`AccountSummary::may_view`] with the reason when not: the permission `view` needs.
+    pub fn authorize_view(&self, view: View) -> Result<(), DomainError> {
+        view.open_to(self.permissions)
     }
 
     /// Whether the member may grant `granted` (rule 3), and if not, why: for a form to disable

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::Account;
 use crate::actor::Actor;
 use crate::error::DomainError;
-use crate::permission::Permission;
+use crate::permission::{Permission, PermissionSet};
 
 /// A part of an account someone may want to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,6 +27,14 @@ pub enum View {
 }
 
 impl View {
+    /// Whether a member holding `held` may read this view; if not, the permission it needs.
+    pub fn open_to(self, held: PermissionSet) -> Result<(), DomainError> {
+        match self.permission() {
+            Some(p) if !held.contains(p) => Err(DomainError::MissingPermission(p)),
+            _ => Ok(()),
+        }
+    }
+
     /// The permission a member needs for this view; `None` when every member may.
     pub const fn permission(self) -> Option<Permission> {
         match self {

@@ -6,20 +6,23 @@ use std::sync::Arc;
 
 use askama::Template;
 use poem::{Request, Response};
+use poem_openapi::types::MaybeUndefined;
 use portal_domain::Actor;
 use portal_domain::account::{Account, ProfilePatch, View};
 use portal_domain::ids::{AccountId, UserId};
 use portal_domain::ports::PageRequest;
 use portal_domain::service::Proof;
-use portal_domain::values::{CompanyName, EmailAddress, PhoneNumber, PostalAddress, PostalAddressInput, TaxId};
+use portal_domain::values::PostalAddress;
 use serde::Deserialize;
 
-use super::guard::{Nothing, form};
-use super::render::{Errors, Fault, page_with, see_other};
+use super::guard::{Nothing, filled, form};
+use super::render::{Errors, Fault, page, page_with, see_other};
 use super::visitor::{Visitor, refusal, visit};
 use super::{Backing, Hashing, Pages};
 use crate::error::ApiError;
 use crate::extract::field;
+use crate::routes::accounts::{AddressBody, UpdateAccountRequest};
+use crate::wire::Text;
 
 #[derive(Template)]
 #[template(path = "account_profile.html")]
@@ -48,10 +51,6 @@ struct ProfileForm {
 
 const PROFILE_FIELDS: &[&str] = &["display_name", "company", "primary_email", "phone", "address", "tax_id"];
 
-fn optional(s: &str) -> Option<&str> {
-    Some(s.trim()).filter(|s| !s.is_empty())
-}
-
 impl ProfileForm {
     fn of(account: &Account) -> Self {
         let p = account.profile();
@@ -74,31 +73,37 @@ impl ProfileForm {
         }
     }
 
-    /// Every field as the form shows it: an emptied field is cleared.
+    /// Every field as the form shows it, an emptied one cleared: the API's request, so the
+    /// page's checks and wording are the API's.
     fn patch(&self) -> Result<ProfilePatch, ApiError> {
-        let lines: Vec<String> =
-            [&self.line1, &self.line2].iter().filter_map(|l| optional(l)).map(str::to_owned).collect();
-        let address_given = !lines.is_empty() || optional(&self.city).is_some() || optional(&self.country).is_some();
+        fn text<const MAX: usize>(s: &str) -> Text<MAX> {
+            Text::from(s.trim().to_owned())
+        }
+        fn clearable<const MAX: usize>(s: &str) -> MaybeUndefined<Text<MAX>> {
+            filled(s).map_or(MaybeUndefined::Null, |v| MaybeUndefined::Value(text(v)))
+        }
+        let lines: Vec<_> = [&self.line1, &self.line2].into_iter().filter_map(|l| filled(l)).map(text).collect();
+        let address_given = !lines.is_empty() || filled(&self.city).is_some() || filled(&self.country).is_some();
         let address = if address_given {
-            let input = PostalAddressInput {
+            MaybeUndefined::Value(AddressBody {
                 lines,
-                city: self.city.trim().to_owned(),
-                region: optional(&self.region).map(str::to_owned),
-                postal_code: optional(&self.postal_code).map(str::to_owned),
-                country: self.country.trim().to_owned(),
-            };
-            Some(field("address", PostalAddress::parse(&input))?)
+                city: text(&self.city),
+                region: filled(&self.region).map(text),
+                postal_code: filled(&self.postal_code).map(text),
+                country: text(&self.country),
+            })
         } else {
-            None
+            MaybeUndefined::Null
         };
-        Ok(ProfilePatch {
-            display_name: Some(field("display_name", CompanyName::parse(&self.display_name))?),
-            company: Some(optional(&self.company).map(|c| field("company", CompanyName::parse(c))).transpose()?),
-            primary_email: Some(field("primary_email", EmailAddress::parse(&self.primary_email))?),
-            phone: Some(optional(&self.phone).map(|p| field("phone", PhoneNumber::parse(p))).transpose()?),
-            address: Some(address),
-            tax_id: Some(optional(&self.tax_id).map(|t| field("tax_id", TaxId::parse(t))).transpose()?),
-        })
+        UpdateAccountRequest {
+            display_name: Some(Text::from(self.display_name.clone())),
+            company: clearable(&self.company),
+            primary_email: Some(Text::from(self.primary_email.clone())),
+            phone: clearable(&self.phone),
+            address,
+            tax_id: clearable(&self.tax_id),
+        }
+        .try_into_domain()
     }
 }
 
@@ -108,10 +113,7 @@ pub(super) async fn profile_show<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>
     match pages.portal.account(&Actor::User(me.user.id()), id, View::Profile).await {
         Ok(account) => {
             let f = ProfileForm::of(&account);
-            page_with(
-                poem::http::StatusCode::OK,
-                &ProfilePage { chrome: me.chrome(Some(id)), f: &f, errors: Errors::none() },
-            )
+            page(&ProfilePage { chrome: me.chrome(Some(id)), f: &f, errors: Errors::none() })
         }
         Err(e) => refusal(&me, id, &Fault::of(e)),
     }
@@ -201,7 +203,7 @@ struct StepForm {
 
 impl StepForm {
     fn proof(&self) -> Proof<'_> {
-        Proof { password: optional(&self.password), code: optional(&self.code) }
+        Proof { password: filled(&self.password), code: filled(&self.code) }
     }
 }
 

@@ -13,7 +13,7 @@ use portal_domain::service::ContactRequest;
 use serde::Deserialize;
 
 use super::grants::{Choice, choices};
-use super::guard::{Nothing, form};
+use super::guard::{Nothing, filled, form};
 use super::query::outcome;
 use super::render::{Errors, Fault, page, page_with, see_other};
 use super::visitor::{Visitor, refusal, visit};
@@ -74,7 +74,6 @@ pub(super) async fn list<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: R
     }
 }
 
-/// A category as a checkbox of the contact form.
 #[derive(Template)]
 #[template(path = "contact.html")]
 struct ContactPage<'a> {
@@ -113,10 +112,8 @@ impl ContactForm {
     }
 
     fn request(&self) -> Result<ContactRequest, Fault> {
-        let optional = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_owned);
-        let (phone, company) = (optional(&self.phone), optional(&self.company));
         let categories: Vec<&str> = self.categories.iter().map(String::as_str).collect();
-        contact_of(&self.name, &self.email, phone.as_deref(), company.as_deref(), &categories).map_err(Fault::of)
+        contact_of(&self.name, &self.email, filled(&self.phone), filled(&self.company), &categories).map_err(Fault::of)
     }
 }
 
@@ -130,7 +127,7 @@ fn contact_page(me: &Visitor, id: AccountId, editing: Option<String>, f: &Contac
 
 /// The contact of the path.
 fn contact_id(req: &Request) -> Option<ContactId> {
-    req.raw_path_param("contact").and_then(|raw| raw.parse::<uuid::Uuid>().ok()).map(ContactId::from_uuid)
+    super::query::path_id(req, "contact")
 }
 
 /// `GET /accounts/{id}/contacts/new`.

@@ -132,10 +132,14 @@ async fn names<S: Backing, H: Hashing>(pages: &Pages<S, H>, me: &Visitor, id: Ac
     }
 }
 
+/// A user as the visitor reads them: "you", their name, or (not a member now) their id.
+fn person(u: UserId, me: &Visitor, names: &HashMap<UserId, String>) -> String {
+    if u == me.user.id() { "you".into() } else { names.get(&u).cloned().unwrap_or_else(|| format!("user {u}")) }
+}
+
 fn who(actor: Actor, me: &Visitor, names: &HashMap<UserId, String>) -> String {
     match actor {
-        Actor::User(u) if u == me.user.id() => "you".into(),
-        Actor::User(u) => names.get(&u).cloned().unwrap_or_else(|| format!("user {u}")),
+        Actor::User(u) => person(u, me, names),
         Actor::Operator => "the provider".into(),
         Actor::InviteHolder => "the holder of an invite link".into(),
     }
@@ -227,9 +231,7 @@ pub(super) async fn review<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req:
         Err(e) => return refusal(&me, id, &Fault::of(e)),
     };
     let names = names(&pages, &me, id).await;
-    let name = |u: UserId| {
-        if u == me.user.id() { "you".to_owned() } else { names.get(&u).cloned().unwrap_or_else(|| format!("user {u}")) }
-    };
+    let name = |u: UserId| person(u, &me, &names);
     let members = review
         .members
         .iter()
@@ -243,11 +245,7 @@ pub(super) async fn review<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req:
                 id: m.user.to_string(),
                 name: name(m.user),
                 role: m.role.as_ref().map_or_else(String::new, ToString::to_string),
-                permissions: format!(
-                    "{} of {}",
-                    m.permissions.len(),
-                    portal_domain::permission::PermissionSet::ALL.len()
-                ),
+                permissions: super::grants::share(m.permissions),
                 sensitive: m.sensitive_permissions.keys(),
                 granted_by: m.granted_by.or(m.invited_by).map_or_else(|| "—".into(), name),
                 last_active: m.last_active_at.map_or_else(|| "never".into(), day),

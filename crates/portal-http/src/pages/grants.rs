@@ -72,6 +72,11 @@ pub(crate) fn presets(selected: Option<&str>) -> Vec<Preset> {
         .collect()
 }
 
+/// How much of the catalogue a member holds ("3 of 15"), beside the sensitive ones named.
+pub(crate) fn share(held: PermissionSet) -> String {
+    format!("{} of {}", held.len(), PermissionSet::ALL.len())
+}
+
 /// A notification category as a checkbox (`macros.html`'s `categories`).
 pub(crate) struct Choice {
     pub(crate) key: &'static str,

@@ -12,6 +12,11 @@ pub(crate) fn csrf(req: &Request) -> String {
     req.extensions().get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default()
 }
 
+/// A form field's value, or `None` when left empty (blank counts as empty).
+pub(crate) fn filled(raw: &str) -> Option<&str> {
+    Some(raw.trim()).filter(|s| !s.is_empty())
+}
+
 /// A form with no field but its CSRF token (a button: sign out, remove, resend).
 #[derive(Deserialize)]
 pub(crate) struct Nothing {}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use askama::Template;
 use poem::http::StatusCode;
 use poem::{Request, Response};
-use portal_domain::account::View;
+use portal_domain::account::{AccountSummary, View};
 use portal_domain::ids::AccountId;
 use serde::Deserialize;
 
@@ -101,10 +101,9 @@ struct AccountPage<'a> {
 
 /// The account of the path, if the visitor is a member: else a "not found" page, as the API
 /// answers for an account the caller cannot see.
-pub(super) fn account_of(me: &Visitor, req: &Request) -> Result<AccountId, Response> {
-    let id = req.raw_path_param("id").and_then(|raw| raw.parse::<uuid::Uuid>().ok()).map(AccountId::from_uuid);
-    match id.filter(|id| me.account(*id).is_some()) {
-        Some(id) => Ok(id),
+pub(super) fn account_of<'a>(me: &'a Visitor, req: &Request) -> Result<&'a AccountSummary, Response> {
+    match super::query::path_id::<AccountId>(req, "id").and_then(|id| me.account(id)) {
+        Some(summary) => Ok(summary),
         None => Err(not_found(me.chrome(None))),
     }
 }
@@ -118,8 +117,8 @@ pub(super) fn not_found(chrome: Chrome) -> Response {
 /// `GET /accounts/{id}`.
 pub(super) async fn account<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let me = or_answer!(visitor(&pages, &req).await);
-    let id = or_answer!(account_of(&me, &req));
-    let Some(summary) = me.account(id) else { return not_found(me.chrome(None)) };
+    let summary = or_answer!(account_of(&me, &req));
+    let id = summary.id;
     let sections = SECTIONS.iter().filter(|(view, _)| summary.may_view(*view)).map(|(_, section)| section).collect();
     let q = req.params::<Done>().unwrap_or_default();
     page(&AccountPage {

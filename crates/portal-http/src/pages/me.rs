@@ -11,7 +11,7 @@ use portal_domain::values::{EmailAddress, PersonName, PhoneNumber};
 use serde::Deserialize;
 
 use super::grants::{Choice, choices};
-use super::guard::form;
+use super::guard::{filled, form};
 use super::query::outcome;
 use super::render::{Errors, Fault, page_with, see_other};
 use super::visitor::{Chrome, Visitor, visitor};
@@ -74,7 +74,7 @@ pub(super) async fn profile<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req
     let me = or_answer!(visitor(&pages, &req).await);
     let parsed = (|| -> Result<_, ApiError> {
         let name = field("name", PersonName::parse(&f.name))?;
-        let phone = Some(f.phone.trim()).filter(|p| !p.is_empty()).map(|p| field("phone", PhoneNumber::parse(p)));
+        let phone = filled(&f.phone).map(|p| field("phone", PhoneNumber::parse(p)));
         Ok((name, phone.transpose()?))
     })();
     let saved = match parsed {
@@ -130,7 +130,7 @@ pub(super) async fn email_show<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, 
 pub(super) async fn email<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, f) = or_answer!(form::<EmailForm>(req).await);
     let me = or_answer!(visitor(&pages, &req).await);
-    let code = Some(f.code.trim()).filter(|c| !c.is_empty());
+    let code = filled(&f.code);
     let asked = match field("new_email", EmailAddress::parse(&f.new_email)) {
         Ok(to) => pages
             .portal
@@ -176,7 +176,7 @@ pub(super) async fn password_show<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>
 pub(super) async fn password<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, f) = or_answer!(form::<PasswordForm>(req).await);
     let me = or_answer!(visitor(&pages, &req).await);
-    let code = Some(f.code.trim()).filter(|c| !c.is_empty());
+    let code = filled(&f.code);
     let client = pages.client(&req);
     match pages.portal.change_password(&client, me.session, me.user.id(), &f.current_password, &f.password, code).await
     {

@@ -1,6 +1,11 @@
 //! The query strings pages read and write: where to go after signing in (a path on this site
 //! only, never another site), and the outcome a redirect after a form announces.
 
+/// The id in the path's parameter `name` (`/accounts/:id`), if it is one.
+pub(crate) fn path_id<T: std::str::FromStr>(req: &poem::Request, name: &str) -> Option<T> {
+    req.raw_path_param(name).and_then(|raw| raw.parse().ok())
+}
+
 /// `here` as a query pair `next=...`.
 pub(crate) fn next(here: &str) -> String {
     serde_html_form::to_string([("next", here)]).unwrap_or_default()

@@ -62,10 +62,10 @@ pub(super) async fn list<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: R
 pub(super) async fn end<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, Nothing {}) = or_answer!(form::<Nothing>(req).await);
     let me = or_answer!(visitor(&pages, &req).await);
-    let Some(id) = req.raw_path_param("session").and_then(|s| s.parse::<uuid::Uuid>().ok()) else {
+    let Some(id) = super::query::path_id::<SessionId>(&req, "session") else {
         return super::home::not_found(me.chrome(None));
     };
-    match pages.portal.end_my_session(me.user.id(), SessionId::from_uuid(id)).await {
+    match pages.portal.end_my_session(me.user.id(), id).await {
         Ok(()) => see_other("/me/sessions?done=ended"),
         Err(e) => problem(&me.chrome(None), &Fault::of(e)),
     }

@@ -44,7 +44,7 @@ pub(super) async fn show<S: Backing, H: Hashing>(_: Arc<Pages<S, H>>, req: Reque
 /// `POST /sign-up`: the same answer whether or not the address has a login (the mail differs).
 pub(super) async fn submit<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, mut f) = or_answer!(form::<SignUpForm>(req).await);
-    let company = Some(f.company.trim()).filter(|c| !c.is_empty());
+    let company = super::guard::filled(&f.company);
     let signed_up =
         match crate::routes::auth::signup_of(&f.email, &f.name, f.password.clone(), &f.account_name, company) {
             Ok(signup) => pages.portal.signup(&pages.client(&req), signup).await.map_err(Fault::of),

@@ -16,10 +16,10 @@ use portal_domain::service::MemberView;
 use portal_domain::values::RoleLabel;
 use serde::Deserialize;
 
-use super::grants::{Grant, Preset, checkboxes, presets};
-use super::guard::{Nothing, form};
+use super::grants::{Grant, Preset, checkboxes, presets, share};
+use super::guard::{Nothing, filled, form};
 use super::home::not_found;
-use super::query::outcome;
+use super::query::{outcome, path_id};
 use super::render::{Errors, Fault, day, page, page_with, see_other};
 use super::visitor::{Chrome, Visitor, refusal, visit};
 use super::{Backing, Hashing, Pages};
@@ -79,7 +79,7 @@ fn row(v: &MemberView, me: UserId) -> Row {
         name: v.name.to_string(),
         email: v.email.to_string(),
         role: m.role().map_or_else(String::new, ToString::to_string),
-        summary: format!("{} of {}", permissions.len(), PermissionSet::ALL.len()),
+        summary: share(permissions),
         sensitive: permissions.sensitive().keys(),
         joined: day(m.joined_at()),
         last_active: m.last_active_at().map_or_else(|| "never".into(), day),
@@ -152,7 +152,7 @@ struct InviteForm {
 const INVITE_FIELDS: &[&str] = &["email", "name", "role", "permissions", "access_ends_at"];
 
 fn add_user_page(me: &Visitor, id: AccountId, summary: &AccountSummary, f: &InviteForm, errors: Errors) -> Response {
-    let chosen = PermissionSet::from_keys(f.permissions.iter().map(String::as_str)).unwrap_or(PermissionSet::EMPTY);
+    let chosen = ticked(&f.permissions);
     let page = AddUserPage {
         chrome: me.chrome(Some(id)),
         f,
@@ -163,22 +163,26 @@ fn add_user_page(me: &Visitor, id: AccountId, summary: &AccountSummary, f: &Invi
     page_with(page.errors.status(), &page)
 }
 
+/// The permissions a form's boxes tick; unknown keys (a crafted form) tick nothing, and the
+/// use case refuses them when the form is sent.
+fn ticked(keys: &[String]) -> PermissionSet {
+    PermissionSet::from_keys(keys.iter().map(String::as_str)).unwrap_or(PermissionSet::EMPTY)
+}
+
 /// The end of the day a date field names (access ends when that day does, in UTC).
 fn end_of(name: &str, raw: &str) -> Result<Option<DateTime<Utc>>, ApiError> {
-    if raw.trim().is_empty() {
-        return Ok(None);
-    }
-    let date = field(name, NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d"))?;
+    let Some(raw) = filled(raw) else { return Ok(None) };
+    let date = field(name, NaiveDate::parse_from_str(raw, "%Y-%m-%d"))?;
     Ok(date.and_hms_opt(23, 59, 59).map(|t| t.and_utc()))
 }
 
 /// `GET /accounts/{id}/users/new`.
 pub(super) async fn add_show<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (me, id) = or_answer!(visit(&pages, &req).await);
-    let Some(summary) = me.account(id).filter(|a| a.may_view(portal_domain::account::View::Invites)) else {
-        let missing = portal_domain::DomainError::MissingPermission(portal_domain::permission::Permission::UsersManage);
+    let Some(summary) = me.account(id) else { return not_found(me.chrome(None)) };
+    if let Err(missing) = summary.authorize_view(portal_domain::account::View::Invites) {
         return refusal(&me, id, &Fault::of(portal_domain::service::ServiceError::from(missing)));
-    };
+    }
     add_user_page(&me, id, summary, &InviteForm::default(), Errors::none())
 }
 
@@ -190,7 +194,7 @@ pub(super) async fn add<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Re
     let offered = end_of("access_ends_at", &f.access_ends_at).and_then(|ends| {
         offer(OfferFields {
             email: &f.email,
-            name: Some(f.name.trim()).filter(|n| !n.is_empty()),
+            name: filled(&f.name),
             role: Some(f.role.as_str()).filter(|r| !r.is_empty()),
             role_label: None,
             permissions: (!keys.is_empty()).then_some(keys.as_slice()),
@@ -233,11 +237,6 @@ struct MemberForm {
 
 const MEMBER_FIELDS: &[&str] = &["role", "permissions", "ends_at"];
 
-/// The member of the path.
-fn member_of(req: &Request) -> Option<UserId> {
-    req.raw_path_param("user").and_then(|raw| raw.parse::<uuid::Uuid>().ok()).map(UserId::from_uuid)
-}
-
 async fn manage_page<S: Backing, H: Hashing>(
     pages: &Pages<S, H>,
     me: &Visitor,
@@ -259,7 +258,7 @@ async fn manage_page<S: Backing, H: Hashing>(
         version: Some(m.version()),
     };
     let f = form.unwrap_or(&current);
-    let chosen = PermissionSet::from_keys(f.permissions.iter().map(String::as_str)).unwrap_or(PermissionSet::EMPTY);
+    let chosen = ticked(&f.permissions);
     let page = ManagePage {
         chrome: me.chrome(Some(id)),
         member: row(&view, me.user.id()),
@@ -274,7 +273,7 @@ async fn manage_page<S: Backing, H: Hashing>(
 /// `GET /accounts/{id}/users/{user}`: Manage.
 pub(super) async fn manage_show<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (me, id) = or_answer!(visit(&pages, &req).await);
-    let Some(user) = member_of(&req) else { return not_found(me.chrome(None)) };
+    let Some(user) = path_id::<UserId>(&req, "user") else { return not_found(me.chrome(None)) };
     manage_page(&pages, &me, id, user, None, Errors::none()).await
 }
 
@@ -282,11 +281,10 @@ pub(super) async fn manage_show<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>,
 pub(super) async fn manage<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, f) = or_answer!(form::<MemberForm>(req).await);
     let (me, id) = or_answer!(visit(&pages, &req).await);
-    let Some(user) = member_of(&req) else { return not_found(me.chrome(None)) };
+    let Some(user) = path_id::<UserId>(&req, "user") else { return not_found(me.chrome(None)) };
     let edit = (|| -> Result<EditMember, ApiError> {
         let permissions = field("permissions", PermissionSet::from_keys(f.permissions.iter().map(String::as_str)))?;
-        let role =
-            Some(f.role.trim()).filter(|r| !r.is_empty()).map(|r| field("role", RoleLabel::parse(r))).transpose()?;
+        let role = filled(&f.role).map(|r| field("role", RoleLabel::parse(r))).transpose()?;
         Ok(EditMember {
             user,
             permissions: Some(permissions),
@@ -309,16 +307,11 @@ pub(super) async fn manage<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req:
 pub(super) async fn remove<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request) -> Response {
     let (req, Nothing {}) = or_answer!(form::<Nothing>(req).await);
     let (me, id) = or_answer!(visit(&pages, &req).await);
-    let Some(user) = member_of(&req) else { return not_found(me.chrome(None)) };
+    let Some(user) = path_id::<UserId>(&req, "user") else { return not_found(me.chrome(None)) };
     match pages.portal.remove_member(&Actor::User(me.user.id()), id, user).await {
         Ok(_) => see_other(&format!("/accounts/{id}/users?done=removed")),
         Err(e) => refusal(&me, id, &Fault::of(e)),
     }
-}
-
-/// The invite of the path.
-fn invite_of(req: &Request) -> Option<InviteId> {
-    req.raw_path_param("invite").and_then(|raw| raw.parse::<uuid::Uuid>().ok()).map(InviteId::from_uuid)
 }
 
 /// `POST /accounts/{id}/invites/{invite}/resend`: a new link (the old one stops working).
@@ -334,7 +327,7 @@ pub(super) async fn cancel<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req:
 async fn answer_invite<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req: Request, resend: bool) -> Response {
     let (req, Nothing {}) = or_answer!(form::<Nothing>(req).await);
     let (me, id) = or_answer!(visit(&pages, &req).await);
-    let Some(invite) = invite_of(&req) else { return not_found(me.chrome(None)) };
+    let Some(invite) = path_id::<InviteId>(&req, "invite") else { return not_found(me.chrome(None)) };
     let actor = Actor::User(me.user.id());
     let done = if resend {
         pages.portal.resend_invite(&actor, id, invite).await.map(|_| "resent")

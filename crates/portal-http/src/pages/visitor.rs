@@ -163,7 +163,7 @@ pub(crate) async fn visit<S: Backing, H: Hashing>(
     req: &Request,
 ) -> Result<(Visitor, AccountId), Response> {
     let me = visitor(pages, req).await?;
-    let id = super::home::account_of(&me, req)?;
+    let id = super::home::account_of(&me, req)?.id;
     Ok((me, id))
 }
 

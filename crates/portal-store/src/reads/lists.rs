@@ -125,7 +125,7 @@ impl SqlStore {
         }
         let query = invites::Entity::find()
             .filter(invites::Column::AccountId.eq(account.as_uuid()))
-            .filter(invites::Column::State.eq("pending"))
+            .filter(invites::Column::State.eq(convert::INVITE_PENDING))
             .order_by_asc(invites::Column::Id);
         let rows = limited(query, limit, self.conn()).await.map_err(db("list an account's open invites"))?;
         rows.into_iter().map(convert::invite_from_row).collect()
@@ -138,7 +138,7 @@ impl SqlStore {
     ) -> Result<Vec<(AccountId, Invite)>, StoreError> {
         let query = invites::Entity::find()
             .filter(invites::Column::EmailKey.eq(email.normalized()))
-            .filter(invites::Column::State.eq("pending"))
+            .filter(invites::Column::State.eq(convert::INVITE_PENDING))
             .order_by_asc(invites::Column::Id);
         let rows = limited(query, u64::try_from(limit).unwrap_or(u64::MAX), self.conn())
             .await

@@ -272,8 +272,9 @@ pub(crate) fn memberships_of(
 pub(crate) fn open_invites_of(c: &Connection, account: Uuid, limit: u64) -> rusqlite::Result<Vec<invites::Model>> {
     static SQL: LazyLock<String> = LazyLock::new(|| {
         format!(
-            "SELECT {} FROM invites WHERE account_id = ?1 AND state = 'pending' ORDER BY id LIMIT ?2",
-            INVITES.select("")
+            "SELECT {} FROM invites WHERE account_id = ?1 AND state = '{}' ORDER BY id LIMIT ?2",
+            INVITES.select(""),
+            convert::INVITE_PENDING
         )
     });
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
