@@ -15,7 +15,7 @@ use portal_domain::notification::NotificationCategory;
 use portal_domain::ports::PageRequest;
 use serde::Deserialize;
 
-use super::guard::form;
+use super::guard::{form, incomplete};
 use super::query::outcome;
 use super::render::{Fault, day, minute, page, see_other};
 use super::visitor::{Chrome, Visitor, refusal, visit};
@@ -280,13 +280,13 @@ pub(super) async fn record<S: Backing, H: Hashing>(pages: Arc<Pages<S, H>>, req:
     let (me, id) = or_answer!(visit(&pages, &req).await);
     let (mut confirmed, mut removed) = (Vec::new(), Vec::new());
     for (name, decision) in &fields {
-        let Some(user) = name.strip_prefix("d-").and_then(|u| u.parse::<uuid::Uuid>().ok()).map(UserId::from_uuid)
-        else {
-            continue;
-        };
-        match decision.as_str() {
-            "remove" => removed.push(user),
-            _ => confirmed.push(user),
+        // Fields of no member (the CSRF token) are not decisions; a decision that does not read
+        // records nothing, so no member is kept who was meant to go.
+        let Some(user) = name.strip_prefix("d-") else { continue };
+        match (user.parse::<uuid::Uuid>().map(UserId::from_uuid), decision.as_str()) {
+            (Ok(user), "keep") => confirmed.push(user),
+            (Ok(user), "remove") => removed.push(user),
+            _ => return incomplete(),
         }
     }
     match pages.portal.record_access_review(&Actor::User(me.user.id()), id, confirmed, removed).await {

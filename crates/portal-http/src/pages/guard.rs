@@ -47,8 +47,13 @@ pub(crate) async fn form<T: DeserializeOwned>(req: Request) -> Result<(Request, 
     }
     match serde_html_form::from_bytes::<T>(&bytes) {
         Ok(fields) => Ok((req, fields)),
-        Err(_) => Err(plain(StatusCode::BAD_REQUEST, "This form is incomplete. Reload the page and try again.")),
+        Err(_) => Err(incomplete()),
     }
+}
+
+/// The answer to a form whose fields do not read: 400, and what to do.
+pub(crate) fn incomplete() -> Response {
+    plain(StatusCode::BAD_REQUEST, "This form is incomplete. Reload the page and try again.")
 }
 
 fn plain(status: StatusCode, text: &'static str) -> Response {

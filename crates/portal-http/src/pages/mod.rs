@@ -38,7 +38,7 @@ use std::sync::Arc;
 use poem::http::Method;
 use poem::middleware::Csrf;
 use poem::web::cookie::SameSite;
-use poem::{Endpoint, EndpointExt, Request, Response, Route, get, post};
+use poem::{Endpoint, EndpointExt, Request, Response, Route, RouteMethod};
 use portal_domain::ports::{PasswordHasher, SessionStore, Store};
 use portal_domain::service::Portal;
 
@@ -47,55 +47,65 @@ use portal_domain::service::Portal;
 #[folder = "static/"]
 struct Static;
 
-/// Every page's path (poem's `:name` for a parameter) and its methods: the app mounts each,
-/// and the route table labels them.
-pub const PAGES: &[(&str, &[Method])] = &[
-    ("/", GET),
-    ("/sign-in", GET_POST),
-    ("/sign-in/code", POST),
-    ("/sign-out", POST),
-    ("/sign-up", GET_POST),
-    ("/verify-email", GET_POST),
-    ("/forgot-password", GET_POST),
-    ("/reset-password", GET_POST),
-    ("/end-session", GET_POST),
-    ("/invites/accept", GET_POST),
-    ("/invites/decline", POST),
-    ("/me", GET_POST),
-    ("/me/email", GET_POST),
-    ("/me/password", GET_POST),
-    ("/me/preferences", GET_POST),
-    ("/me/two-factor", GET),
-    ("/me/two-factor/start", POST),
-    ("/me/two-factor/confirm", POST),
-    ("/me/two-factor/recovery-codes", POST),
-    ("/me/two-factor/off", POST),
-    ("/me/sessions", GET),
-    ("/me/sessions/:session/end", POST),
-    ("/me/sessions/end-others", POST),
-    ("/accounts/:id", GET),
-    ("/accounts/:id/profile", GET_POST),
-    ("/accounts/:id/ownership", GET),
-    ("/accounts/:id/transfer", POST),
-    ("/accounts/:id/leave", POST),
-    ("/accounts/:id/close", POST),
-    ("/accounts/:id/contacts", GET),
-    ("/accounts/:id/contacts/new", GET_POST),
-    ("/accounts/:id/contacts/:contact", GET_POST),
-    ("/accounts/:id/contacts/:contact/delete", POST),
-    ("/accounts/:id/notices", GET),
-    ("/accounts/:id/audit", GET),
-    ("/accounts/:id/review", GET_POST),
-    ("/accounts/:id/users", GET),
-    ("/accounts/:id/users/new", GET_POST),
-    ("/accounts/:id/users/:user", GET_POST),
-    ("/accounts/:id/users/:user/remove", POST),
-    ("/accounts/:id/invites/:invite/resend", POST),
-    ("/accounts/:id/invites/:invite/cancel", POST),
-];
-const GET: &[Method] = &[Method::GET];
-const POST: &[Method] = &[Method::POST];
-const GET_POST: &[Method] = &[Method::GET, Method::POST];
+/// One table of the pages: each path (poem's `:name` for a parameter) with its handler per
+/// method. It makes both [`PAGES`] and the routes that mount them, so the two cannot drift.
+macro_rules! pages {
+    ($($path:literal => $($method:ident $handler:path),+;)*) => {
+        /// Every page's path (poem's `:name` for a parameter) and its methods: the app mounts
+        /// each, and the route table labels them.
+        pub const PAGES: &[(&str, &[Method])] = &[$(($path, &[$(Method::$method),+])),*];
+
+        /// Each page's handlers, by method.
+        fn mount<S: Backing, H: Hashing>(p: &Arc<Pages<S, H>>) -> Route {
+            Route::new()$(.at($path, RouteMethod::new()$(.method(Method::$method, ep(p, $handler)))+))*
+        }
+    };
+}
+
+pages! {
+    "/" => GET home::picker;
+    "/sign-in" => GET sign_in::show, POST sign_in::submit;
+    "/sign-in/code" => POST sign_in::code;
+    "/sign-out" => POST sign_in::sign_out;
+    "/sign-up" => GET sign_up::show, POST sign_up::submit;
+    "/verify-email" => GET sign_up::verify_show, POST sign_up::verify;
+    "/forgot-password" => GET sign_up::forgot_show, POST sign_up::forgot;
+    "/reset-password" => GET sign_up::reset_show, POST sign_up::reset;
+    "/end-session" => GET sign_up::end_session_show, POST sign_up::end_session;
+    "/invites/accept" => GET invite::show, POST invite::accept;
+    "/invites/decline" => POST invite::decline;
+    "/me" => GET me::profile_show, POST me::profile;
+    "/me/email" => GET me::email_show, POST me::email;
+    "/me/password" => GET me::password_show, POST me::password;
+    "/me/preferences" => GET me::preferences_show, POST me::preferences;
+    "/me/two-factor" => GET two_factor::show;
+    "/me/two-factor/start" => POST two_factor::start;
+    "/me/two-factor/confirm" => POST two_factor::confirm;
+    "/me/two-factor/recovery-codes" => POST two_factor::renew;
+    "/me/two-factor/off" => POST two_factor::off;
+    "/me/sessions" => GET sessions::list;
+    "/me/sessions/:session/end" => POST sessions::end;
+    "/me/sessions/end-others" => POST sessions::end_others;
+    "/accounts/:id" => GET home::account;
+    "/accounts/:id/profile" => GET account::profile_show, POST account::profile;
+    "/accounts/:id/ownership" => GET account::ownership_show;
+    "/accounts/:id/transfer" => POST account::transfer;
+    "/accounts/:id/leave" => POST account::leave;
+    "/accounts/:id/close" => POST account::close;
+    "/accounts/:id/contacts" => GET contacts::list;
+    "/accounts/:id/contacts/new" => GET contacts::add_show, POST contacts::add;
+    "/accounts/:id/contacts/:contact" => GET contacts::edit_show, POST contacts::edit;
+    "/accounts/:id/contacts/:contact/delete" => POST contacts::delete;
+    "/accounts/:id/notices" => GET governance::notices;
+    "/accounts/:id/audit" => GET governance::audit;
+    "/accounts/:id/review" => GET governance::review, POST governance::record;
+    "/accounts/:id/users" => GET users::list;
+    "/accounts/:id/users/new" => GET users::add_show, POST users::add;
+    "/accounts/:id/users/:user" => GET users::manage_show, POST users::manage;
+    "/accounts/:id/users/:user/remove" => POST users::remove;
+    "/accounts/:id/invites/:invite/resend" => POST users::resend;
+    "/accounts/:id/invites/:invite/cancel" => POST users::cancel;
+}
 
 /// The store every page handler's use cases run on, for the life of the server: stated once
 /// here rather than as a `where` clause on each handler.
@@ -151,52 +161,7 @@ pub(crate) fn routes<S: Backing, H: Hashing>(pages: Pages<S, H>, key: [u8; 32]) 
         .http_only(true)
         .same_site(SameSite::Strict)
         .path("/");
-    Route::new()
-        .at("/", get(ep(p, home::picker)))
-        .at("/sign-in", get(ep(p, sign_in::show)).post(ep(p, sign_in::submit)))
-        .at("/sign-in/code", post(ep(p, sign_in::code)))
-        .at("/sign-out", post(ep(p, sign_in::sign_out)))
-        .at("/sign-up", get(ep(p, sign_up::show)).post(ep(p, sign_up::submit)))
-        .at("/verify-email", get(ep(p, sign_up::verify_show)).post(ep(p, sign_up::verify)))
-        .at("/forgot-password", get(ep(p, sign_up::forgot_show)).post(ep(p, sign_up::forgot)))
-        .at("/reset-password", get(ep(p, sign_up::reset_show)).post(ep(p, sign_up::reset)))
-        .at("/end-session", get(ep(p, sign_up::end_session_show)).post(ep(p, sign_up::end_session)))
-        .at("/invites/accept", get(ep(p, invite::show)).post(ep(p, invite::accept)))
-        .at("/invites/decline", post(ep(p, invite::decline)))
-        .at("/me", get(ep(p, me::profile_show)).post(ep(p, me::profile)))
-        .at("/me/email", get(ep(p, me::email_show)).post(ep(p, me::email)))
-        .at("/me/password", get(ep(p, me::password_show)).post(ep(p, me::password)))
-        .at("/me/preferences", get(ep(p, me::preferences_show)).post(ep(p, me::preferences)))
-        .at("/me/two-factor", get(ep(p, two_factor::show)))
-        .at("/me/two-factor/start", post(ep(p, two_factor::start)))
-        .at("/me/two-factor/confirm", post(ep(p, two_factor::confirm)))
-        .at("/me/two-factor/recovery-codes", post(ep(p, two_factor::renew)))
-        .at("/me/two-factor/off", post(ep(p, two_factor::off)))
-        .at("/me/sessions", get(ep(p, sessions::list)))
-        .at("/me/sessions/:session/end", post(ep(p, sessions::end)))
-        .at("/me/sessions/end-others", post(ep(p, sessions::end_others)))
-        .at("/accounts/:id", get(ep(p, home::account)))
-        .at("/accounts/:id/profile", get(ep(p, account::profile_show)).post(ep(p, account::profile)))
-        .at("/accounts/:id/ownership", get(ep(p, account::ownership_show)))
-        .at("/accounts/:id/transfer", post(ep(p, account::transfer)))
-        .at("/accounts/:id/leave", post(ep(p, account::leave)))
-        .at("/accounts/:id/close", post(ep(p, account::close)))
-        .at("/accounts/:id/contacts", get(ep(p, contacts::list)))
-        .at("/accounts/:id/contacts/new", get(ep(p, contacts::add_show)).post(ep(p, contacts::add)))
-        .at("/accounts/:id/contacts/:contact", get(ep(p, contacts::edit_show)).post(ep(p, contacts::edit)))
-        .at("/accounts/:id/contacts/:contact/delete", post(ep(p, contacts::delete)))
-        .at("/accounts/:id/notices", get(ep(p, governance::notices)))
-        .at("/accounts/:id/audit", get(ep(p, governance::audit)))
-        .at("/accounts/:id/review", get(ep(p, governance::review)).post(ep(p, governance::record)))
-        .at("/accounts/:id/users", get(ep(p, users::list)))
-        .at("/accounts/:id/users/new", get(ep(p, users::add_show)).post(ep(p, users::add)))
-        .at("/accounts/:id/users/:user", get(ep(p, users::manage_show)).post(ep(p, users::manage)))
-        .at("/accounts/:id/users/:user/remove", post(ep(p, users::remove)))
-        .at("/accounts/:id/invites/:invite/resend", post(ep(p, users::resend)))
-        .at("/accounts/:id/invites/:invite/cancel", post(ep(p, users::cancel)))
-        .with(csrf)
-        .around(push_url)
-        .map_to_response()
+    mount(p).with(csrf).around(push_url).map_to_response()
 }
 
 /// htmx follows a form's redirect inside its request, so the address bar would keep the form's

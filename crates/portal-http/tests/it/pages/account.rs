@@ -114,6 +114,13 @@ async fn an_access_review_is_recorded_and_removes_whom_it_names() {
     assert!(page.contains("No review has been recorded yet.") && page.contains("finance@acme.example"), "{page}");
     let keep = format!("d-{}", w.bob);
     let remove = format!("d-{}", w.dee);
+    // A decision that does not read records nothing: not "keep" by default.
+    for bad in [[(keep.as_str(), "keep"), (remove.as_str(), "remov")], [(keep.as_str(), "keep"), ("d-dee", "remove")]] {
+        let (status, _, _) = ann.post(&review, &bad).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad:?}");
+    }
+    let (_, page) = ann.get(&review).await;
+    assert!(page.contains("No review has been recorded yet.") && page.contains("Dee"), "{page}");
     let (status, location, _) = ann.post(&review, &[(&keep, "keep"), (&remove, "remove")]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, page) = ann.get(location.as_deref().unwrap()).await;
