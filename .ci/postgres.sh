@@ -52,10 +52,12 @@ fi
 
 su postgres -c "psql -p $port -q -c \"ALTER USER postgres PASSWORD 'portal-ci'\"" >&2
 # The tests' databases outlive the tests (nothing async runs on drop): the ones earlier runs
-# left are dropped here, so a long-lived machine's cluster stays small.
+# left are dropped here, so a long-lived machine's cluster stays small. Only those untouched for
+# an hour, and none in use: a run going on beside this one (a developer's, say) keeps its own.
 su postgres -c "psql -p $port -qAt" >&2 <<'SQL'
-SELECT format('DROP DATABASE %I WITH (FORCE)', datname) FROM pg_database
- WHERE datname ~ '^portal_(t|e2e)_' \gexec
+SELECT format('DROP DATABASE %I', datname) FROM pg_database
+ WHERE datname ~ '^portal_(t|e2e)_'
+   AND (pg_stat_file('base/' || oid)).modification < now() - interval '1 hour' \gexec
 SQL
 su postgres -c "psql -p $port -qAt -c \"SELECT 1 FROM pg_database WHERE datname = 'portal_test'\"" | grep -q 1 \
   || su postgres -c "createdb -p $port portal_test" >&2

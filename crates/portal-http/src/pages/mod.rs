@@ -47,8 +47,8 @@ use portal_domain::service::Portal;
 #[folder = "static/"]
 struct Static;
 
-/// One table of the pages: each path (poem's `:name` for a parameter) with its handler per
-/// method. It makes both [`PAGES`] and the routes that mount them, so the two cannot drift.
+/// One table of the pages, each path with its handler per method: it makes both [`PAGES`] and
+/// the routes that mount them, so the two cannot drift.
 macro_rules! pages {
     ($($path:literal => $($method:ident $handler:path),+;)*) => {
         /// Every page's path (poem's `:name` for a parameter) and its methods: the app mounts
